@@ -1,0 +1,378 @@
+package projsecret
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
+)
+
+// Backoff paces retries of a write that lost a race. It is longer than
+// client-go's DefaultRetry because tens of writers on one project Secret is
+// the normal case for a busy project, and jitter spreads them apart.
+var Backoff = wait.Backoff{Steps: 30, Duration: 10 * time.Millisecond, Factor: 1.5, Jitter: 1, Cap: 2 * time.Second}
+
+// Client reads and writes the entries of project Secrets in one namespace.
+// Every write is a read-modify-write guarded by resourceVersion and retried
+// on conflict, so concurrent writers never erase each other's entries.
+type Client struct {
+	cs        kubernetes.Interface
+	namespace string
+	// User returns the name recorded as createdBy/updatedBy. It is called
+	// once per write, in parallel with the read that precedes it.
+	User func(ctx context.Context) (string, error)
+}
+
+// NewClient returns a client for namespace that asks the API server who the
+// user is (see WhoAmI), once.
+func NewClient(cs kubernetes.Interface, namespace, fallbackUser string) *Client {
+	c := &Client{cs: cs, namespace: namespace}
+	var (
+		once sync.Once
+		name string
+		err  error
+	)
+	c.User = func(ctx context.Context) (string, error) {
+		once.Do(func() { name, err = WhoAmI(ctx, cs, fallbackUser) })
+		return name, err
+	}
+	return c
+}
+
+// Namespace is where this client's project Secrets live.
+func (c *Client) Namespace() string { return c.namespace }
+
+// Entry is one entry's metadata and the size of its value, never the value.
+type Entry struct {
+	Key  string
+	Size int
+	EntryMeta
+}
+
+// MetaChange is an update to an entry's metadata; nil fields stay as they are.
+type MetaChange struct {
+	Description  *string
+	SetLabels    map[string]string
+	RemoveLabels []string
+}
+
+func (m MetaChange) apply(e *EntryMeta) error {
+	if m.Description != nil {
+		if err := ValidateDescription(*m.Description); err != nil {
+			return err
+		}
+		e.Description = *m.Description
+	}
+	if len(m.SetLabels) > 0 || len(m.RemoveLabels) > 0 {
+		labels := maps.Clone(e.Labels)
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		for _, k := range m.RemoveLabels {
+			delete(labels, k)
+		}
+		for k, v := range m.SetLabels {
+			if err := ValidateLabel(k, v); err != nil {
+				return err
+			}
+			labels[k] = v
+		}
+		if len(labels) == 0 {
+			labels = nil
+		}
+		e.Labels = labels
+	}
+	return nil
+}
+
+// Create adds a new entry, and the project Secret on first use. It fails with
+// ErrExists if the key is taken.
+func (c *Client) Create(ctx context.Context, project, key string, value []byte, meta MetaChange) error {
+	return c.write(ctx, project, key, func(s *corev1.Secret, entries Entries, user string) error {
+		if _, ok := s.Data[key]; ok {
+			return ErrExists
+		}
+		return putValue(s, entries, key, value, user, meta)
+	})
+}
+
+// Set replaces an entry's value, keeping its metadata. Without create it
+// fails with ErrNotFound if the key is absent; with it, it creates the entry.
+func (c *Client) Set(ctx context.Context, project, key string, value []byte, create bool) error {
+	return c.write(ctx, project, key, func(s *corev1.Secret, entries Entries, user string) error {
+		if _, ok := s.Data[key]; !ok && !create {
+			return fmt.Errorf("%w (use create, or set --create)", ErrNotFound)
+		}
+		return putValue(s, entries, key, value, user, MetaChange{})
+	})
+}
+
+// UpdateMeta changes an entry's metadata and leaves its value alone.
+func (c *Client) UpdateMeta(ctx context.Context, project, key string, change MetaChange) error {
+	return c.write(ctx, project, key, func(s *corev1.Secret, entries Entries, user string) error {
+		m, ok := entries[key]
+		if !ok {
+			return ErrNotFound
+		}
+		if err := change.apply(&m); err != nil {
+			return err
+		}
+		m.UpdatedAt, m.UpdatedBy = Now(), user
+		entries[key] = m
+		return nil
+	})
+}
+
+// Delete removes entries. It fails with ErrNotFound, and removes nothing, if
+// any key is absent. The Secret stays, with its labels, when it empties.
+func (c *Client) Delete(ctx context.Context, project string, keys ...string) error {
+	return c.write(ctx, project, "", func(s *corev1.Secret, entries Entries, _ string) error {
+		for _, key := range keys {
+			if _, ok := s.Data[key]; !ok {
+				return &Error{Project: project, Key: key, Err: ErrNotFound}
+			}
+		}
+		for _, key := range keys {
+			delete(s.Data, key)
+			delete(entries, key)
+		}
+		return nil
+	})
+}
+
+// Read returns an entry's value, in one GET.
+func (c *Client) Read(ctx context.Context, project, key string) ([]byte, error) {
+	s, err := c.get(ctx, project)
+	if err != nil {
+		return nil, &Error{Project: project, Err: err}
+	}
+	v, ok := s.Data[key]
+	if !ok {
+		return nil, &Error{Project: project, Key: key, Err: ErrNotFound}
+	}
+	return v, nil
+}
+
+// List returns the entries of a project, sorted by key; with keys, only
+// those, failing with ErrNotFound if one is absent.
+func (c *Client) List(ctx context.Context, project string, keys ...string) ([]Entry, error) {
+	s, err := c.get(ctx, project)
+	if err != nil {
+		return nil, &Error{Project: project, Err: err}
+	}
+	entries, err := ParseEntries(s.Annotations[AnnotationEntries])
+	if err != nil {
+		return nil, &Error{Project: project, Err: err}
+	}
+	if len(keys) == 0 {
+		keys = mapKeys(s.Data)
+	}
+	out := make([]Entry, 0, len(keys))
+	for _, key := range keys {
+		v, ok := s.Data[key]
+		if !ok {
+			return nil, &Error{Project: project, Key: key, Err: ErrNotFound}
+		}
+		out = append(out, Entry{Key: key, Size: len(v), EntryMeta: entries[key]})
+	}
+	return out, nil
+}
+
+// Project is one project Secret, as the projects listing shows it.
+type Project struct {
+	Name      string
+	Namespace string
+	Entries   int
+	Owners    string
+	Created   metav1.Time
+}
+
+// Projects lists the projects in the client's namespace, or in all of them,
+// in one label-selected LIST.
+func (c *Client) Projects(ctx context.Context, allNamespaces bool) ([]Project, error) {
+	ns := c.namespace
+	if allNamespaces {
+		ns = metav1.NamespaceAll
+	}
+	list, err := c.cs.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{LabelSelector: LabelProject})
+	if err != nil {
+		return nil, fmt.Errorf("listing project secrets: %w", err)
+	}
+	out := make([]Project, 0, len(list.Items))
+	for _, s := range list.Items {
+		out = append(out, Project{
+			Name:      s.Labels[LabelProject],
+			Namespace: s.Namespace,
+			Entries:   len(s.Data),
+			Owners:    s.Annotations[AnnotationOwners],
+			Created:   s.CreationTimestamp,
+		})
+	}
+	return out, nil
+}
+
+// SetOwners replaces the project's owners list; an empty list removes it.
+func (c *Client) SetOwners(ctx context.Context, project string, owners Owners) error {
+	return c.write(ctx, project, "", func(s *corev1.Secret, _ Entries, _ string) error {
+		if len(owners) == 0 {
+			delete(s.Annotations, AnnotationOwners)
+		} else {
+			s.Annotations[AnnotationOwners] = owners.String()
+		}
+		return nil
+	})
+}
+
+func (c *Client) get(ctx context.Context, project string) (*corev1.Secret, error) {
+	if err := ValidateProjectName(project); err != nil {
+		return nil, err
+	}
+	s, err := c.cs.CoreV1().Secrets(c.namespace).Get(ctx, SecretName(project), metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, fmt.Errorf("%w in namespace %q", ErrNotFound, c.namespace)
+	case err != nil:
+		return nil, err
+	case !IsProjectSecret(s):
+		return nil, fmt.Errorf("secret %s/%s %w", c.namespace, s.Name, ErrNotProjectSecret)
+	}
+	return s, nil
+}
+
+// putValue sets key's value and stamps its metadata; a new entry also gets
+// its creation facts and meta.
+func putValue(s *corev1.Secret, entries Entries, key string, value []byte, user string, meta MetaChange) error {
+	now := Now()
+	m, ok := entries[key]
+	if !ok {
+		m = EntryMeta{CreatedAt: now, CreatedBy: user}
+	}
+	if err := meta.apply(&m); err != nil {
+		return err
+	}
+	m.UpdatedAt, m.UpdatedBy = now, user
+	entries[key] = m
+	if s.Data == nil {
+		s.Data = map[string][]byte{}
+	}
+	s.Data[key] = value
+	return nil
+}
+
+// mutation changes a Secret and its parsed entries in place.
+type mutation func(s *corev1.Secret, entries Entries, user string) error
+
+// write runs one guarded read-modify-write: GET (creating the Secret if it
+// is absent), mutate, validate locally, UPDATE with the read resourceVersion;
+// on a conflict, all of it again. The user lookup runs alongside the GET.
+func (c *Client) write(ctx context.Context, project, key string, mutate mutation) error {
+	wrap := func(err error) error {
+		var e *Error
+		if errors.As(err, &e) {
+			return err
+		}
+		return &Error{Project: project, Key: key, Err: err}
+	}
+	if err := ValidateProjectName(project); err != nil {
+		return wrap(err)
+	}
+	if key != "" {
+		if err := ValidateKey(key); err != nil {
+			return wrap(err)
+		}
+	}
+	userc := make(chan error, 1)
+	var user string
+	go func() {
+		var err error
+		user, err = c.User(ctx)
+		userc <- err
+	}()
+	waitUser := func() error {
+		if userc == nil {
+			return nil
+		}
+		err := <-userc
+		userc = nil
+		return err
+	}
+
+	attempts := 0
+	err := retry.OnError(Backoff, isRace, func() error {
+		attempts++
+		secrets := c.cs.CoreV1().Secrets(c.namespace)
+		s, err := secrets.Get(ctx, SecretName(project), metav1.GetOptions{})
+		isNew := apierrors.IsNotFound(err)
+		switch {
+		case isNew:
+			s = newSecret(project, c.namespace)
+		case err != nil:
+			return err
+		case !IsProjectSecret(s):
+			return fmt.Errorf("secret %s/%s %w", c.namespace, s.Name, ErrNotProjectSecret)
+		}
+		if err := waitUser(); err != nil {
+			return err
+		}
+		entries, err := ParseEntries(s.Annotations[AnnotationEntries])
+		if err != nil {
+			return fmt.Errorf("stored metadata is unreadable, fix it before writing: %w", err)
+		}
+		before := SizeOf(s)
+		if err := mutate(s, entries, user); err != nil {
+			return err
+		}
+		if isNew && len(s.Data) == 0 {
+			return fmt.Errorf("%w in namespace %q", ErrNotFound, c.namespace)
+		}
+		encoded, err := entries.Encode()
+		if err != nil {
+			return err
+		}
+		if s.Annotations == nil {
+			s.Annotations = map[string]string{}
+		}
+		s.Annotations[AnnotationEntries] = encoded
+		if err := SizeOf(s).Check(); err != nil {
+			return fmt.Errorf("write refused before sending: %w (room left before this write: %d bytes of values, %d bytes of metadata)",
+				err, max(0, MaxSecretDataBytes-before.DataBytes), max(0, MaxAnnotationBytes-before.AnnotationBytes))
+		}
+		if isNew {
+			_, err = secrets.Create(ctx, s, metav1.CreateOptions{FieldManager: ManagedByPlugin})
+		} else {
+			_, err = secrets.Update(ctx, s, metav1.UpdateOptions{FieldManager: ManagedByPlugin})
+		}
+		return err
+	})
+	if isRace(err) {
+		return wrap(fmt.Errorf("gave up after %d conflicting attempts: %w", attempts, err))
+	}
+	if err != nil {
+		return wrap(err)
+	}
+	return nil
+}
+
+// isRace: another writer got there first (an update conflict, or a
+// concurrent first create of the Secret); reading again resolves it.
+func isRace(err error) bool { return apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err) }
+
+func newSecret(project, namespace string) *corev1.Secret {
+	return &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      SecretName(project),
+			Namespace: namespace,
+			Labels:    map[string]string{LabelProject: project, LabelManagedBy: ManagedByPlugin},
+		},
+		Type: corev1.SecretTypeOpaque,
+	}
+}

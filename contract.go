@@ -1,0 +1,104 @@
+// Package projsecret is the contract shared by the kubectl plugin and the
+// admission webhook: the names, labels and annotations of a project Secret,
+// the rules they obey, and a small typed client that writes them correctly.
+// Every rule lives here once; the front ends only call it.
+package projsecret
+
+import (
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+const (
+	// SecretNamePrefix is the prefix DigitalHub Core uses too, so both tools
+	// meet on the same object.
+	SecretNamePrefix = "proj-secrets-"
+
+	// LabelProject marks a Secret as a project Secret; its value is the project.
+	LabelProject = "projsecret.io/project"
+	// LabelManagedBy records which tool wrote the Secret.
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	// ManagedByPlugin is the LabelManagedBy value the plugin sets.
+	ManagedByPlugin = "kubectl-projsecret"
+
+	// AnnotationEntries holds the per-entry metadata as a JSON object.
+	AnnotationEntries = "projsecret.io/entries"
+	// AnnotationOwners lists the subjects that own the project.
+	AnnotationOwners = "projsecret.io/owners"
+
+	// MaxProjectNameLength keeps "proj-secrets-<project>" well inside the
+	// 253-character object name limit and the project usable as a label value.
+	MaxProjectNameLength = 50
+	// MaxKeyLength is the longest valid Secret data key.
+	MaxKeyLength = validation.DNS1123SubdomainMaxLength
+	// MaxDescriptionLength bounds an entry's description.
+	MaxDescriptionLength = 1024
+	// MaxSecretDataBytes is the API server's limit on the sum of a Secret's values.
+	MaxSecretDataBytes = 1 << 20
+	// MaxAnnotationBytes is the API server's limit on the total size of an
+	// object's annotations (keys plus values).
+	MaxAnnotationBytes = 256 << 10
+)
+
+// Rule names the part of the contract a violation breaks; the webhook counts
+// denials by it.
+type Rule string
+
+const (
+	RuleKeyNaming = Rule("key-naming")
+	RuleOwnership = Rule("project-ownership")
+	RuleMetadata  = Rule("metadata")
+	RuleSize      = Rule("size")
+)
+
+// Violation is a broken rule, phrased for the person who has to fix it. It
+// never carries a secret value.
+type Violation struct {
+	Rule    Rule
+	Message string
+}
+
+func (v *Violation) Error() string { return v.Message }
+
+func violation(rule Rule, format string, args ...any) *Violation {
+	return &Violation{Rule: rule, Message: fmt.Sprintf(format, args...)}
+}
+
+// SecretName is the name of the Secret that holds a project's entries.
+func SecretName(project string) string { return SecretNamePrefix + project }
+
+// ValidateProjectName checks that a project name is a DNS-1123 label of at
+// most MaxProjectNameLength characters.
+func ValidateProjectName(project string) error {
+	if project == "" {
+		return violation(RuleOwnership, "project name is empty: expected a DNS-1123 label (lowercase letters, digits and '-', 1 to %d characters)", MaxProjectNameLength)
+	}
+	if len(project) > MaxProjectNameLength {
+		return violation(RuleOwnership, "project name %q is %d characters long: at most %d are allowed", project, len(project), MaxProjectNameLength)
+	}
+	if errs := validation.IsDNS1123Label(project); len(errs) > 0 {
+		return violation(RuleOwnership, "project name %q is invalid: %s", project, strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// ValidateLabel checks one entry label against Kubernetes label syntax.
+func ValidateLabel(key, value string) error {
+	if errs := validation.IsQualifiedName(key); len(errs) > 0 {
+		return violation(RuleMetadata, "label key %q is invalid: %s", key, strings.Join(errs, "; "))
+	}
+	if errs := validation.IsValidLabelValue(value); len(errs) > 0 {
+		return violation(RuleMetadata, "label %q value %q is invalid: %s", key, value, strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// ValidateDescription bounds an entry description.
+func ValidateDescription(description string) error {
+	if n := len([]rune(description)); n > MaxDescriptionLength {
+		return violation(RuleMetadata, "description is %d characters long: at most %d are allowed", n, MaxDescriptionLength)
+	}
+	return nil
+}

@@ -1,0 +1,183 @@
+package projsecret
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Violations are every rule a Secret breaks, each on its own line.
+type Violations []*Violation
+
+func (vs Violations) Error() string {
+	lines := make([]string, len(vs))
+	for i, v := range vs {
+		lines[i] = v.Message
+	}
+	return strings.Join(lines, "\n")
+}
+
+// err returns vs as an error, or a nil error when there are none, so callers
+// never hold a non-nil interface around an empty list.
+func (vs Violations) err() error {
+	if len(vs) == 0 {
+		return nil
+	}
+	return vs
+}
+
+// IsProjectSecret reports whether the contract applies to s.
+func IsProjectSecret(s *corev1.Secret) bool {
+	if s == nil {
+		return false
+	}
+	_, ok := s.Labels[LabelProject]
+	return ok
+}
+
+// Size is what a Secret spends of the API server's limits.
+type Size struct {
+	DataBytes       int // sum of values in data and stringData
+	AnnotationBytes int // sum of annotation keys and values
+}
+
+// SizeOf measures s the way the API server's validation does.
+func SizeOf(s *corev1.Secret) Size {
+	var size Size
+	for _, v := range s.Data {
+		size.DataBytes += len(v)
+	}
+	for _, v := range s.StringData {
+		size.DataBytes += len(v)
+	}
+	for k, v := range s.Annotations {
+		size.AnnotationBytes += len(k) + len(v)
+	}
+	return size
+}
+
+// Check reports the first limit the size exceeds and how far over it is.
+func (s Size) Check() error {
+	if s.DataBytes > MaxSecretDataBytes {
+		return violation(RuleSize, "values total %d bytes, %d over the API server's limit of %d", s.DataBytes, s.DataBytes-MaxSecretDataBytes, MaxSecretDataBytes)
+	}
+	if s.AnnotationBytes > MaxAnnotationBytes {
+		return violation(RuleSize, "annotations total %d bytes (the entries' metadata), %d over the API server's limit of %d", s.AnnotationBytes, s.AnnotationBytes-MaxAnnotationBytes, MaxAnnotationBytes)
+	}
+	return nil
+}
+
+// Warnings are the limits an allowed Secret is getting close to.
+func (s Size) Warnings() []string {
+	var w []string
+	if s.DataBytes > MaxSecretDataBytes*9/10 && s.DataBytes <= MaxSecretDataBytes {
+		w = append(w, fmt.Sprintf("project secret values total %d KiB of the %d KiB limit", s.DataBytes>>10, MaxSecretDataBytes>>10))
+	}
+	if s.AnnotationBytes > MaxAnnotationBytes*9/10 && s.AnnotationBytes <= MaxAnnotationBytes {
+		w = append(w, fmt.Sprintf("project secret annotations total %d KiB of the %d KiB limit", s.AnnotationBytes>>10, MaxAnnotationBytes>>10))
+	}
+	return w
+}
+
+// ValidateSecret checks everything about a project Secret that does not
+// depend on who writes it or what it was before: name, label, type, keys,
+// the entries annotation and its match with the data, owners and size. It
+// returns the parsed entries for callers that go on to compare them.
+func ValidateSecret(s *corev1.Secret, rule KeyRule) (Entries, error) {
+	var vs Violations
+	project := s.Labels[LabelProject]
+	if err := ValidateProjectName(project); err != nil {
+		vs = append(vs, violation(RuleOwnership, "label %s: %v", LabelProject, err))
+	} else if s.Name != SecretName(project) {
+		vs = append(vs, violation(RuleOwnership, "secret %q is labeled for project %q: its name must be %q", s.Name, project, SecretName(project)))
+	}
+	if s.Type != corev1.SecretTypeOpaque && s.Type != "" {
+		vs = append(vs, violation(RuleOwnership, "secret type is %q: project secrets must be %q", s.Type, corev1.SecretTypeOpaque))
+	}
+	vs = append(vs, validateKeys(s, rule)...)
+
+	annotation, ok := s.Annotations[AnnotationEntries]
+	if !ok {
+		vs = append(vs, violation(RuleMetadata, "annotation %s is missing: every project secret records its entries' metadata there", AnnotationEntries))
+	}
+	entries, err := ParseEntries(annotation)
+	if err != nil {
+		vs = append(vs, err.(*Violation))
+	} else {
+		vs = append(vs, matchKeys(s, entries)...)
+	}
+	if owners, ok := s.Annotations[AnnotationOwners]; ok {
+		if _, err := ParseOwners(owners); err != nil {
+			vs = append(vs, err.(*Violation))
+		}
+	}
+	if err := SizeOf(s).Check(); err != nil {
+		vs = append(vs, err.(*Violation))
+	}
+	return entries, vs.err()
+}
+
+func validateKeys(s *corev1.Secret, rule KeyRule) Violations {
+	var bad []string
+	for _, keys := range [][]string{mapKeys(s.Data), mapKeys(s.StringData)} {
+		for _, k := range keys {
+			if rule.Validate(k) != nil {
+				bad = append(bad, fmt.Sprintf("%q", truncate(k)))
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return Violations{violation(RuleKeyNaming, "invalid key(s) %s: expected %s", strings.Join(bad, ", "), rule)}
+}
+
+func matchKeys(s *corev1.Secret, entries Entries) Violations {
+	var missingMeta, missingData []string
+	for k := range s.Data {
+		if _, ok := entries[k]; !ok {
+			missingMeta = append(missingMeta, truncate(k))
+		}
+	}
+	for k := range s.StringData {
+		if _, ok := entries[k]; !ok {
+			missingMeta = append(missingMeta, truncate(k))
+		}
+	}
+	for k := range entries {
+		_, inData := s.Data[k]
+		_, inString := s.StringData[k]
+		if !inData && !inString {
+			missingData = append(missingData, truncate(k))
+		}
+	}
+	var vs Violations
+	if len(missingMeta) > 0 {
+		sort.Strings(missingMeta)
+		vs = append(vs, violation(RuleMetadata, "key(s) %s have no entry in annotation %s: every key needs exactly one", strings.Join(missingMeta, ", "), AnnotationEntries))
+	}
+	if len(missingData) > 0 {
+		sort.Strings(missingData)
+		vs = append(vs, violation(RuleMetadata, "annotation %s has entries %s with no data key: every entry needs one", AnnotationEntries, strings.Join(missingData, ", ")))
+	}
+	return vs
+}
+
+func mapKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// truncate keeps a hostile 100 KiB key from becoming a 100 KiB message.
+func truncate(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
+}
