@@ -1,0 +1,56 @@
+// Command devcluster starts the real control plane that the tests use, for a
+// person: it writes a kubeconfig, says how to use it, and runs until
+// interrupted. No cluster, container runtime or download is needed.
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/projsecret/projsecret/internal/testenv"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	dir := filepath.Join(testenv.RepoRoot(), ".cache", "dev-cluster")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("creating %s: %w", dir, err)
+	}
+	// A kubeconfig left by an earlier run points at a dead server: remove it
+	// first so that waiting scripts only ever see this run's.
+	ready := filepath.Join(dir, "kubeconfig")
+	_ = os.Remove(ready)
+
+	env, err := testenv.Start(dir)
+	if err != nil {
+		return err
+	}
+	defer env.Stop()
+	if err := os.Rename(env.Kubeconfig, ready); err != nil {
+		return fmt.Errorf("publishing kubeconfig: %w", err)
+	}
+	bin := filepath.Join(testenv.RepoRoot(), "bin")
+	fmt.Printf(`A local kube-apiserver is running at %s.
+Use it from another shell:
+
+  export KUBECONFIG=%s
+  export PATH=%s:$PATH
+  kubectl projsecret create demo api-token --stdin <<<'s3cr3t'
+  kubectl projsecret get demo
+
+Press Ctrl-C to stop it.
+`, env.Config.Host, ready, bin)
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	<-stop
+	return nil
+}
