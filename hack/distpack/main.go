@@ -1,0 +1,268 @@
+// Command distpack writes release archives and their checksums file so that
+// the same inputs always give the same bytes, whatever machine, umask, tar or
+// zip flavour builds the release: entries are sorted, owners are 0/0 with no
+// names, modes are normalised to 0755/0644 and every timestamp is the one
+// given on the command line (the commit time, from hack/dist.sh).
+//
+//	distpack archive -o out.tar.gz|out.zip -mtime UNIX name=path...
+//	distpack sums -o checksums.txt archive...
+package main
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bufio"
+	"compress/flate"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "distpack:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = "usage: distpack archive -o OUT.tar.gz|OUT.zip -mtime UNIX name=path... | distpack sums -o FILE archive..."
+
+func run(args []string) error {
+	if len(args) == 0 {
+		return errors.New(usage)
+	}
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	out := fs.String("o", "", "file to write")
+	mtime := fs.Int64("mtime", -1, "timestamp of every entry, in unix seconds")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *out == "" {
+		return fmt.Errorf("-o is required; %s", usage)
+	}
+	switch args[0] {
+	case "archive":
+		if *mtime < 0 {
+			return fmt.Errorf("-mtime is required (unix seconds, e.g. the commit time); %s", usage)
+		}
+		entries, err := parseEntries(fs.Args())
+		if err != nil {
+			return err
+		}
+		return writeFile(*out, func(w io.Writer) error {
+			return pack(w, archiveFormat(*out), time.Unix(*mtime, 0).UTC(), entries)
+		})
+	case "sums":
+		if len(fs.Args()) == 0 {
+			return fmt.Errorf("sums needs at least one archive; %s", usage)
+		}
+		return writeFile(*out, func(w io.Writer) error { return writeSums(w, fs.Args()) })
+	default:
+		return fmt.Errorf("unknown mode %q; %s", args[0], usage)
+	}
+}
+
+// entry is one file in an archive: its name inside the archive and where it
+// is read from.
+type entry struct {
+	name, path string
+}
+
+func parseEntries(args []string) ([]entry, error) {
+	if len(args) == 0 {
+		return nil, fmt.Errorf("no files to pack; %s", usage)
+	}
+	seen := map[string]bool{}
+	entries := make([]entry, 0, len(args))
+	for _, a := range args {
+		name, path, ok := strings.Cut(a, "=")
+		if !ok || name == "" || path == "" {
+			return nil, fmt.Errorf("file argument %q: expected name=path", a)
+		}
+		if strings.HasPrefix(name, "/") || strings.Contains(name, "..") {
+			return nil, fmt.Errorf("file argument %q: the archive name must be relative and stay inside the archive", a)
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("file argument %q: %q is packed twice", a, name)
+		}
+		seen[name] = true
+		entries = append(entries, entry{name: name, path: path})
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].name < entries[j].name })
+	return entries, nil
+}
+
+type format int
+
+const (
+	tarGz format = iota
+	zipFile
+)
+
+func archiveFormat(out string) format {
+	if strings.HasSuffix(out, ".zip") {
+		return zipFile
+	}
+	return tarGz
+}
+
+// writeFile writes through a temporary file so that a failed run never
+// leaves a half-written archive that looks like a release artifact.
+func writeFile(out string, write func(io.Writer) error) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(out), ".distpack-*")
+	if err != nil {
+		return fmt.Errorf("create %s: %w", out, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	bw := bufio.NewWriter(tmp)
+	if err := write(bw); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	if err := os.Rename(tmp.Name(), out); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	return nil
+}
+
+// mode keeps only "is it executable": group and other bits depend on the
+// builder's umask and must not change the archive.
+func mode(fi os.FileInfo) int64 {
+	if fi.Mode().Perm()&0o111 != 0 {
+		return 0o755
+	}
+	return 0o644
+}
+
+func pack(w io.Writer, f format, mtime time.Time, entries []entry) error {
+	if f == zipFile {
+		return packZip(w, mtime, entries)
+	}
+	return packTarGz(w, mtime, entries)
+}
+
+func packTarGz(w io.Writer, mtime time.Time, entries []entry) error {
+	// No name and a zero time in the gzip header: gzip -n does the same.
+	gz, err := gzip.NewWriterLevel(w, gzip.BestCompression)
+	if err != nil {
+		return err
+	}
+	tw := tar.NewWriter(gz)
+	for _, e := range entries {
+		err := withFile(e, func(fi os.FileInfo, r io.Reader) error {
+			hdr := &tar.Header{
+				Typeflag: tar.TypeReg,
+				Name:     e.name,
+				Mode:     mode(fi),
+				Size:     fi.Size(),
+				ModTime:  mtime,
+				Format:   tar.FormatUSTAR,
+			}
+			if err := tw.WriteHeader(hdr); err != nil {
+				return err
+			}
+			_, err := io.Copy(tw, r)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	return gz.Close()
+}
+
+func packZip(w io.Writer, mtime time.Time, entries []entry) error {
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, flate.BestCompression)
+	})
+	for _, e := range entries {
+		err := withFile(e, func(fi os.FileInfo, r io.Reader) error {
+			hdr := &zip.FileHeader{Name: e.name, Method: zip.Deflate, Modified: mtime}
+			hdr.SetMode(os.FileMode(mode(fi)))
+			fw, err := zw.CreateHeader(hdr)
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(fw, r)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return zw.Close()
+}
+
+func withFile(e entry, fn func(os.FileInfo, io.Reader) error) error {
+	f, err := os.Open(e.path)
+	if err != nil {
+		return fmt.Errorf("pack %s: %w", e.name, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("pack %s: %w", e.name, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("pack %s: %s is not a regular file", e.name, e.path)
+	}
+	if err := fn(fi, f); err != nil {
+		return fmt.Errorf("pack %s: %w", e.name, err)
+	}
+	return nil
+}
+
+// writeSums writes the format sha256sum -c reads: "<hex>  <file name>".
+func writeSums(w io.Writer, paths []string) error {
+	sorted := append([]string(nil), paths...)
+	sort.Slice(sorted, func(i, j int) bool { return filepath.Base(sorted[i]) < filepath.Base(sorted[j]) })
+	for _, p := range sorted {
+		sum, err := sha256File(p)
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(w, "%s  %s\n", sum, filepath.Base(p)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sha256File(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("checksum: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("checksum %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
