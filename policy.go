@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"maps"
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -80,23 +81,35 @@ func (p Policy) checkOwners(w Write, stored *corev1.Secret) Violations {
 		return nil
 	}
 	if stored != nil {
-		if list, ok := stored.Annotations[AnnotationOwners]; ok {
-			owners, err := ParseOwners(list)
-			if err == nil && !owners.Includes(w.User, w.Groups) {
-				return Violations{violation(RuleOwnership, "user %q is not an owner of project %q (owners: %s)", w.User, stored.Labels[LabelProject], owners)}
-			}
+		owners, err := ParseOwners(stored.Annotations[AnnotationOwners])
+		switch {
+		case err != nil:
+			// Nobody can tell who the owners are, so only an admin may act
+			// until the list is repaired: failing open would unguard it.
+			return Violations{violation(RuleOwnership, "the stored %s annotation of project %q is unreadable (%v): only members of %s may change or delete it until an admin fixes the list", AnnotationOwners, stored.Labels[LabelProject], err, p.adminGroupsText())}
+		case len(owners) > 0 && !owners.Includes(w.User, w.Groups):
+			return Violations{violation(RuleOwnership, "user %q is not an owner of project %q (owners: %s; admins: %s)", w.User, stored.Labels[LabelProject], owners, p.adminGroupsText())}
 		}
 	}
 	if w.New != nil {
-		list, ok := w.New.Annotations[AnnotationOwners]
-		if ok && (stored == nil || stored.Annotations[AnnotationOwners] != list) {
+		list := w.New.Annotations[AnnotationOwners]
+		if stored == nil || stored.Annotations[AnnotationOwners] != list {
+			// An empty list, like an absent one, means no owners (SetOwners
+			// removes the annotation for it).
 			owners, err := ParseOwners(list)
-			if err == nil && !owners.Includes(w.User, w.Groups) {
-				return Violations{violation(RuleOwnership, "user %q sets owners %s without being one of them", w.User, owners)}
+			if err == nil && len(owners) > 0 && !owners.Includes(w.User, w.Groups) {
+				return Violations{violation(RuleOwnership, "user %q sets owners %s without being one of them: include yourself, or ask a member of %s", w.User, owners, p.adminGroupsText())}
 			}
 		}
 	}
 	return nil
+}
+
+func (p Policy) adminGroupsText() string {
+	if len(p.AdminGroups) == 0 {
+		return "no admin group"
+	}
+	return "group " + strings.Join(p.AdminGroups, ", group ")
 }
 
 func (p Policy) isAdmin(groups []string) bool {

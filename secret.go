@@ -69,10 +69,14 @@ func (s Size) Check() error {
 	return nil
 }
 
+// WarnSecretDataBytes is where an allowed write starts to warn: above
+// 900 KiB of values the next few entries will not fit.
+const WarnSecretDataBytes = 900 << 10
+
 // Warnings are the limits an allowed Secret is getting close to.
 func (s Size) Warnings() []string {
 	var w []string
-	if s.DataBytes > MaxSecretDataBytes*9/10 && s.DataBytes <= MaxSecretDataBytes {
+	if s.DataBytes > WarnSecretDataBytes && s.DataBytes <= MaxSecretDataBytes {
 		w = append(w, fmt.Sprintf("project secret values total %d KiB of the %d KiB limit", s.DataBytes>>10, MaxSecretDataBytes>>10))
 	}
 	if s.AnnotationBytes > MaxAnnotationBytes*9/10 && s.AnnotationBytes <= MaxAnnotationBytes {
