@@ -144,7 +144,7 @@ func TestPolicyReview(t *testing.T) {
 		{name: "admin deletes", w: Write{Operation: Delete, User: "root", Groups: []string{"system:masters"}, Old: owned}},
 		{name: "anyone deletes without owners", w: Write{Operation: Delete, User: "bob", Old: base}},
 		{name: "custom admin group", policy: Policy{KeyRule: DefaultKeyRule, AdminGroups: []string{"ops"}},
-			w: Write{Operation: Delete, User: "root", Groups: []string{"system:masters"}, Old: owned},
+			w:     Write{Operation: Delete, User: "root", Groups: []string{"system:masters"}, Old: owned},
 			rules: []Rule{RuleOwnership}, want: []string{"admins: group ops"}},
 		{name: "non-owner removes the owners list", w: Write{Operation: Update, User: "bob", Old: owned, New: base},
 			rules: []Rule{RuleOwnership}, want: []string{`user "bob" is not an owner`}},
