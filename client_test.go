@@ -1,0 +1,148 @@
+package projsecret
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
+)
+
+func newTestClient(objs ...runtime.Object) (*Client, *fake.Clientset) {
+	cs := fake.NewClientset(objs...)
+	c := NewClient(cs, "ns", "")
+	c.User = func(context.Context) (string, error) { return "alice", nil }
+	return c, cs
+}
+
+func stored(t *testing.T, cs *fake.Clientset, project string) (*corev1.Secret, Entries) {
+	t.Helper()
+	s, err := cs.CoreV1().Secrets("ns").Get(context.Background(), SecretName(project), metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := ParseEntries(s.Annotations[AnnotationEntries])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ValidateSecret(s, DefaultKeyRule); err != nil {
+		t.Fatalf("the client wrote a secret that breaks the contract: %v", err)
+	}
+	return s, entries
+}
+
+func TestClientLifecycle(t *testing.T) {
+	ctx := context.Background()
+	c, cs := newTestClient()
+	desc := "db password"
+	if err := c.Create(ctx, "p", "DB_PASS", []byte("v1"), MetaChange{Description: &desc, SetLabels: map[string]string{"tier": "db"}}); err != nil {
+		t.Fatal(err)
+	}
+	s, entries := stored(t, cs, "p")
+	if s.Labels[LabelProject] != "p" || s.Type != corev1.SecretTypeOpaque {
+		t.Fatalf("secret labels %v type %q", s.Labels, s.Type)
+	}
+	if m := entries["DB_PASS"]; m.Description != desc || m.CreatedBy != "alice" || m.Labels["tier"] != "db" {
+		t.Fatalf("metadata %+v", m)
+	}
+	if err := c.Create(ctx, "p", "DB_PASS", []byte("v2"), MetaChange{}); !errors.Is(err, ErrExists) {
+		t.Fatalf("second create: %v, want ErrExists", err)
+	}
+	if err := c.Set(ctx, "p", "OTHER", []byte("x"), false); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("set absent: %v, want ErrNotFound", err)
+	}
+	if err := c.Set(ctx, "p", "OTHER", []byte("x"), true); err != nil {
+		t.Fatal(err)
+	}
+	c.User = func(context.Context) (string, error) { return "bob", nil }
+	if err := c.Set(ctx, "p", "DB_PASS", []byte("v2"), false); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Read(ctx, "p", "DB_PASS")
+	if err != nil || string(got) != "v2" {
+		t.Fatalf("read %q, %v", got, err)
+	}
+	_, entries = stored(t, cs, "p")
+	if m := entries["DB_PASS"]; m.Description != desc || m.CreatedBy != "alice" || m.UpdatedBy != "bob" {
+		t.Fatalf("set must keep metadata and record the updater: %+v", m)
+	}
+	if err := c.UpdateMeta(ctx, "p", "DB_PASS", MetaChange{RemoveLabels: []string{"tier"}}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.List(ctx, "p")
+	if err != nil || len(list) != 2 || list[0].Key != "DB_PASS" || list[0].Size != 2 || list[0].Labels != nil {
+		t.Fatalf("list %+v, %v", list, err)
+	}
+	if err := c.Delete(ctx, "p", "DB_PASS", "missing"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("delete with a missing key: %v, want ErrNotFound", err)
+	}
+	if _, err := c.Read(ctx, "p", "DB_PASS"); err != nil {
+		t.Fatalf("a failed delete removed an entry: %v", err)
+	}
+	if err := c.Delete(ctx, "p", "DB_PASS", "OTHER"); err != nil {
+		t.Fatal(err)
+	}
+	s, entries = stored(t, cs, "p")
+	if len(s.Data) != 0 || len(entries) != 0 || s.Labels[LabelProject] != "p" {
+		t.Fatalf("emptied secret: data %d entries %d labels %v", len(s.Data), len(entries), s.Labels)
+	}
+	projects, err := c.Projects(ctx, false)
+	if err != nil || len(projects) != 1 || projects[0].Name != "p" || projects[0].Entries != 0 {
+		t.Fatalf("projects %+v, %v", projects, err)
+	}
+}
+
+func TestClientRefuses(t *testing.T) {
+	ctx := context.Background()
+	foreign := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: SecretName("taken"), Namespace: "ns"}}
+	c, _ := newTestClient(foreign)
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"invalid key", c.Create(ctx, "p", "a.b", nil, MetaChange{}), `key "a.b" is invalid`},
+		{"invalid project", c.Create(ctx, "P", "k", nil, MetaChange{}), `project name "P" is invalid`},
+		{"unlabeled secret", c.Create(ctx, "taken", "k", nil, MetaChange{}), "not labeled as a project secret"},
+		{"too large", c.Create(ctx, "p", "k", make([]byte, MaxSecretDataBytes+1), MetaChange{}), "room left"},
+		{"bad label", c.Create(ctx, "p", "k", nil, MetaChange{SetLabels: map[string]string{"a b": "c"}}), `label key "a b" is invalid`},
+		{"read absent project", func() error { _, err := c.Read(ctx, "nope", "k"); return err }(), "not found"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.err == nil || !strings.Contains(tc.err.Error(), tc.want) {
+				t.Fatalf("error %v, want it to contain %q", tc.err, tc.want)
+			}
+		})
+	}
+}
+
+// TestClientRetriesConflicts makes the API server report a conflict on the
+// first updates: the client must read again and land the write.
+func TestClientRetriesConflicts(t *testing.T) {
+	ctx := context.Background()
+	c, cs := newTestClient()
+	if err := c.Create(ctx, "p", "a", []byte("1"), MetaChange{}); err != nil {
+		t.Fatal(err)
+	}
+	conflicts := 3
+	cs.PrependReactor("update", "secrets", func(k8stesting.Action) (bool, runtime.Object, error) {
+		if conflicts == 0 {
+			return false, nil, nil
+		}
+		conflicts--
+		return true, nil, apierrors.NewConflict(schema.GroupResource{Resource: "secrets"}, SecretName("p"), errors.New("the object has been modified"))
+	})
+	if err := c.Set(ctx, "p", "a", []byte("2"), false); err != nil {
+		t.Fatalf("set through 3 conflicts: %v", err)
+	}
+	if v, _ := c.Read(ctx, "p", "a"); string(v) != "2" {
+		t.Fatalf("value after retries: %q", v)
+	}
+}

@@ -1,0 +1,127 @@
+package projsecret
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestValidateProjectName(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ok   bool
+	}{
+		{"demo", true},
+		{"a", true},
+		{"team-1", true},
+		{strings.Repeat("a", MaxProjectNameLength), true},
+		{strings.Repeat("a", MaxProjectNameLength+1), false},
+		{"", false},
+		{"Demo", false},
+		{"-demo", false},
+		{"demo_1", false},
+		{"demo.x", false},
+	} {
+		if err := ValidateProjectName(tc.name); (err == nil) != tc.ok {
+			t.Errorf("ValidateProjectName(%q) = %v, want ok=%v", tc.name, err, tc.ok)
+		}
+	}
+}
+
+func TestKeyRules(t *testing.T) {
+	for _, tc := range []struct {
+		key       string
+		defaultOK bool
+		envVarOK  bool
+	}{
+		{"API_TOKEN", true, true},
+		{"api-token", true, false},
+		{"_private", true, true},
+		{"1st", true, false},
+		{"a", true, true},
+		{strings.Repeat("k", MaxKeyLength), true, true},
+		{strings.Repeat("k", MaxKeyLength+1), false, false},
+		{"", false, false},
+		{"a.b", false, false},
+		{"a b", false, false},
+		{"ключ", false, false},
+		{"a/b", false, false},
+	} {
+		if err := DefaultKeyRule.Validate(tc.key); (err == nil) != tc.defaultOK {
+			t.Errorf("default rule on %q: %v, want ok=%v", tc.key, err, tc.defaultOK)
+		}
+		if err := EnvVarKeyRule.Validate(tc.key); (err == nil) != tc.envVarOK {
+			t.Errorf("env rule on %q: %v, want ok=%v", tc.key, err, tc.envVarOK)
+		}
+		if tc.envVarOK && !tc.defaultOK {
+			t.Errorf("env rule accepts %q which the default rejects: it must only tighten", tc.key)
+		}
+	}
+	if err := ValidateKey("a.b"); err == nil || !strings.Contains(err.Error(), "^[A-Za-z0-9_-]+$") {
+		t.Errorf("the error must name the rule: %v", err)
+	}
+}
+
+func TestParseEntries(t *testing.T) {
+	valid := `{"k":{"description":"d","createdAt":"2026-01-01T00:00:00Z","updatedAt":"2026-01-02T00:00:00Z","createdBy":"a","updatedBy":"b"}}`
+	for _, tc := range []struct {
+		name, in, wantErr string
+	}{
+		{"valid", valid, ""},
+		{"empty", "", ""},
+		{"empty object", "{}", ""},
+		{"not json", "{", "not a JSON object"},
+		{"array", "[]", "not a JSON object"},
+		{"null", "null", "null"},
+		{"unknown field", strings.Replace(valid, `"description"`, `"secret":"x","description"`, 1), "unknown field"},
+		{"wrong case", strings.Replace(valid, `"description"`, `"Description"`, 1), "unknown field"},
+		{"duplicate field", strings.Replace(valid, `"description":"d"`, `"description":"d","description":"e"`, 1), "duplicate field"},
+		{"bad time", strings.Replace(valid, "2026-01-01T00:00:00Z", "yesterday", 1), "not a JSON object"},
+		{"updated before created", strings.Replace(valid, "2026-01-02", "2025-01-02", 1), "before createdAt"},
+		{"no author", strings.Replace(valid, `"createdBy":"a"`, `"createdBy":""`, 1), "createdBy and updatedBy"},
+		{"no timestamps", `{"k":{"description":"","createdBy":"a","updatedBy":"a"}}`, "must be set"},
+		{"bad label", strings.Replace(valid, `"description":"d"`, `"description":"d","labels":{"a b":"c"}`, 1), "label key"},
+		{"long description", strings.Replace(valid, `"d"`, `"`+strings.Repeat("d", MaxDescriptionLength+1)+`"`, 1), "at most 1024"},
+		{"too large", `{"k":"` + strings.Repeat("x", MaxAnnotationBytes) + `"}`, "at most"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseEntries(tc.in)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("error %v, want it to contain %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestEntriesRoundTrip(t *testing.T) {
+	in := Entries{"b": {Description: "x", CreatedAt: Now(), UpdatedAt: Now(), CreatedBy: "u", UpdatedBy: "u"}, "a": {CreatedAt: Now(), UpdatedAt: Now(), CreatedBy: "u", UpdatedBy: "v", Labels: map[string]string{"l": "1"}}}
+	s1, err := in.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := ParseEntries(s1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, _ := out.Encode()
+	if s1 != s2 || strings.Index(s1, `"a"`) > strings.Index(s1, `"b"`) {
+		t.Fatalf("encoding is not stable and sorted:\n%s\n%s", s1, s2)
+	}
+}
+
+func TestOwners(t *testing.T) {
+	o, err := ParseOwners(" user:alice, group:team-a ,")
+	if err != nil || o.String() != "user:alice,group:team-a" {
+		t.Fatalf("ParseOwners: %v %v", o, err)
+	}
+	if !o.Includes("alice", nil) || !o.Includes("bob", []string{"team-a"}) || o.Includes("bob", []string{"team-b"}) || o.Includes("team-a", nil) {
+		t.Fatal("Includes matched the wrong subjects")
+	}
+	for _, bad := range []string{"alice", "role:x", "user:", "user"} {
+		if _, err := ParseOwners(bad); err == nil {
+			t.Errorf("ParseOwners(%q) accepted", bad)
+		}
+	}
+}
