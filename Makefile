@@ -51,11 +51,14 @@ test-integration: controlplane build
 	$(GO) test -count=1 -tags integration -timeout 30m ./test/integration/...
 
 # A local real control plane for trying the plugin; Ctrl-C stops it.
-dev-cluster: controlplane build
-	$(GO) run ./hack/devcluster
+dev-cluster: controlplane build $(BIN)/devcluster
+	$(BIN)/devcluster
+
+$(BIN)/devcluster: FORCE
+	$(GO) build -o $@ ./hack/devcluster
 
 # The main job end to end: the SDK flow through `kubectl projsecret` on a real API server.
-demo: controlplane build
+demo: controlplane build $(BIN)/devcluster
 	./hack/demo.sh
 
 clean:

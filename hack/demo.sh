@@ -6,7 +6,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 log=$(mktemp)
-go run ./hack/devcluster >"$log" 2>&1 &
+"$root/bin/devcluster" >"$log" 2>&1 &
 cluster=$!
 trap 'kill $cluster 2>/dev/null; wait $cluster 2>/dev/null; rm -f "$log"' EXIT
 
