@@ -44,7 +44,7 @@ Use it from another shell:
 
   export KUBECONFIG=%s
   export PATH=%s:$PATH
-  kubectl projsecret create demo api-token --stdin <<<'s3cr3t'
+  printf %%s 's3cr3t' | kubectl projsecret create demo api-token --stdin
   kubectl projsecret get demo
 
 Press Ctrl-C to stop it.
