@@ -135,7 +135,7 @@ func validateKeys(s *corev1.Secret, rule KeyRule) Violations {
 	if len(bad) == 0 {
 		return nil
 	}
-	return Violations{violation(RuleKeyNaming, "invalid key(s) %s: expected %s", strings.Join(bad, ", "), rule)}
+	return Violations{violation(RuleKeyNaming, "invalid key(s) %s: expected %s", keyList(bad), rule)}
 }
 
 func matchKeys(s *corev1.Secret, entries Entries) Violations {
@@ -160,11 +160,11 @@ func matchKeys(s *corev1.Secret, entries Entries) Violations {
 	var vs Violations
 	if len(missingMeta) > 0 {
 		sort.Strings(missingMeta)
-		vs = append(vs, violation(RuleMetadata, "key(s) %s have no entry in annotation %s: every key needs exactly one", strings.Join(missingMeta, ", "), AnnotationEntries))
+		vs = append(vs, violation(RuleMetadata, "key(s) %s have no entry in annotation %s: every key needs exactly one", keyList(missingMeta), AnnotationEntries))
 	}
 	if len(missingData) > 0 {
 		sort.Strings(missingData)
-		vs = append(vs, violation(RuleMetadata, "annotation %s has entries %s with no data key: every entry needs one", AnnotationEntries, strings.Join(missingData, ", ")))
+		vs = append(vs, violation(RuleMetadata, "annotation %s has entries %s with no data key: every entry needs one", AnnotationEntries, keyList(missingData)))
 	}
 	return vs
 }
@@ -176,6 +176,18 @@ func mapKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// maxListedKeys keeps a denial of thousands of keys to a line a person reads.
+const maxListedKeys = 10
+
+// keyList joins keys for a message, naming the first maxListedKeys and
+// counting the rest.
+func keyList(keys []string) string {
+	if len(keys) <= maxListedKeys {
+		return strings.Join(keys, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(keys[:maxListedKeys], ", "), len(keys)-maxListedKeys)
 }
 
 // truncate keeps a hostile 100 KiB key from becoming a 100 KiB message.
