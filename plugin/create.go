@@ -1,0 +1,102 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/projsecret/projsecret"
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+// CreateOptions adds a new entry.
+type CreateOptions struct {
+	genericiooptions.IOStreams
+	NewClient ClientFunc
+
+	Value       *valueSource
+	Description string
+	Labels      []string
+
+	project, key string
+	meta         projsecret.MetaChange
+}
+
+func newCreateCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
+	o := &CreateOptions{IOStreams: streams, NewClient: newClient, Value: newValueSource()}
+	cmd := &cobra.Command{
+		Use:   "create PROJECT KEY",
+		Short: "Create an entry in a project, and the project on first use",
+		Long: `Create an entry in a project. It fails if the key exists (use "set" to
+replace a value). The project's Secret is created with its first entry.
+
+` + valueHelp,
+		Example: `  # Prompt for the value without echoing it
+  kubectl projsecret create payments DB_PASSWORD --description "primary database" --label env=prod
+
+  # From a file or a pipe
+  kubectl projsecret create payments TLS_KEY --from-file=tls.key
+  vault read -field=token secret/ci | kubectl projsecret create payments CI_TOKEN --stdin`,
+		Args:              argsBetween(2, 2),
+		ValidArgsFunction: completeProjectKeys(newClient, false, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(cmd, args); err != nil {
+				return err
+			}
+			if err := o.Validate(cmd); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	o.Value.addFlags(cmd)
+	cmd.Flags().StringVar(&o.Description, "description", "", "What the entry is for.")
+	cmd.Flags().StringArrayVar(&o.Labels, "label", nil, "A label KEY=VALUE for the entry; repeat for more.")
+	return cmd
+}
+
+// Complete takes the arguments and which flags were given.
+func (o *CreateOptions) Complete(cmd *cobra.Command, args []string) error {
+	o.project, o.key = args[0], args[1]
+	o.Value.complete(cmd)
+	if cmd.Flags().Changed("description") {
+		o.meta.Description = &o.Description
+	}
+	return nil
+}
+
+// Validate checks the flags before anything is read or sent.
+func (o *CreateOptions) Validate(cmd *cobra.Command) error {
+	if err := o.Value.validate(cmd); err != nil {
+		return err
+	}
+	if o.meta.Description != nil {
+		if err := projsecret.ValidateDescription(*o.meta.Description); err != nil {
+			return usageErrorf(cmd, "--description: %v", err)
+		}
+	}
+	set, _, err := parseLabels(cmd, o.Labels, false)
+	if err != nil {
+		return err
+	}
+	o.meta.SetLabels = set
+	return nil
+}
+
+// Run reads the value and creates the entry.
+func (o *CreateOptions) Run(ctx context.Context) error {
+	client, err := o.NewClient()
+	if err != nil {
+		return err
+	}
+	value, err := o.Value.read(o.In, o.ErrOut, o.project, o.key)
+	if err != nil {
+		return &projsecret.Error{Project: o.project, Key: o.key, Err: err}
+	}
+	if err := client.Create(ctx, o.project, o.key, value, o.meta); err != nil {
+		return err
+	}
+	warnEmpty(o.ErrOut, o.project, o.key, value)
+	fmt.Fprintf(o.Out, "project %q, key %q: created\n", o.project, o.key)
+	return nil
+}

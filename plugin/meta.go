@@ -1,0 +1,91 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/projsecret/projsecret"
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+// MetaOptions changes an entry's description and labels, never its value.
+type MetaOptions struct {
+	genericiooptions.IOStreams
+	NewClient ClientFunc
+
+	Description string
+	Labels      []string
+
+	project, key string
+	change       projsecret.MetaChange
+}
+
+func newMetaCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
+	o := &MetaOptions{IOStreams: streams, NewClient: newClient}
+	cmd := &cobra.Command{
+		Use:   "meta PROJECT KEY",
+		Short: "Change the description or labels of an entry",
+		Long: `Change the description or labels of an entry; its value stays as it is.
+updatedAt and updatedBy record the change.`,
+		Example: `  # Describe an entry and label it
+  kubectl projsecret meta payments DB_PASSWORD --description "primary database" --label env=prod
+
+  # Remove a label, clear the description
+  kubectl projsecret meta payments DB_PASSWORD --label env- --description ""`,
+		Args:              argsBetween(2, 2),
+		ValidArgsFunction: completeProjectKeys(newClient, true, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(cmd, args); err != nil {
+				return err
+			}
+			if err := o.Validate(cmd); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	cmd.Flags().StringVar(&o.Description, "description", "", `The new description ("" clears it).`)
+	cmd.Flags().StringArrayVar(&o.Labels, "label", nil, "KEY=VALUE adds or changes a label, KEY- removes it; repeat for more.")
+	return cmd
+}
+
+// Complete takes the arguments and which flags were given.
+func (o *MetaOptions) Complete(cmd *cobra.Command, args []string) error {
+	o.project, o.key = args[0], args[1]
+	if cmd.Flags().Changed("description") {
+		o.change.Description = &o.Description
+	}
+	return nil
+}
+
+// Validate checks that there is a change and that it is well formed.
+func (o *MetaOptions) Validate(cmd *cobra.Command) error {
+	if o.change.Description == nil && len(o.Labels) == 0 {
+		return usageErrorf(cmd, "nothing to change: expected --description or --label")
+	}
+	if o.change.Description != nil {
+		if err := projsecret.ValidateDescription(*o.change.Description); err != nil {
+			return usageErrorf(cmd, "--description: %v", err)
+		}
+	}
+	set, remove, err := parseLabels(cmd, o.Labels, true)
+	if err != nil {
+		return err
+	}
+	o.change.SetLabels, o.change.RemoveLabels = set, remove
+	return nil
+}
+
+// Run applies the change.
+func (o *MetaOptions) Run(ctx context.Context) error {
+	client, err := o.NewClient()
+	if err != nil {
+		return err
+	}
+	if err := client.UpdateMeta(ctx, o.project, o.key, o.change); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.Out, "project %q, key %q: metadata updated\n", o.project, o.key)
+	return nil
+}

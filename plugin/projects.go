@@ -1,0 +1,107 @@
+package plugin
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/projsecret/projsecret"
+	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+// ProjectsOptions lists the project Secrets.
+type ProjectsOptions struct {
+	genericiooptions.IOStreams
+	NewClient     ClientFunc
+	Output        *outputFlags
+	AllNamespaces bool
+	Now           func() time.Time
+}
+
+func newProjectsCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
+	o := &ProjectsOptions{IOStreams: streams, NewClient: newClient, Output: newOutputFlags(), Now: time.Now}
+	cmd := &cobra.Command{
+		Use:   "projects",
+		Short: "List the projects in the namespace, or in all namespaces",
+		Long: `List the projects (the project Secrets) in the current namespace, or with
+-A in every namespace you may list Secrets in, with their entry counts and
+owners. With -o, projects print as a List of objects of kind Project
+(apiVersion projsecret.io/v1alpha1) with the fields entries and owners.`,
+		Example: `  kubectl projsecret projects
+  kubectl projsecret projects -A -o name`,
+		Args:              argsBetween(0, 0),
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(cmd, args); err != nil {
+				return err
+			}
+			if err := o.Validate(cmd); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	o.Output.addFlags(cmd)
+	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "List the projects of all namespaces.")
+	return cmd
+}
+
+// Complete has nothing to derive: projects takes no arguments.
+func (o *ProjectsOptions) Complete(*cobra.Command, []string) error { return nil }
+
+// Validate checks the output format.
+func (o *ProjectsOptions) Validate(cmd *cobra.Command) error { return o.Output.validate(cmd) }
+
+// Run lists and prints.
+func (o *ProjectsOptions) Run(ctx context.Context) error {
+	client, err := o.NewClient()
+	if err != nil {
+		return err
+	}
+	projects, err := client.Projects(ctx, o.AllNamespaces)
+	if err != nil {
+		if o.AllNamespaces {
+			return fmt.Errorf("all namespaces: %w", err)
+		}
+		return fmt.Errorf("namespace %q: %w", client.Namespace(), err)
+	}
+	slices.SortFunc(projects, func(a, b projsecret.Project) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
+	if len(projects) == 0 && o.Output.isTable() {
+		if o.AllNamespaces {
+			fmt.Fprintln(o.ErrOut, "No projects found.")
+		} else {
+			fmt.Fprintf(o.ErrOut, "No projects found in namespace %q.\n", client.Namespace())
+		}
+		return nil
+	}
+	items := make([]*unstructured.Unstructured, len(projects))
+	for i, p := range projects {
+		items[i] = projectObject(p)
+	}
+	table := func() *metav1.Table { return projectsTable(projects, items, o.Now()) }
+	return o.Output.printTo(o.Out, listOf(items), items, table, o.AllNamespaces)
+}
+
+func projectsTable(projects []projsecret.Project, items []*unstructured.Unstructured, now time.Time) *metav1.Table {
+	t := &metav1.Table{ColumnDefinitions: []metav1.TableColumnDefinition{
+		{Name: "Project", Type: "string", Format: "name"},
+		{Name: "Entries", Type: "integer"},
+		{Name: "Owners", Type: "string"},
+		{Name: "Age", Type: "string"},
+	}}
+	for i, p := range projects {
+		owners := p.Owners
+		if owners == "" {
+			owners = "<none>"
+		}
+		t.Rows = append(t.Rows, tableRow(items[i], p.Name, int64(p.Entries), owners, age(now, p.Created.Time)))
+	}
+	return t
+}

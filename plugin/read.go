@@ -1,0 +1,71 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+// ReadOptions prints one entry's value.
+type ReadOptions struct {
+	genericiooptions.IOStreams
+	NewClient ClientFunc
+
+	project, key string
+}
+
+func newReadCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
+	o := &ReadOptions{IOStreams: streams, NewClient: newClient}
+	cmd := &cobra.Command{
+		Use:   "read PROJECT KEY",
+		Short: "Print the value of an entry",
+		Long: `Print the value of an entry to standard output exactly as stored: no
+newline is added and nothing is trimmed, so the output can be piped or
+redirected into a file unchanged. This is the only command that prints a value.`,
+		Example: `  # Use a value without it touching the disk
+  PGPASSWORD="$(kubectl projsecret read payments DB_PASSWORD)" psql ...
+
+  # Write a binary value to a file
+  kubectl projsecret read payments TLS_KEY > tls.key`,
+		Args:              argsBetween(2, 2),
+		ValidArgsFunction: completeProjectKeys(newClient, true, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(cmd, args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	return cmd
+}
+
+// Complete takes the arguments.
+func (o *ReadOptions) Complete(_ *cobra.Command, args []string) error {
+	o.project, o.key = args[0], args[1]
+	return nil
+}
+
+// Validate has nothing to check beyond the argument count: project and key
+// are checked by the client, and a key outside the contract may still exist.
+func (o *ReadOptions) Validate() error { return nil }
+
+// Run prints the value byte for byte.
+func (o *ReadOptions) Run(ctx context.Context) error {
+	client, err := o.NewClient()
+	if err != nil {
+		return err
+	}
+	value, err := client.Read(ctx, o.project, o.key)
+	if err != nil {
+		return err
+	}
+	if _, err := o.Out.Write(value); err != nil {
+		return fmt.Errorf("project %q, key %q: writing the value to standard output: %w", o.project, o.key, err)
+	}
+	return nil
+}

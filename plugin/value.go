@@ -1,0 +1,161 @@
+package plugin
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/projsecret/projsecret"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// valueHelp is shared by the commands that take a value.
+const valueHelp = `The value comes from exactly one of --from-file, --stdin or --from-literal.
+With none of them it is read from standard input: with a prompt that does
+not echo when standard input is a terminal, else up to end of input.
+
+Values are stored byte for byte: nothing is trimmed, so "echo s | ..." stores
+"s" plus a newline (use printf). An empty value is allowed, as a Secret may
+hold one, and is reported with a warning.`
+
+// valueSource is where a value comes from. The value itself is only ever
+// held in memory and handed to the client: no message, error or log line
+// includes it.
+type valueSource struct {
+	fromFile    string
+	fromStdin   bool
+	fromLiteral string
+
+	literalSet bool
+
+	// Replaceable in tests, which have no terminal.
+	isTerminal   func(in io.Reader) (fd int, ok bool)
+	readPassword func(fd int) ([]byte, error)
+}
+
+func newValueSource() *valueSource {
+	return &valueSource{isTerminal: terminalFd, readPassword: readPasswordRestoring}
+}
+
+func (v *valueSource) addFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&v.fromFile, "from-file", "", "Read the value from this file, byte for byte.")
+	cmd.Flags().BoolVar(&v.fromStdin, "stdin", false, "Read the value from standard input up to end of input, byte for byte (never prompts).")
+	cmd.Flags().StringVar(&v.fromLiteral, "from-literal", "", "Take the value from this argument. It is then visible in the process list and shell history: prefer --stdin or --from-file.")
+	_ = cmd.MarkFlagFilename("from-file")
+}
+
+// complete records which sources were given; an empty --from-literal is a
+// deliberate empty value, so it is noticed through Changed.
+func (v *valueSource) complete(cmd *cobra.Command) {
+	v.literalSet = cmd.Flags().Changed("from-literal")
+}
+
+func (v *valueSource) validate(cmd *cobra.Command) error {
+	var given []string
+	if v.fromFile != "" || cmd.Flags().Changed("from-file") {
+		given = append(given, "--from-file")
+	}
+	if v.fromStdin {
+		given = append(given, "--stdin")
+	}
+	if v.literalSet {
+		given = append(given, "--from-literal")
+	}
+	if cmd.Flags().Changed("from-file") && v.fromFile == "" {
+		return usageErrorf(cmd, "--from-file needs a path")
+	}
+	if len(given) > 1 {
+		return usageErrorf(cmd, "%s and %s both give the value: expected at most one of --from-file, --stdin, --from-literal", given[0], given[1])
+	}
+	return nil
+}
+
+// read returns the value. errOut gets the prompt; what is typed is not echoed.
+func (v *valueSource) read(in io.Reader, errOut io.Writer, project, key string) ([]byte, error) {
+	switch {
+	case v.literalSet:
+		return []byte(v.fromLiteral), nil
+	case v.fromFile != "":
+		f, err := os.Open(v.fromFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading the value: %w", err)
+		}
+		defer f.Close()
+		return readLimited(f, "file "+v.fromFile)
+	case !v.fromStdin:
+		if fd, ok := v.isTerminal(in); ok {
+			fmt.Fprintf(errOut, "Value for project %q, key %q (input hidden): ", project, key)
+			value, err := v.readPassword(fd)
+			fmt.Fprintln(errOut)
+			if err != nil {
+				return nil, fmt.Errorf("reading the value from the terminal: %w", err)
+			}
+			return value, nil
+		}
+	}
+	return readLimited(in, "standard input")
+}
+
+// readLimited stops reading one byte past what a project Secret can hold at
+// all, so a wrong pipe cannot exhaust memory.
+func readLimited(r io.Reader, what string) ([]byte, error) {
+	value, err := io.ReadAll(io.LimitReader(r, projsecret.MaxSecretDataBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the value from %s: %w", what, err)
+	}
+	if len(value) > projsecret.MaxSecretDataBytes {
+		return nil, fmt.Errorf("the value from %s is larger than %d bytes, the most a project secret can hold", what, projsecret.MaxSecretDataBytes)
+	}
+	return value, nil
+}
+
+func terminalFd(in io.Reader) (int, bool) {
+	f, ok := in.(*os.File)
+	if !ok {
+		return 0, false
+	}
+	fd := int(f.Fd())
+	return fd, term.IsTerminal(fd)
+}
+
+// readPasswordRestoring is term.ReadPassword, except that Ctrl-C during the
+// prompt gives the terminal its echo back before the process ends.
+func readPasswordRestoring(fd int) ([]byte, error) {
+	state, err := term.GetState(fd)
+	if err != nil {
+		return nil, err
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	defer func() {
+		signal.Stop(sig)
+		close(done)
+	}()
+	go func() {
+		select {
+		case <-sig:
+			_ = term.Restore(fd, state)
+			fmt.Fprintln(os.Stderr, "\nerror: interrupted")
+			os.Exit(1)
+		case <-done:
+		}
+	}()
+	value, err := term.ReadPassword(fd)
+	if errors.Is(err, io.EOF) {
+		return nil, errors.New("input ended before a value was entered (press Enter on an empty line for an empty value)")
+	}
+	return value, err
+}
+
+// warnEmpty points out an empty value, allowed but more often an empty file
+// or a forgotten pipe than intended.
+func warnEmpty(w io.Writer, project, key string, value []byte) {
+	if len(value) == 0 {
+		fmt.Fprintf(w, "warning: project %q, key %q: the value is empty\n", project, key)
+	}
+}
