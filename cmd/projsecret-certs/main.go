@@ -1,0 +1,85 @@
+// Command projsecret-certs makes the webhook's certificates for the
+// self-signed overlay (manifests/overlays/self-signed), for clusters without
+// cert-manager: a CA, kept in the output directory and reused on later runs
+// so that re-running it rotates the serving certificate without changing
+// the caBundle; the TLS Secret manifest; and the caBundle patch.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/projsecret/projsecret/webhook"
+	"github.com/projsecret/projsecret/webhook/certs"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintf(os.Stderr, "projsecret-certs: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	fl := flag.NewFlagSet("projsecret-certs", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	outDir := fl.String("out-dir", "manifests/overlays/self-signed/generated", "directory for ca.crt, ca.key, webhook-tls.yaml and cabundle-patch.yaml")
+	namespace := fl.String("namespace", webhook.Namespace, "namespace of the webhook Service")
+	service := fl.String("service", webhook.ServiceName, "name of the webhook Service")
+	secret := fl.String("secret", webhook.TLSSecretName, "name of the TLS Secret the Deployment mounts")
+	validity := fl.Duration("validity", 365*24*time.Hour, "how long the serving certificate is valid")
+	newCA := fl.Bool("new-ca", false, "make a new CA even if out-dir has one (the caBundle changes: apply the overlay right away)")
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	if fl.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q: every setting is a flag (see -h)", fl.Args())
+	}
+
+	ca, err := certs.ReadCA(*outDir)
+	switch {
+	case err == nil && !*newCA:
+		fmt.Fprintf(stdout, "reusing the CA in %s\n", *outDir)
+	case err == nil || errors.Is(err, fs.ErrNotExist):
+		if ca, err = certs.NewCA("projsecret-webhook-ca"); err != nil {
+			return err
+		}
+		if err := certs.WriteCA(*outDir, ca); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "made a new CA in %s\n", *outDir)
+	default:
+		return fmt.Errorf("%w (remove %s and %s, or pass --new-ca)", err, certs.CAFile, certs.CAKeyFile)
+	}
+
+	kp, err := ca.Issue(certs.ServiceDNSNames(*service, *namespace), *validity)
+	if err != nil {
+		return err
+	}
+	secretYAML, err := certs.TLSSecretManifest(*secret, *namespace, kp, ca)
+	if err != nil {
+		return err
+	}
+	patchYAML, err := certs.CABundlePatch(ca, 1)
+	if err != nil {
+		return err
+	}
+	for name, data := range map[string][]byte{"webhook-tls.yaml": secretYAML, "cabundle-patch.yaml": patchYAML} {
+		path := filepath.Join(*outDir, name)
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+	}
+	fmt.Fprintf(stdout, "wrote a serving certificate for %s.%s.svc valid for %s; apply with: kubectl apply -k %s\n",
+		*service, *namespace, *validity, filepath.Dir(filepath.Clean(*outDir)))
+	return nil
+}

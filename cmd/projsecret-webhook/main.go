@@ -1,0 +1,129 @@
+// Command projsecret-webhook is the validating admission webhook for project
+// Secrets. It needs no API server access: the API server sends it every
+// write to a Secret labeled projsecret.io/project and it answers with the
+// contract's verdict.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"k8s.io/klog/v2"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/manager/signals"
+
+	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/internal/version"
+	"github.com/projsecret/projsecret/webhook"
+)
+
+func main() {
+	opts, logOpts, err := parseFlags(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if errors.Is(err, errVersion) {
+		fmt.Printf("projsecret-webhook %s (commit %s, %s)\n", version.Version, version.Commit, version.GoVersion())
+		return
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "projsecret-webhook: %v\n", err)
+		os.Exit(2)
+	}
+	logger := zap.New(zap.UseFlagOptions(logOpts))
+	logf.SetLogger(logger)
+	klog.SetLogger(logger)
+	log := logf.Log.WithName("projsecret-webhook")
+	log.Info("starting", "version", version.Version, "commit", version.Commit,
+		"port", opts.Port, "certDir", opts.CertDir, "keyRule", opts.Policy.KeyRule.String(),
+		"adminGroups", opts.Policy.AdminGroups, "http2", opts.EnableHTTP2)
+
+	// The first SIGTERM or SIGINT starts a graceful shutdown, a second one exits.
+	if err := webhook.Run(signals.SetupSignalHandler(), opts); err != nil {
+		log.Error(err, "stopped")
+		os.Exit(1)
+	}
+	log.Info("stopped")
+}
+
+var errVersion = errors.New("version requested")
+
+// groupsFlag collects a repeatable --admin-group; the first use replaces the
+// default list rather than adding to it.
+type groupsFlag struct {
+	groups []string
+	set    bool
+}
+
+func (g *groupsFlag) String() string { return strings.Join(g.groups, ",") }
+
+func (g *groupsFlag) Set(v string) error {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return errors.New("an admin group name cannot be empty")
+	}
+	if !g.set {
+		g.groups, g.set = nil, true
+	}
+	if !slices.Contains(g.groups, v) {
+		g.groups = append(g.groups, v)
+	}
+	return nil
+}
+
+func parseFlags(args []string, output io.Writer) (webhook.Options, *zap.Options, error) {
+	fs := flag.NewFlagSet("projsecret-webhook", flag.ContinueOnError)
+	fs.SetOutput(output)
+	var (
+		o          webhook.Options
+		keyRule    string
+		showVer    bool
+		adminGroup = groupsFlag{groups: slices.Clone(projsecret.DefaultPolicy.AdminGroups)}
+	)
+	fs.StringVar(&o.Host, "host", "", "address the webhook listens on (empty: all)")
+	fs.IntVar(&o.Port, "port", 9443, "HTTPS port of the webhook")
+	fs.StringVar(&o.CertDir, "cert-dir", "/etc/projsecret-webhook/tls", "directory holding tls.crt and tls.key; re-read when they change")
+	fs.Var(&adminGroup, "admin-group", "group whose members may change or delete any project Secret regardless of its owners; repeat for several (default system:masters; giving the flag replaces the default)")
+	fs.StringVar(&keyRule, "key-rule", "default", "rule entry keys must follow: "+keyRuleChoices()+"; each is at least as strict as default")
+	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", ":8080", `address serving Prometheus metrics at /metrics over HTTP; "0" turns it off`)
+	fs.StringVar(&o.ProbeBindAddress, "health-probe-bind-address", ":8081", "address serving /healthz and /readyz over HTTP")
+	fs.BoolVar(&o.EnableHTTP2, "enable-http2", false, "serve HTTP/2 too (off because of HTTP/2 rapid-reset attacks; the API server needs only HTTP/1.1)")
+	fs.DurationVar(&o.ShutdownDelay, "shutdown-delay", 5*time.Second, "on SIGTERM, keep serving this long while /readyz fails, so the Service stops sending reviews first")
+	fs.BoolVar(&showVer, "version", false, "print the version and exit")
+	logOpts := &zap.Options{}
+	logOpts.BindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return o, nil, err
+	}
+	if showVer {
+		return o, nil, errVersion
+	}
+	if fs.NArg() > 0 {
+		return o, nil, fmt.Errorf("unexpected arguments %q: every setting is a flag (see -h)", fs.Args())
+	}
+	rule, ok := projsecret.KeyRules[keyRule]
+	if !ok {
+		return o, nil, fmt.Errorf("--key-rule=%q is not a rule: expected one of %s", keyRule, keyRuleChoices())
+	}
+	if o.Port < 1 || o.Port > 65535 {
+		return o, nil, fmt.Errorf("--port=%d is not a TCP port: expected 1 to 65535", o.Port)
+	}
+	o.Policy = projsecret.Policy{KeyRule: rule, AdminGroups: adminGroup.groups}
+	return o, logOpts, nil
+}
+
+func keyRuleChoices() string {
+	names := make([]string, 0, len(projsecret.KeyRules))
+	for name := range projsecret.KeyRules {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}

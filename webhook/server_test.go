@@ -1,0 +1,252 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	admissionv1 "k8s.io/api/admission/v1"
+
+	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/webhook/certs"
+)
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+type running struct {
+	opts    Options
+	ca      *certs.CA
+	client  *http.Client
+	cancel  context.CancelFunc
+	done    chan error
+	baseURL string
+}
+
+// start runs the whole server on 127.0.0.1 with a fresh CA, and waits until
+// it is ready.
+func start(t *testing.T, mutate func(*Options)) *running {
+	t.Helper()
+	ca, err := certs.NewCA("test-ca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	kp, err := ca.Issue([]string{"127.0.0.1", "localhost"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := certs.WriteServing(dir, kp, ca); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan struct{})
+	o := Options{
+		Host:               "127.0.0.1",
+		Port:               freePort(t),
+		CertDir:            dir,
+		Policy:             projsecret.DefaultPolicy,
+		MetricsBindAddress: "127.0.0.1:" + strconv.Itoa(freePort(t)),
+		ProbeBindAddress:   "127.0.0.1:" + strconv.Itoa(freePort(t)),
+		Ready:              func() { close(ready) },
+	}
+	if mutate != nil {
+		mutate(&o)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{opts: o, ca: ca, cancel: cancel, done: make(chan error, 1), baseURL: fmt.Sprintf("https://127.0.0.1:%d", o.Port)}
+	go func() { r.done <- Run(ctx, o) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-r.done:
+		case <-time.After(30 * time.Second):
+			t.Error("server did not stop")
+		}
+	})
+	select {
+	case <-ready:
+	case err := <-r.done:
+		t.Fatalf("server stopped before it was ready: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("server not ready after 20s")
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.Cert)
+	r.client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig:   &tls.Config{RootCAs: pool},
+		ForceAttemptHTTP2: true,
+	}}
+	return r
+}
+
+func (r *running) review(t *testing.T, body []byte) (*admissionv1.AdmissionResponse, *http.Response) {
+	t.Helper()
+	resp, err := r.client.Post(r.baseURL+Path, "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var ar admissionv1.AdmissionReview
+	if err := json.NewDecoder(resp.Body).Decode(&ar); err != nil || ar.Response == nil {
+		t.Fatalf("not an AdmissionReview: %v", err)
+	}
+	return ar.Response, resp
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestServer(t *testing.T) {
+	r := start(t, nil)
+
+	resp, httpResp := r.review(t, review{op: del, user: "bob", old: edit(projectSecret(), withOwners("user:alice"))}.body(t, "s1"))
+	if resp.Allowed || !strings.Contains(message(resp), `user "bob" is not an owner`) {
+		t.Fatalf("over TLS: %+v", resp)
+	}
+	if httpResp.Proto != "HTTP/1.1" {
+		t.Errorf("protocol %s: HTTP/2 must be off by default", httpResp.Proto)
+	}
+	resp, _ = r.review(t, review{op: create, user: "alice", obj: projectSecret()}.body(t, "s2"))
+	if !resp.Allowed {
+		t.Fatalf("valid create denied: %s", message(resp))
+	}
+
+	probes := "http://" + r.opts.ProbeBindAddress
+	for _, path := range []string{"/healthz", "/readyz", "/readyz/webhook"} {
+		if code, body := get(t, probes+path); code != http.StatusOK {
+			t.Errorf("%s: %d %s", path, code, body)
+		}
+	}
+	code, body := get(t, "http://"+r.opts.MetricsBindAddress+"/metrics")
+	if code != http.StatusOK {
+		t.Fatalf("/metrics: %d", code)
+	}
+	for _, want := range []string{
+		`projsecret_webhook_denials_total{rule="project-ownership"}`,
+		`projsecret_webhook_denials_total{rule="key-naming"}`,
+		`controller_runtime_webhook_requests_total{code="200",webhook="` + Path + `"}`,
+		`controller_runtime_webhook_latency_seconds_bucket{webhook="` + Path + `"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics has no %s", want)
+		}
+	}
+}
+
+func TestServerHTTP2Flag(t *testing.T) {
+	r := start(t, func(o *Options) { o.EnableHTTP2 = true; o.MetricsBindAddress = "0" })
+	_, httpResp := r.review(t, review{op: create, user: "alice", obj: projectSecret()}.body(t, "h2"))
+	if httpResp.Proto != "HTTP/2.0" {
+		t.Fatalf("protocol %s with --enable-http2", httpResp.Proto)
+	}
+}
+
+// TestServerRotation replaces the serving certificate on disk (same CA) and
+// expects the new one to be served while reviews keep succeeding.
+func TestServerRotation(t *testing.T) {
+	r := start(t, func(o *Options) { o.MetricsBindAddress = "0" })
+	first := servedSerial(t, r)
+	kp, err := r.ca.Issue([]string{"127.0.0.1"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := certs.WriteServing(r.opts.CertDir, kp, r.ca); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for servedSerial(t, r).Cmp(first) == 0 {
+		// A fresh client each time, so every review is a new TLS handshake.
+		r.client.CloseIdleConnections()
+		if resp, _ := r.review(t, review{op: create, user: "alice", obj: projectSecret()}.body(t, "rot")); !resp.Allowed {
+			t.Fatalf("review during rotation denied: %s", message(resp))
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the rotated certificate was not served within 30s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func servedSerial(t *testing.T, r *running) *big.Int {
+	t.Helper()
+	pool := x509.NewCertPool()
+	pool.AddCert(r.ca.Cert)
+	conn, err := tls.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(r.opts.Port)), &tls.Config{RootCAs: pool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	return conn.ConnectionState().PeerCertificates[0].SerialNumber
+}
+
+// TestServerGracefulShutdown: once stopped, the server turns unready but
+// keeps answering for ShutdownDelay, then returns nil.
+func TestServerGracefulShutdown(t *testing.T) {
+	r := start(t, func(o *Options) { o.ShutdownDelay = time.Second; o.MetricsBindAddress = "0" })
+	r.cancel()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		code, _ := get(t, "http://"+r.opts.ProbeBindAddress+"/readyz")
+		if code == http.StatusInternalServerError {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz still %d after stop", code)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if resp, _ := r.review(t, review{op: create, user: "alice", obj: projectSecret()}.body(t, "late")); !resp.Allowed {
+		t.Fatalf("review during the shutdown delay: %s", message(resp))
+	}
+	select {
+	case err := <-r.done:
+		if err != nil {
+			t.Fatalf("Run returned %v", err)
+		}
+		r.done <- nil
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run did not return")
+	}
+}
+
+func TestServerFailsWithoutCertificates(t *testing.T) {
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(context.Background(), Options{Host: "127.0.0.1", Port: freePort(t), CertDir: t.TempDir(),
+			Policy: projsecret.DefaultPolicy, MetricsBindAddress: "0", ProbeBindAddress: "127.0.0.1:0"})
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "tls.crt") {
+			t.Fatalf("Run without certificates returned %v, want an error naming tls.crt", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run without certificates did not fail")
+	}
+}
