@@ -223,9 +223,14 @@ func (c *Client) Projects(ctx context.Context, allNamespaces bool) ([]Project, e
 // SetOwners replaces the project's owners list; an empty list removes it.
 func (c *Client) SetOwners(ctx context.Context, project string, owners Owners) error {
 	return c.write(ctx, project, "", func(s *corev1.Secret, _ Entries, _ string) error {
-		if len(owners) == 0 {
+		switch {
+		case len(owners) == 0:
 			delete(s.Annotations, AnnotationOwners)
-		} else {
+		case s.Annotations == nil:
+			// A project not created yet (write then reports it not found),
+			// or a Secret written around the contract.
+			s.Annotations = map[string]string{AnnotationOwners: owners.String()}
+		default:
 			s.Annotations[AnnotationOwners] = owners.String()
 		}
 		return nil

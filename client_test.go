@@ -114,6 +114,7 @@ func TestClientRefuses(t *testing.T) {
 		{"too large", c.Create(ctx, "p", "k", make([]byte, MaxSecretDataBytes+1), MetaChange{}), "room left"},
 		{"bad label", c.Create(ctx, "p", "k", nil, MetaChange{SetLabels: map[string]string{"a b": "c"}}), `label key "a b" is invalid`},
 		{"read absent project", func() error { _, err := c.Read(ctx, "nope", "k"); return err }(), "not found"},
+		{"set owners of absent project", c.SetOwners(ctx, "nope", Owners{{Kind: "user", Name: "bob"}}), `project "nope": not found`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.err == nil || !strings.Contains(tc.err.Error(), tc.want) {
