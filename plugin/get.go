@@ -27,7 +27,7 @@ type GetOptions struct {
 }
 
 func newGetCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &GetOptions{IOStreams: streams, NewClient: newClient, Output: newOutputFlags(), Now: time.Now}
+	o := &GetOptions{IOStreams: streams, NewClient: newClient, Output: newOutputFlags(), Now: now}
 	cmd := &cobra.Command{
 		Use:   "get PROJECT [KEY...]",
 		Short: "List entries and their metadata, never their values",
@@ -101,7 +101,7 @@ func (o *GetOptions) Run(ctx context.Context) error {
 	return o.Output.printTo(o.Out, obj, items, table, false)
 }
 
-func entriesTable(entries []projsecret.Entry, items []*unstructured.Unstructured, now time.Time) *metav1.Table {
+func entriesTable(entries []projsecret.Entry, items []*unstructured.Unstructured, at time.Time) *metav1.Table {
 	t := &metav1.Table{ColumnDefinitions: []metav1.TableColumnDefinition{
 		{Name: "Key", Type: "string", Format: "name"},
 		{Name: "Description", Type: "string"},
@@ -115,8 +115,8 @@ func entriesTable(entries []projsecret.Entry, items []*unstructured.Unstructured
 	for i, e := range entries {
 		t.Rows = append(t.Rows, tableRow(items[i],
 			e.Key, e.Description, labels.FormatLabels(e.Labels), int64(e.Size),
-			age(now, e.UpdatedAt), orUnknown(e.UpdatedBy),
-			age(now, e.CreatedAt), orUnknown(e.CreatedBy)))
+			age(at, e.UpdatedAt), orUnknown(e.UpdatedBy),
+			age(at, e.CreatedAt), orUnknown(e.CreatedBy)))
 	}
 	return t
 }

@@ -103,13 +103,17 @@ func (f *outputFlags) printTo(w io.Writer, obj runtime.Object, items []*unstruct
 	p := printers.NewTablePrinter(printers.PrintOptions{
 		NoHeaders:     f.noHeaders,
 		Wide:          f.output == "wide",
-		WithNamespace: withNamespace,
+		// As in kubectl, custom columns are exactly the ones asked for.
+		WithNamespace: withNamespace && f.columns == nil,
 	})
 	return p.PrintObj(t, w)
 }
 
+// now is the clock ages are measured against; tests fix it.
+var now = time.Now
+
 // age is how kubectl shows a time: how long ago, or <unknown>.
-func age(now time.Time, t time.Time) string {
+func age(now, t time.Time) string {
 	if t.IsZero() {
 		return "<unknown>"
 	}

@@ -24,7 +24,7 @@ type ProjectsOptions struct {
 }
 
 func newProjectsCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &ProjectsOptions{IOStreams: streams, NewClient: newClient, Output: newOutputFlags(), Now: time.Now}
+	o := &ProjectsOptions{IOStreams: streams, NewClient: newClient, Output: newOutputFlags(), Now: now}
 	cmd := &cobra.Command{
 		Use:   "projects",
 		Short: "List the projects in the namespace, or in all namespaces",
@@ -89,7 +89,7 @@ func (o *ProjectsOptions) Run(ctx context.Context) error {
 	return o.Output.printTo(o.Out, listOf(items), items, table, o.AllNamespaces)
 }
 
-func projectsTable(projects []projsecret.Project, items []*unstructured.Unstructured, now time.Time) *metav1.Table {
+func projectsTable(projects []projsecret.Project, items []*unstructured.Unstructured, at time.Time) *metav1.Table {
 	t := &metav1.Table{ColumnDefinitions: []metav1.TableColumnDefinition{
 		{Name: "Project", Type: "string", Format: "name"},
 		{Name: "Entries", Type: "integer"},
@@ -101,7 +101,7 @@ func projectsTable(projects []projsecret.Project, items []*unstructured.Unstruct
 		if owners == "" {
 			owners = "<none>"
 		}
-		t.Rows = append(t.Rows, tableRow(items[i], p.Name, int64(p.Entries), owners, age(now, p.Created.Time)))
+		t.Rows = append(t.Rows, tableRow(items[i], p.Name, int64(p.Entries), owners, age(at, p.Created.Time)))
 	}
 	return t
 }

@@ -32,13 +32,19 @@ type valueSource struct {
 
 	literalSet bool
 
-	// Replaceable in tests, which have no terminal.
 	isTerminal   func(in io.Reader) (fd int, ok bool)
 	readPassword func(fd int) ([]byte, error)
 }
 
+// The terminal hooks new value sources start with; tests, which have no
+// terminal, replace them.
+var (
+	isTerminal   = terminalFd
+	readPassword = readPasswordRestoring
+)
+
 func newValueSource() *valueSource {
-	return &valueSource{isTerminal: terminalFd, readPassword: readPasswordRestoring}
+	return &valueSource{isTerminal: isTerminal, readPassword: readPassword}
 }
 
 func (v *valueSource) addFlags(cmd *cobra.Command) {

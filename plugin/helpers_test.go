@@ -1,0 +1,156 @@
+package plugin
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/projsecret/projsecret"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/kubernetes/fake"
+)
+
+const ns = "team-a"
+
+// t0 is when seeded entries were last updated; the clock reads t0+90m.
+var t0 = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+
+func TestMain(m *testing.M) {
+	now = func() time.Time { return t0.Add(90 * time.Minute) }
+	// Conflict tests must give up in milliseconds, not the production
+	// backoff's tens of seconds.
+	projsecret.Backoff = wait.Backoff{Steps: 4, Duration: time.Millisecond, Factor: 1}
+	os.Exit(m.Run())
+}
+
+// harness is a fake cluster behind the plugin's commands.
+type harness struct {
+	cs          *fake.Clientset
+	client      *projsecret.Client
+	user        string
+	clientCalls int
+}
+
+func newHarness(t *testing.T, objects ...runtime.Object) *harness {
+	t.Helper()
+	h := &harness{cs: fake.NewClientset(objects...), user: "alice"}
+	h.client = projsecret.NewClient(h.cs, ns, "")
+	// The fake has no SelfSubjectReview; the name is whatever the test says.
+	h.client.User = func(context.Context) (string, error) { return h.user, nil }
+	return h
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// run executes the plugin the way main does, with stdin as standard input.
+func (h *harness) run(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	streams, in, out, errOut := genericiooptions.NewTestIOStreams()
+	in.WriteString(stdin)
+	code := run(context.Background(), args, streams, func() (*projsecret.Client, error) {
+		h.clientCalls++
+		return h.client, nil
+	})
+	return result{code: code, stdout: out.String(), stderr: errOut.String()}
+}
+
+// ok fails the test unless the command succeeded.
+func (r result) ok(t *testing.T) result {
+	t.Helper()
+	if r.code != 0 {
+		t.Fatalf("exit code %d, stderr %q, stdout %q", r.code, r.stderr, r.stdout)
+	}
+	return r
+}
+
+// fails checks exit code 1 and exactly one stderr line containing want.
+func (r result) fails(t *testing.T, want string) {
+	t.Helper()
+	if r.code != 1 {
+		t.Fatalf("exit code %d, want 1 (stdout %q, stderr %q)", r.code, r.stdout, r.stderr)
+	}
+	if !strings.HasPrefix(r.stderr, "error: ") || strings.Count(r.stderr, "\n") != 1 || !strings.HasSuffix(r.stderr, "\n") {
+		t.Errorf("stderr is not one \"error: \" line: %q", r.stderr)
+	}
+	if !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr %q does not contain %q", r.stderr, want)
+	}
+	if r.stdout != "" {
+		t.Errorf("stdout on failure: %q", r.stdout)
+	}
+}
+
+func (h *harness) value(t *testing.T, project, key string) []byte {
+	t.Helper()
+	v, err := h.client.Read(context.Background(), project, key)
+	if err != nil {
+		t.Fatalf("reading back %s/%s: %v", project, key, err)
+	}
+	return v
+}
+
+func (h *harness) entry(t *testing.T, project, key string) projsecret.Entry {
+	t.Helper()
+	entries, err := h.client.List(context.Background(), project, key)
+	if err != nil {
+		t.Fatalf("listing %s/%s: %v", project, key, err)
+	}
+	return entries[0]
+}
+
+func (h *harness) secret(t *testing.T, project string) *corev1.Secret {
+	t.Helper()
+	s, err := h.cs.CoreV1().Secrets(ns).Get(context.Background(), projsecret.SecretName(project), metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("getting the secret of %s: %v", project, err)
+	}
+	return s
+}
+
+// seeded is a stored project secret with fixed metadata, so tables and
+// ages are predictable.
+type seedEntry struct {
+	key, value, description string
+	labels                  map[string]string
+}
+
+func seeded(t *testing.T, namespace, project string, entries ...seedEntry) *corev1.Secret {
+	t.Helper()
+	s := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:              projsecret.SecretName(project),
+			Namespace:         namespace,
+			Labels:            map[string]string{projsecret.LabelProject: project, projsecret.LabelManagedBy: projsecret.ManagedByPlugin},
+			CreationTimestamp: metav1.NewTime(t0.Add(-72 * time.Hour)),
+		},
+		Type: corev1.SecretTypeOpaque,
+		Data: map[string][]byte{},
+	}
+	meta := projsecret.Entries{}
+	for _, e := range entries {
+		s.Data[e.key] = []byte(e.value)
+		meta[e.key] = projsecret.EntryMeta{
+			Description: e.description,
+			Labels:      e.labels,
+			CreatedAt:   t0.Add(-49 * time.Hour),
+			CreatedBy:   "carol",
+			UpdatedAt:   t0,
+			UpdatedBy:   "bob",
+		}
+	}
+	encoded, err := meta.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Annotations = map[string]string{projsecret.AnnotationEntries: encoded}
+	return s
+}

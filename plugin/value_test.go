@@ -1,0 +1,224 @@
+package plugin
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/projsecret/projsecret"
+)
+
+// binaryValue has what a careless front end would lose: a NUL, invalid
+// UTF-8, surrounding spaces and a trailing newline.
+const binaryValue = " pa\x00ss\xff\nword \n"
+
+func TestCreateValueSources(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "value")
+	if err := os.WriteFile(file, []byte(binaryValue), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(t.TempDir(), "empty")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		args      []string
+		stdin     string
+		want      string
+		wantEmpty bool
+	}{
+		{name: "from file", args: []string{"--from-file", file}, want: binaryValue},
+		{name: "stdin flag", args: []string{"--stdin"}, stdin: binaryValue, want: binaryValue},
+		{name: "stdin without flag and no terminal", stdin: binaryValue, want: binaryValue},
+		{name: "literal", args: []string{"--from-literal=lit eral\n"}, want: "lit eral\n"},
+		{name: "empty literal", args: []string{"--from-literal="}, want: "", wantEmpty: true},
+		{name: "empty file", args: []string{"--from-file=" + empty}, want: "", wantEmpty: true},
+		{name: "empty stdin", args: []string{"--stdin"}, want: "", wantEmpty: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			r := h.run(t, tt.stdin, append([]string{"create", "web", "API_KEY"}, tt.args...)...).ok(t)
+			if got := string(h.value(t, "web", "API_KEY")); got != tt.want {
+				t.Errorf("stored %q, want %q", got, tt.want)
+			}
+			if r.stdout != "project \"web\", key \"API_KEY\": created\n" {
+				t.Errorf("stdout %q", r.stdout)
+			}
+			wantErr := ""
+			if tt.wantEmpty {
+				wantErr = "warning: project \"web\", key \"API_KEY\": the value is empty\n"
+			}
+			if r.stderr != wantErr {
+				t.Errorf("stderr %q, want %q", r.stderr, wantErr)
+			}
+		})
+	}
+}
+
+func TestValueSourceErrors(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "value")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		args  []string
+		stdin string
+		want  string
+	}{
+		{name: "file and stdin", args: []string{"--from-file", file, "--stdin"}, want: "--from-file and --stdin both give the value: expected at most one of --from-file, --stdin, --from-literal"},
+		{name: "stdin and literal", args: []string{"--stdin", "--from-literal=x"}, want: "--stdin and --from-literal both give the value"},
+		{name: "file and empty literal", args: []string{"--from-file", file, "--from-literal="}, want: "--from-file and --from-literal both give the value"},
+		{name: "empty file path", args: []string{"--from-file="}, want: "--from-file needs a path"},
+		{name: "missing file", args: []string{"--from-file", file + ".missing"}, want: `project "web", key "K": reading the value: open ` + file + ".missing: no such file or directory"},
+		{name: "too large", args: []string{"--stdin"}, stdin: strings.Repeat("x", projsecret.MaxSecretDataBytes+1), want: `project "web", key "K": the value from standard input is larger than 1048576 bytes`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, verb := range []string{"create", "set"} {
+				h := newHarness(t)
+				h.run(t, tt.stdin, append([]string{verb, "web", "K"}, tt.args...)...).fails(t, tt.want)
+				if n := len(h.cs.Actions()); n != 0 {
+					t.Errorf("%s: %d API calls after a rejected value, want none", verb, n)
+				}
+			}
+		})
+	}
+}
+
+func TestPrompt(t *testing.T) {
+	defer func(term func(io.Reader) (int, bool), read func(int) ([]byte, error)) {
+		isTerminal, readPassword = term, read
+	}(isTerminal, readPassword)
+	isTerminal = func(io.Reader) (int, bool) { return 7, true }
+
+	t.Run("typed value", func(t *testing.T) {
+		readPassword = func(fd int) ([]byte, error) {
+			if fd != 7 {
+				t.Errorf("read from fd %d, want the terminal's 7", fd)
+			}
+			return []byte("typed secret"), nil
+		}
+		h := newHarness(t)
+		r := h.run(t, "stdin is ignored", "create", "web", "K").ok(t)
+		if got := string(h.value(t, "web", "K")); got != "typed secret" {
+			t.Errorf("stored %q", got)
+		}
+		if r.stderr != "Value for project \"web\", key \"K\" (input hidden): \n" {
+			t.Errorf("prompt %q", r.stderr)
+		}
+	})
+	t.Run("flags win over the terminal", func(t *testing.T) {
+		readPassword = func(int) ([]byte, error) { t.Error("prompted although --stdin was given"); return nil, nil }
+		h := newHarness(t)
+		h.run(t, "piped", "set", "web", "K", "--stdin", "--create").ok(t)
+		if got := string(h.value(t, "web", "K")); got != "piped" {
+			t.Errorf("stored %q", got)
+		}
+	})
+	t.Run("terminal error", func(t *testing.T) {
+		readPassword = func(int) ([]byte, error) { return nil, errors.New("input ended") }
+		h := newHarness(t)
+		r := h.run(t, "", "create", "web", "K")
+		want := "Value for project \"web\", key \"K\" (input hidden): \n" +
+			"error: project \"web\", key \"K\": reading the value from the terminal: input ended\n"
+		if r.code != 1 || r.stderr != want {
+			t.Errorf("exit %d, stderr %q, want 1 and %q", r.code, r.stderr, want)
+		}
+	})
+}
+
+func TestReadIsByteExact(t *testing.T) {
+	h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "BIN", value: binaryValue}, seedEntry{key: "EMPTY"}))
+	r := h.run(t, "", "read", "web", "BIN").ok(t)
+	if !bytes.Equal([]byte(r.stdout), []byte(binaryValue)) {
+		t.Errorf("read printed %q, want %q", r.stdout, binaryValue)
+	}
+	if r.stderr != "" {
+		t.Errorf("stderr %q", r.stderr)
+	}
+	if r := h.run(t, "", "read", "web", "EMPTY").ok(t); r.stdout != "" {
+		t.Errorf("empty value printed as %q", r.stdout)
+	}
+	h.run(t, "", "read", "web", "NOPE").fails(t, `error: project "web", key "NOPE": not found`)
+	h.run(t, "", "read", "nope", "BIN").fails(t, `error: project "nope": not found in namespace "team-a"`)
+}
+
+func TestRoundTripThroughCreateAndRead(t *testing.T) {
+	h := newHarness(t)
+	h.run(t, binaryValue, "create", "web", "K", "--stdin").ok(t)
+	if r := h.run(t, "", "read", "web", "K").ok(t); r.stdout != binaryValue {
+		t.Errorf("read back %q, want %q", r.stdout, binaryValue)
+	}
+}
+
+func TestSet(t *testing.T) {
+	t.Run("keeps metadata, records the writer", func(t *testing.T) {
+		h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "K", value: "old", description: "the key", labels: map[string]string{"env": "prod"}}))
+		h.user = "dave"
+		r := h.run(t, "new", "set", "web", "K").ok(t)
+		if r.stdout != "project \"web\", key \"K\": value set\n" {
+			t.Errorf("stdout %q", r.stdout)
+		}
+		if got := string(h.value(t, "web", "K")); got != "new" {
+			t.Errorf("stored %q", got)
+		}
+		e := h.entry(t, "web", "K")
+		if e.Description != "the key" || e.Labels["env"] != "prod" || e.CreatedBy != "carol" || !e.CreatedAt.Equal(t0.Add(-49*3600e9)) {
+			t.Errorf("metadata not kept: %+v", e)
+		}
+		if e.UpdatedBy != "dave" || !e.UpdatedAt.After(t0) {
+			t.Errorf("update not recorded: %+v", e)
+		}
+	})
+	t.Run("absent without --create", func(t *testing.T) {
+		h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "K", value: "v"}))
+		h.run(t, "x", "set", "web", "OTHER").fails(t, `error: project "web", key "OTHER": not found (use create, or set --create)`)
+	})
+	t.Run("upsert with --create", func(t *testing.T) {
+		h := newHarness(t)
+		h.run(t, "x", "set", "web", "NEW", "--create").ok(t)
+		if e := h.entry(t, "web", "NEW"); e.CreatedBy != "alice" || e.UpdatedBy != "alice" {
+			t.Errorf("new entry metadata %+v", e)
+		}
+	})
+}
+
+func TestCreate(t *testing.T) {
+	t.Run("metadata from flags", func(t *testing.T) {
+		h := newHarness(t)
+		h.run(t, "v", "create", "web", "K", "--description", "db password", "--label", "env=prod", "--label", "tier=db").ok(t)
+		e := h.entry(t, "web", "K")
+		if e.Description != "db password" || len(e.Labels) != 2 || e.Labels["env"] != "prod" || e.Labels["tier"] != "db" {
+			t.Errorf("metadata %+v", e)
+		}
+		if e.CreatedBy != "alice" || e.Size != 1 {
+			t.Errorf("creation facts %+v", e)
+		}
+		s := h.secret(t, "web")
+		if s.Labels[projsecret.LabelProject] != "web" {
+			t.Errorf("secret labels %v", s.Labels)
+		}
+	})
+	t.Run("exists", func(t *testing.T) {
+		h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "K", value: "v"}))
+		h.run(t, "other", "create", "web", "K").fails(t, `error: project "web", key "K": already exists`)
+		if got := string(h.value(t, "web", "K")); got != "v" {
+			t.Errorf("value changed to %q", got)
+		}
+	})
+	t.Run("invalid key", func(t *testing.T) {
+		h := newHarness(t)
+		h.run(t, "v", "create", "web", "bad.key").fails(t, `error: project "web", key "bad.key": key "bad.key" is invalid: expected ^[A-Za-z0-9_-]+$`)
+	})
+	t.Run("invalid project", func(t *testing.T) {
+		h := newHarness(t)
+		h.run(t, "v", "create", "Web", "K").fails(t, `project name "Web" is invalid`)
+	})
+}
