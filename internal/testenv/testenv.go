@@ -14,9 +14,11 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/go-logr/logr"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // Env is a running control plane plus a folder of kubeconfigs and binaries.
@@ -47,6 +49,9 @@ func Start(dir string) (*Env, error) {
 	if _, err := os.Stat(filepath.Join(assets, "kube-apiserver")); err != nil {
 		return nil, fmt.Errorf("no kube-apiserver in %s (run `make controlplane`): %w", assets, err)
 	}
+	// envtest logs through controller-runtime; without a logger it prints a
+	// stack trace on first use instead.
+	ctrllog.SetLogger(logr.Discard())
 	e := &Env{Dir: dir, env: &envtest.Environment{BinaryAssetsDirectory: assets}}
 	cfg, err := e.env.Start()
 	if err != nil {

@@ -117,6 +117,9 @@ func getJSON(t *testing.T, ns, project, key string) map[string]any {
 
 func TestErrors(t *testing.T) {
 	ns := namespace(t)
+	// Two values of 600 KiB fit the value limit alone but not together.
+	half := bytes.Repeat([]byte("x"), 600<<10)
+	mustSucceed(t, half, "-n", ns, "create", "errs", "filler", "--stdin")
 	mustSucceed(t, value, "-n", ns, "create", "errs", "present", "--stdin")
 	before := secret(t, ns, "errs")
 
@@ -131,10 +134,11 @@ func TestErrors(t *testing.T) {
 		{"read missing key", nil, []string{"read", "errs", "absent"}, []string{`"errs"`, `"absent"`, "not found"}},
 		{"create existing", value, []string{"create", "errs", "present", "--stdin"}, []string{`"present"`, "already exists"}},
 		{"invalid key", value, []string{"create", "errs", "bad.key", "--stdin"}, []string{`"bad.key"`, "A-Za-z0-9_-"}},
-		{"invalid project", value, []string{"create", "Bad_Project", "k", "--stdin"}, []string{`"Bad_Project"`, "DNS-1123"}},
+		{"invalid project", value, []string{"create", "Bad_Project", "k", "--stdin"}, []string{`"Bad_Project"`, "RFC 1123"}},
 		{"set absent", value, []string{"set", "errs", "absent", "--stdin"}, []string{`"absent"`, "not found", "--create"}},
 		{"delete absent among present", nil, []string{"delete", "errs", "present", "absent"}, []string{`"absent"`, "not found"}},
-		{"too large", big, []string{"set", "errs", "present", "--stdin"}, []string{"limit", "room left"}},
+		{"value over the limit", big, []string{"set", "errs", "present", "--stdin"}, []string{"larger than 1048576 bytes"}},
+		{"secret over the limit", half, []string{"set", "errs", "present", "--stdin"}, []string{"limit", "room left"}},
 		{"two value sources", value, []string{"set", "errs", "present", "--stdin", "--from-literal=x"}, []string{"--stdin", "--from-literal"}},
 		{"missing key argument", nil, []string{"read", "errs"}, []string{"PROJECT", "KEY"}},
 	} {
@@ -163,8 +167,32 @@ func TestRBACAndImpersonation(t *testing.T) {
 	ns := namespace(t)
 	ctx := context.Background()
 
-	// --as: the admin may impersonate, and the API server's name for the
-	// impersonated user is what the metadata records.
+	role := &rbacv1.Role{
+		ObjectMeta: metav1.ObjectMeta{Name: "secrets", Namespace: ns},
+		Rules:      []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get", "list", "create", "update"}}},
+	}
+	if _, err := env.Clientset.RbacV1().Roles(ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	bind := func(user string) {
+		t.Helper()
+		binding := &rbacv1.RoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Name: user, Namespace: ns},
+			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "secrets"},
+			Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
+		}
+		if _, err := env.Clientset.RbacV1().RoleBindings(ns).Create(ctx, binding, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// --as: the admin impersonates alice; the API server authorizes alice
+	// and its name for her is what the metadata records.
+	res := kubectl(t, value, "projsecret", "-n", ns, "create", "imp", "k1", "--stdin", "--as", "alice")
+	if res.ExitCode != 1 || !strings.Contains(res.Stderr, "forbidden") || !strings.Contains(res.Stderr, `"alice"`) {
+		t.Fatalf("--as alice without RBAC: want a forbidden error naming alice: %s", res)
+	}
+	bind("alice")
 	mustSucceed(t, value, "-n", ns, "create", "imp", "k1", "--stdin", "--as", "alice")
 	entries, _ := projsecret.ParseEntries(secret(t, ns, "imp").Annotations[projsecret.AnnotationEntries])
 	if entries["k1"].CreatedBy != "alice" {
@@ -177,25 +205,11 @@ func TestRBACAndImpersonation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := kubectlAs(t, bob, value, "projsecret", "-n", ns, "set", "imp", "k1", "--stdin")
+	res = kubectlAs(t, bob, value, "projsecret", "-n", ns, "set", "imp", "k1", "--stdin")
 	if res.ExitCode != 1 || !strings.Contains(res.Stderr, "forbidden") {
 		t.Fatalf("bob without RBAC: want a forbidden error: %s", res)
 	}
-	role := &rbacv1.Role{
-		ObjectMeta: metav1.ObjectMeta{Name: "secrets", Namespace: ns},
-		Rules:      []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get", "list", "create", "update"}}},
-	}
-	if _, err := env.Clientset.RbacV1().Roles(ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	binding := &rbacv1.RoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: "bob", Namespace: ns},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "secrets"},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "bob"}},
-	}
-	if _, err := env.Clientset.RbacV1().RoleBindings(ns).Create(ctx, binding, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	bind("bob")
 	res = kubectlAs(t, bob, value, "projsecret", "-n", ns, "set", "imp", "k1", "--stdin")
 	if res.ExitCode != 0 {
 		t.Fatalf("bob with RBAC: %s", res)
