@@ -19,7 +19,7 @@ done
 [ -s "$KUBECONFIG" ] || { echo "control plane did not start:"; cat "$log"; exit 1; }
 export PATH=$root/bin:$PATH
 
-step() { printf '\n$ %s\n' "$*"; "$@"; }
+step() { printf '\n$'; printf ' %q' "$@"; printf '\n'; "$@"; }
 
 kubectl version 2>/dev/null | sed 's/^/  /'
 kubectl create namespace demo >/dev/null
