@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"strings"
@@ -153,4 +154,8 @@ func seeded(t *testing.T, namespace, project string, entries ...seedEntry) *core
 	}
 	s.Annotations = map[string]string{projsecret.AnnotationEntries: encoded}
 	return s
+}
+
+func newStreams() (genericiooptions.IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
+	return genericiooptions.NewTestIOStreams()
 }

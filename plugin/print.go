@@ -41,8 +41,14 @@ func (f *outputFlags) addFlags(cmd *cobra.Command) {
 	f.print.OutputFlagSpecified = func() bool { return cmd.Flags().Changed("output") }
 	cmd.Flags().StringVarP(&f.output, "output", "o", "", fmt.Sprintf("Output format. One of: (%s). The default is a table.", strings.Join(f.allowedFormats(), ", ")))
 	cmd.Flags().BoolVar(&f.noHeaders, "no-headers", false, "Print tables (default, wide and custom-columns) without the header line.")
-	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		return f.allowedFormats(), cobra.ShellCompDirectiveNoFileComp
+	_ = cmd.RegisterFlagCompletionFunc("output", func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		var formats []cobra.Completion
+		for _, format := range append([]string{"wide", customColumnsPrefix}, f.print.AllowedFormats()...) {
+			if strings.HasPrefix(format, toComplete) {
+				formats = append(formats, format)
+			}
+		}
+		return formats, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 	})
 }
 
@@ -101,8 +107,8 @@ func (f *outputFlags) printTo(w io.Writer, obj runtime.Object, items []*unstruct
 		t = table()
 	}
 	p := printers.NewTablePrinter(printers.PrintOptions{
-		NoHeaders:     f.noHeaders,
-		Wide:          f.output == "wide",
+		NoHeaders: f.noHeaders,
+		Wide:      f.output == "wide",
 		// As in kubectl, custom columns are exactly the ones asked for.
 		WithNamespace: withNamespace && f.columns == nil,
 	})
