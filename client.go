@@ -13,13 +13,22 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/util/retry"
 )
 
-// Backoff paces retries of a write that lost a race. It is longer than
-// client-go's DefaultRetry because tens of writers on one project Secret is
-// the normal case for a busy project, and jitter spreads them apart.
-var Backoff = wait.Backoff{Steps: 30, Duration: 10 * time.Millisecond, Factor: 1.5, Jitter: 1, Cap: 2 * time.Second}
+// Backoff paces retries of a write that lost a race: the delay grows from
+// Duration by Factor up to Cap, with jitter, and a write gives up after
+// Steps attempts or RetryTimeout, whichever comes first. Tens of writers on
+// one project Secret is the normal case for a busy project, and with 32 of
+// them a write can lose tens of races in a row before its turn, so Steps is
+// high and time is the budget that counts. (Used as is by retry.OnError, a
+// wait.Backoff also stops once the delay reaches Cap: with Cap at 2s that
+// made writers give up after 14 attempts.) Cap stays small so that losers
+// keep trying while the Secret is busy instead of sleeping through the
+// quiet moments.
+var Backoff = wait.Backoff{Steps: 1000, Duration: 10 * time.Millisecond, Factor: 1.5, Jitter: 1, Cap: time.Second}
+
+// RetryTimeout is how long a write keeps retrying after losing races.
+var RetryTimeout = time.Minute
 
 // Client reads and writes the entries of project Secrets in one namespace.
 // Every write is a read-modify-write guarded by resourceVersion and retried
@@ -311,9 +320,7 @@ func (c *Client) write(ctx context.Context, project, key string, mutate mutation
 		return err
 	}
 
-	attempts := 0
-	err := retry.OnError(Backoff, isRace, func() error {
-		attempts++
+	attempts, err := retryRaces(ctx, func() error {
 		secrets := c.cs.CoreV1().Secrets(c.namespace)
 		s, err := secrets.Get(ctx, SecretName(project), metav1.GetOptions{})
 		isNew := apierrors.IsNotFound(err)
@@ -365,6 +372,32 @@ func (c *Client) write(ctx context.Context, project, key string, mutate mutation
 		return wrap(err)
 	}
 	return nil
+}
+
+// retryRaces runs fn until it succeeds, fails with something other than a
+// race, has made Backoff.Steps attempts, or RetryTimeout would pass before
+// the next one, sleeping as Backoff says in between. It returns how many
+// attempts it made.
+func retryRaces(ctx context.Context, fn func() error) (int, error) {
+	delay := Backoff.DelayFunc()
+	deadline := time.Now().Add(RetryTimeout)
+	for attempts := 1; ; attempts++ {
+		err := fn()
+		if !isRace(err) || attempts >= Backoff.Steps {
+			return attempts, err
+		}
+		d := delay()
+		if time.Now().Add(d).After(deadline) {
+			return attempts, err
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return attempts, fmt.Errorf("%w (while retrying after: %v)", ctx.Err(), err)
+		case <-t.C:
+		}
+	}
 }
 
 // isRace: another writer got there first (an update conflict, or a

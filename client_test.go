@@ -5,12 +5,14 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 )
@@ -145,5 +147,57 @@ func TestClientRetriesConflicts(t *testing.T) {
 	}
 	if v, _ := c.Read(ctx, "p", "a"); string(v) != "2" {
 		t.Fatalf("value after retries: %q", v)
+	}
+}
+
+// TestClientRetriesForRetryTimeout keeps losing every race: the client must
+// go on retrying, past where the delay reaches Backoff.Cap, until
+// RetryTimeout (long before Backoff.Steps), and then say it gave up. (wait.Backoff alone stops at Cap,
+// which once made 32 writers on one project give up after 14 attempts.)
+func TestClientRetriesForRetryTimeout(t *testing.T) {
+	oldBackoff, oldTimeout := Backoff, RetryTimeout
+	t.Cleanup(func() { Backoff, RetryTimeout = oldBackoff, oldTimeout })
+	Backoff = wait.Backoff{Steps: 1000, Duration: time.Millisecond, Factor: 2, Cap: 2 * time.Millisecond}
+	RetryTimeout = 200 * time.Millisecond
+
+	ctx := context.Background()
+	c, cs := newTestClient()
+	if err := c.Create(ctx, "p", "a", []byte("1"), MetaChange{}); err != nil {
+		t.Fatal(err)
+	}
+	attempts := 0
+	cs.PrependReactor("update", "secrets", func(k8stesting.Action) (bool, runtime.Object, error) {
+		attempts++
+		return true, nil, apierrors.NewConflict(schema.GroupResource{Resource: "secrets"}, SecretName("p"), errors.New("the object has been modified"))
+	})
+	start := time.Now()
+	err := c.Set(ctx, "p", "a", []byte("2"), false)
+	if !apierrors.IsConflict(err) || !strings.Contains(err.Error(), "gave up after") {
+		t.Fatalf("error %v, want a conflict the client gave up on", err)
+	}
+	if elapsed := time.Since(start); elapsed < RetryTimeout-10*time.Millisecond || elapsed > 10*RetryTimeout {
+		t.Errorf("gave up after %s, want about RetryTimeout (%s)", elapsed, RetryTimeout)
+	}
+	// At most 2ms apart for 200ms: far more than the 2 steps before Cap.
+	if attempts < 20 {
+		t.Errorf("%d attempts in %s, want retries to go on at Cap until RetryTimeout", attempts, RetryTimeout)
+	}
+}
+
+// TestClientStopsRetryingWhenCanceled: an interrupted command does not sit
+// out the retry budget.
+func TestClientStopsRetryingWhenCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c, cs := newTestClient()
+	if err := c.Create(ctx, "p", "a", []byte("1"), MetaChange{}); err != nil {
+		t.Fatal(err)
+	}
+	cs.PrependReactor("update", "secrets", func(k8stesting.Action) (bool, runtime.Object, error) {
+		cancel()
+		return true, nil, apierrors.NewConflict(schema.GroupResource{Resource: "secrets"}, SecretName("p"), errors.New("the object has been modified"))
+	})
+	if err := c.Set(ctx, "p", "a", []byte("2"), false); !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
 	}
 }
