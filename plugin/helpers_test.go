@@ -27,6 +27,7 @@ func TestMain(m *testing.M) {
 	// Conflict tests must give up in milliseconds, not the production
 	// backoff's tens of seconds.
 	projsecret.Backoff = wait.Backoff{Steps: 4, Duration: time.Millisecond, Factor: 1}
+	projsecret.RetryTimeout = 5 * time.Second
 	os.Exit(m.Run())
 }
 
