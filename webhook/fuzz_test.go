@@ -1,0 +1,159 @@
+package webhook
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/go-logr/logr"
+	admissionv1 "k8s.io/api/admission/v1"
+	authnv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+	admissionmetrics "sigs.k8s.io/controller-runtime/pkg/webhook/admission/metrics"
+
+	"github.com/projsecret/projsecret"
+)
+
+// quietWebhook is the real webhook with its logs dropped, so fuzzing
+// measures the review rather than the logger.
+func quietWebhook() *admission.Webhook {
+	wh := NewWebhook(projsecret.DefaultPolicy)
+	wh.LogConstructor = func(logr.Logger, *admission.Request) logr.Logger { return logr.Discard() }
+	return wh
+}
+
+// FuzzServeHTTP feeds arbitrary bodies to the real controller-runtime
+// webhook. Whatever comes in, the answer is an AdmissionReview, nothing
+// panics, and an allowed answer is only ever the verdict of Policy.Review
+// on a request that decodes.
+func FuzzServeHTTP(f *testing.F) {
+	for _, seed := range fuzzSeeds(f) {
+		f.Add(seed)
+	}
+	wh := quietWebhook()
+	panics := admissionmetrics.WebhookPanics.WithLabelValues()
+	f.Fuzz(func(t *testing.T, body []byte) {
+		before := counterValue(t, panics)
+		req := httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		wh.ServeHTTP(rec, req)
+		if counterValue(t, panics) != before {
+			t.Fatalf("the webhook panicked on %q", body)
+		}
+		var ar admissionv1.AdmissionReview
+		if err := json.Unmarshal(rec.Body.Bytes(), &ar); err != nil || ar.Response == nil {
+			t.Fatalf("answer is not an AdmissionReview (%v): %s", err, rec.Body)
+		}
+		if !ar.Response.Allowed {
+			if ar.Response.Result == nil || ar.Response.Result.Message == "" {
+				t.Fatalf("a denial without a message: %s", rec.Body)
+			}
+			return
+		}
+		checkAllowed(t, body, ar.Response)
+	})
+}
+
+// FuzzReview builds well-formed envelopes around arbitrary objects, users
+// and operations, to reach the rules rather than the envelope's decoder.
+func FuzzReview(f *testing.F) {
+	base := projectSecret()
+	owned := edit(base, withOwners("user:alice"))
+	for _, s := range []struct {
+		op       string
+		user     string
+		old, obj []byte
+	}{
+		{"CREATE", "alice", nil, mustJSON(f, base)},
+		{"UPDATE", "bob", mustJSON(f, owned), mustJSON(f, edit(owned, setValue("api-token", "bob")))},
+		{"UPDATE", "alice", mustJSON(f, base), mustJSON(f, edit(base, setValue("DB_PASSWORD", "alice")))},
+		{"DELETE", "bob", mustJSON(f, owned), nil},
+		{"UPDATE", "alice", mustJSON(f, base), []byte(`{"metadata":{"name":"proj-secrets-demo"}}`)},
+		{"CREATE", "alice", nil, []byte(`{"metadata":{"name":"proj-secrets-demo","labels":{"projsecret.io/project":"demo"},"annotations":{"projsecret.io/entries":"{\"a\":{}}"}},"data":{"a":"eA=="}}`)},
+	} {
+		f.Add(s.op, s.user, s.old, s.obj)
+	}
+	wh := quietWebhook()
+	f.Fuzz(func(t *testing.T, op, user string, old, obj []byte) {
+		req := &admissionv1.AdmissionRequest{
+			UID:       "fuzz",
+			Kind:      metav1.GroupVersionKind{Version: "v1", Kind: "Secret"},
+			Operation: admissionv1.Operation(op),
+			UserInfo:  authnv1.UserInfo{Username: user, Groups: []string{"system:authenticated"}},
+		}
+		if json.Valid(obj) {
+			req.Object = runtime.RawExtension{Raw: obj}
+		}
+		if json.Valid(old) {
+			req.OldObject = runtime.RawExtension{Raw: old}
+		}
+		body, err := json.Marshal(admissionv1.AdmissionReview{
+			TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"},
+			Request:  req,
+		})
+		if err != nil {
+			return
+		}
+		// Handle directly first: a panic here fails the fuzzer with its stack.
+		direct := wh.Handler.Handle(t.Context(), admission.Request{AdmissionRequest: *req})
+		httpReq := httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(body))
+		httpReq.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		wh.ServeHTTP(rec, httpReq)
+		var ar admissionv1.AdmissionReview
+		if err := json.Unmarshal(rec.Body.Bytes(), &ar); err != nil || ar.Response == nil {
+			t.Fatalf("answer is not an AdmissionReview (%v): %s", err, rec.Body)
+		}
+		if ar.Response.Allowed != direct.Allowed {
+			t.Fatalf("over HTTP allowed=%v, directly allowed=%v", ar.Response.Allowed, direct.Allowed)
+		}
+		if ar.Response.Allowed {
+			checkAllowed(t, body, ar.Response)
+		}
+	})
+}
+
+// checkAllowed re-derives an allowed verdict independently of the handler:
+// the body must decode, name a Secret write with its objects, and pass
+// Policy.Review; and the answer must carry the request's UID.
+func checkAllowed(t *testing.T, body []byte, resp *admissionv1.AdmissionResponse) {
+	t.Helper()
+	var ar admissionv1.AdmissionReview
+	if err := json.Unmarshal(body, &ar); err != nil || ar.Request == nil {
+		t.Fatalf("allowed a body that is not a review (%v): %q", err, body)
+	}
+	if resp.UID != ar.Request.UID {
+		t.Fatalf("allowed with UID %q for request %q", resp.UID, ar.Request.UID)
+	}
+	w, err := writeOf(admission.Request{AdmissionRequest: *ar.Request})
+	if err != nil {
+		t.Fatalf("allowed an unreadable request (%v): %q", err, body)
+	}
+	if _, err := projsecret.DefaultPolicy.Review(w); err != nil {
+		t.Fatalf("allowed a write the policy denies (%v): %q", err, body)
+	}
+}
+
+// fuzzSeeds are reviews that reach every branch: allowed, each rule, and
+// the envelope's own failures.
+func fuzzSeeds(tb testing.TB) [][]byte {
+	base := projectSecret()
+	owned := edit(base, withOwners("user:alice"))
+	seeds := [][]byte{
+		review{op: create, user: "alice", obj: base}.body(tb, "1"),
+		review{op: update, user: "alice", old: owned, obj: edit(owned, setValue("api-token", "alice"))}.body(tb, "2"),
+		review{op: update, user: "bob", old: owned, obj: edit(owned, setValue("api-token", "bob"))}.body(tb, "3"),
+		review{op: del, user: "bob", old: owned}.body(tb, "4"),
+		review{op: create, user: "alice", obj: edit(base, func(s *corev1.Secret) { s.Name = "x" })}.body(tb, "5"),
+		[]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"6","kind":{"version":"v1","kind":"Secret"},"operation":"DELETE","userInfo":{"username":"a"}}}`),
+		[]byte(`{}`),
+		[]byte(`null`),
+	}
+	return seeds
+}
