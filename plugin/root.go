@@ -5,7 +5,6 @@ package plugin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -120,13 +119,6 @@ func (e *usageError) Error() string { return fmt.Sprintf("%s (see '%s --help')",
 
 func usageErrorf(cmd *cobra.Command, format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...), path: cmd.CommandPath()}
-}
-
-// IsUsageError reports whether err is a command-line mistake rather than a
-// failure of the operation.
-func IsUsageError(err error) bool {
-	var u *usageError
-	return errors.As(err, &u)
 }
 
 // oneLine keeps an error on one line of stderr: the webhook reports each
