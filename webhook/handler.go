@@ -42,11 +42,15 @@ var _ admission.Handler = (*Handler)(nil)
 // with failurePolicy Fail the API server denies the write either way, and a
 // refusal says why.
 func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.Response {
-	log := logf.FromContext(ctx).WithValues("operation", req.Operation, "dryRun", req.DryRun != nil && *req.DryRun)
+	// The logger already names the request UID, user and object; the
+	// operation is added per line, as allowed reviews are not logged at all
+	// by default and should not pay for fields they never print.
+	log := logf.FromContext(ctx)
+	dryRun := req.DryRun != nil && *req.DryRun
 	w, err := writeOf(req)
 	if err != nil {
 		countDenial(RuleInvalidRequest)
-		log.Info("refused an unreadable review", "rule", RuleInvalidRequest, "reason", err.Error())
+		log.Info("refused an unreadable review", "operation", req.Operation, "dryRun", dryRun, "rule", RuleInvalidRequest, "reason", err.Error())
 		return admission.Errored(http.StatusBadRequest, err)
 	}
 	warnings, err := h.Policy.Review(w)
@@ -55,11 +59,11 @@ func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.R
 		for _, r := range rules {
 			countDenial(r)
 		}
-		log.Info("denied", "rules", rules, "reason", err.Error())
+		log.Info("denied", "operation", req.Operation, "dryRun", dryRun, "rules", rules, "reason", err.Error())
 		return admission.Denied(err.Error())
 	}
 	if log := log.V(1); log.Enabled() {
-		log.Info("allowed", "warnings", len(warnings))
+		log.Info("allowed", "operation", req.Operation, "dryRun", dryRun, "warnings", len(warnings))
 	}
 	return admission.Allowed("").WithWarnings(warnings...)
 }
