@@ -61,6 +61,15 @@ $(BIN)/devcluster: FORCE
 demo: controlplane build $(BIN)/devcluster
 	./hack/demo.sh
 
+# Benchmarks on the real control plane, not part of `make test`: admission
+# overhead, webhook cost per review, plugin speed, scale and contention, one
+# Markdown table per part, printed and written to bench-results/. About ten
+# minutes on two cores; BENCH_FLAGS tunes it (go run ./bench -h).
+.PHONY: bench
+bench: controlplane build
+	$(GO) run -ldflags '-X github.com/projsecret/projsecret/internal/version.Version=$(VERSION) -X github.com/projsecret/projsecret/internal/version.Commit=$(COMMIT)' \
+		./bench -plugin $(BIN)/kubectl-projsecret -out bench-results $(BENCH_FLAGS)
+
 clean:
 	rm -rf $(BIN) dist
 

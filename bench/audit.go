@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/projsecret/projsecret"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+	watchtools "k8s.io/client-go/tools/watch"
+)
+
+// audit is what the watch saw: how many versions, and how many times a key
+// went back to an older write or disappeared.
+type audit struct {
+	versions, lost int
+}
+
+// auditor watches every version of the project Secrets under test. A final
+// read alone only catches an update lost after the writer's last write; the
+// watch sees every version the API server stored.
+type auditor struct {
+	w        *watchtools.RetryWatcher
+	projects map[string]bool
+	done     chan struct{}
+
+	mu     sync.Mutex
+	seq    map[string]map[string]int // project → key → newest write seen
+	lastRV map[string]string         // project → resourceVersion of the last version seen
+	audit  audit
+}
+
+func startAudit(ctx context.Context, cs kubernetes.Interface, ns string, projects map[string]bool) (*auditor, error) {
+	list, err := cs.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{LabelSelector: projsecret.LabelProject, Limit: 1})
+	if err != nil {
+		return nil, fmt.Errorf("listing project secrets to start the audit watch: %w", err)
+	}
+	lw := &cache.ListWatch{WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+		o.LabelSelector = projsecret.LabelProject
+		return cs.CoreV1().Secrets(ns).Watch(ctx, o)
+	}}
+	w, err := watchtools.NewRetryWatcherWithContext(ctx, list.ResourceVersion, lw)
+	if err != nil {
+		return nil, fmt.Errorf("starting the audit watch: %w", err)
+	}
+	a := &auditor{w: w, projects: projects, done: make(chan struct{}),
+		seq: map[string]map[string]int{}, lastRV: map[string]string{}}
+	go a.run()
+	return a, nil
+}
+
+func (a *auditor) run() {
+	defer close(a.done)
+	for ev := range a.w.ResultChan() {
+		s, ok := ev.Object.(*corev1.Secret)
+		if !ok || (ev.Type != watch.Added && ev.Type != watch.Modified) {
+			continue
+		}
+		project := s.Labels[projsecret.LabelProject]
+		if !a.projects[project] {
+			continue
+		}
+		a.observe(project, s)
+	}
+}
+
+func (a *auditor) observe(project string, s *corev1.Secret) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.audit.versions++
+	a.lastRV[project] = s.ResourceVersion
+	seen := a.seq[project]
+	if seen == nil {
+		seen = map[string]int{}
+		a.seq[project] = seen
+	}
+	for key, newest := range seen {
+		v, ok := s.Data[key]
+		seq, parsed := writeSeq(v)
+		if !ok || !parsed || seq < newest {
+			a.audit.lost++
+		}
+	}
+	for key, v := range s.Data {
+		seq, ok := writeSeq(v)
+		if prev, known := seen[key]; ok && (!known || seq > prev) {
+			seen[key] = seq
+		}
+	}
+}
+
+// writeSeq reads the sequence number writeValue put in a value.
+func writeSeq(v []byte) (int, bool) {
+	parts := strings.SplitN(string(v), "-", 3)
+	if len(parts) != 3 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(parts[1])
+	return n, err == nil
+}
+
+// waitFor waits until the watch has delivered version rv of project.
+func (a *auditor) waitFor(ctx context.Context, project, rv string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		a.mu.Lock()
+		got := a.lastRV[project]
+		a.mu.Unlock()
+		if got == rv {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the audit watch did not deliver version %s of project %q within 30s (last seen %q)", rv, project, got)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func (a *auditor) result() audit {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.audit
+}
+
+func (a *auditor) stop() {
+	a.w.Stop()
+	<-a.done
+}

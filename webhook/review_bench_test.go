@@ -1,0 +1,112 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/go-logr/logr"
+	admissionv1 "k8s.io/api/admission/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/projsecret/projsecret"
+)
+
+// benchSecret is a project Secret of n entries as the API server sends it
+// to the webhook: server-set metadata, managedFields naming every key, and
+// values and descriptions of realistic size.
+func benchSecret(n int) *corev1.Secret {
+	s := projectSecret()
+	s.UID, s.ResourceVersion, s.CreationTimestamp = "3f0c1e52-6a4b-4c8e-9d1f-2b7a5e9c0d13", "48213", metav1.NewTime(t0)
+	s.Labels[projsecret.LabelManagedBy] = projsecret.ManagedByPlugin
+	s.Data = map[string][]byte{}
+	entries := projsecret.Entries{}
+	var fields strings.Builder
+	fields.WriteString(`{"f:data":{`)
+	for i := range n {
+		k := fmt.Sprintf("ENTRY_%04d", i)
+		s.Data[k] = bytes.Repeat([]byte{'v'}, 64)
+		entries[k] = projsecret.EntryMeta{Description: "what " + k + " is for", Labels: map[string]string{"team": "data"},
+			CreatedAt: t0, UpdatedAt: t0, CreatedBy: "alice", UpdatedBy: "alice"}
+		if i > 0 {
+			fields.WriteString(",")
+		}
+		fmt.Fprintf(&fields, `"f:%s":{}`, k)
+	}
+	fields.WriteString(`},"f:metadata":{"f:annotations":{".":{},"f:projsecret.io/entries":{}},"f:labels":{".":{},"f:app.kubernetes.io/managed-by":{},"f:projsecret.io/project":{}}},"f:type":{}}`)
+	setEntries(s, entries)
+	s.ManagedFields = []metav1.ManagedFieldsEntry{{
+		Manager: projsecret.ManagedByPlugin, Operation: metav1.ManagedFieldsOperationUpdate, APIVersion: "v1",
+		Time: &metav1.Time{Time: t0}, FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(fields.String())},
+	}}
+	return s
+}
+
+// BenchmarkReview is the whole handler path for one review: the HTTP
+// request with the AdmissionReview JSON, the envelope, both objects, the
+// rules and the response, without TLS. UPDATE, which carries the old and
+// the new object, is the common write. `make bench` runs this with -cpu=1,
+// so reviews/s is per core; cpu-ns/op is the process's CPU time per review
+// (garbage collection included), which other load does not inflate.
+func BenchmarkReview(b *testing.B) {
+	for _, op := range []admissionv1.Operation{update, create} {
+		for _, n := range []int{1, 20, 500} {
+			b.Run(fmt.Sprintf("op=%s/entries=%d", strings.ToLower(string(op)), n), func(b *testing.B) {
+				old := benchSecret(n)
+				// One value rotated by alice, as `kubectl projsecret set` does.
+				next := edit(old, func(s *corev1.Secret) {
+					s.Data["ENTRY_0000"] = bytes.Repeat([]byte{'w'}, 64)
+					e := entriesOf(s)
+					m := e["ENTRY_0000"]
+					m.UpdatedAt = t1
+					e["ENTRY_0000"] = m
+					setEntries(s, e)
+				})
+				r := review{op: op, user: "alice", groups: []string{"system:authenticated"}, old: old, obj: next}
+				if op == create {
+					r.old = nil
+				}
+				body := r.body(b, "bench")
+				b.Run("handler=projsecret", func(b *testing.B) {
+					wh := NewWebhook(projsecret.DefaultPolicy)
+					wh.LogConstructor = func(logr.Logger, *admission.Request) logr.Logger { return logr.Discard() }
+					benchReview(b, wh, body)
+				})
+				// The floor: the same envelope and HTTP path with a handler
+				// that allows everything, as `make bench` part 1 serves it.
+				b.Run("handler=allow-all", func(b *testing.B) {
+					wh := &admission.Webhook{Handler: admission.HandlerFunc(func(context.Context, admission.Request) admission.Response {
+						return admission.Allowed("")
+					})}
+					wh.LogConstructor = func(logr.Logger, *admission.Request) logr.Logger { return logr.Discard() }
+					benchReview(b, wh, body)
+				})
+			})
+		}
+	}
+}
+
+func benchReview(b *testing.B, wh *admission.Webhook, body []byte) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	cpu := processCPU()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		wh.ServeHTTP(rec, req)
+		if !bytes.Contains(rec.Body.Bytes(), []byte(`"allowed":true`)) {
+			b.Fatalf("denied: %s", rec.Body)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reviews/s")
+	if cpu > 0 {
+		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+	}
+}
