@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Cross-compiles kubectl-projsecret and packs one archive per platform plus a
+# checksums file into $DIST. Run through `make dist` (it passes VERSION, COMMIT
+# and LDFLAGS). Two runs on the same commit give byte-identical archives:
+# -trimpath, an empty build id, pinned GOAMD64/GOARM64 and hack/distpack's
+# fixed archive headers, timestamped with the commit time.
+set -euo pipefail
+
+: "${VERSION:?VERSION is required, e.g. v1.2.3}"
+: "${COMMIT:?COMMIT is required (the git commit stamped into the binary)}"
+: "${LDFLAGS:?LDFLAGS is required (make dist passes the Makefile LDFLAGS)}"
+GO=${GO:-go}
+DIST=${DIST:-dist}
+PLATFORMS=${PLATFORMS:-linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64}
+
+die() { echo "dist: $*" >&2; exit 1; }
+
+cd "$(dirname "$0")/.."
+
+[[ $VERSION =~ ^[A-Za-z0-9][A-Za-z0-9._+-]*$ ]] ||
+  die "VERSION=$VERSION cannot name a file; expected something like v1.2.3"
+
+# Every archive ships these next to the binary.
+helper=plugin/kubectl_complete-projsecret
+for f in LICENSE README.md "$helper"; do
+  [[ -f $f ]] || die "$f is missing; every release archive ships it"
+done
+[[ -x $helper ]] || die "$helper is not executable; kubectl only runs executable completion helpers"
+
+# The archive timestamp: the commit time, so it is the same on every machine.
+mtime=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || true)}
+[[ $mtime =~ ^[0-9]+$ ]] ||
+  die "cannot read the commit time from git; set SOURCE_DATE_EPOCH (unix seconds)"
+
+mkdir -p "$DIST"
+DIST=$(cd "$DIST" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# The packer runs on the build machine, so it is built before GOOS changes.
+"$GO" build -o "$work/distpack" ./hack/distpack
+
+archives=()
+for platform in $PLATFORMS; do
+  os=${platform%/*} arch=${platform#*/}
+  bin=kubectl-projsecret ext=tar.gz
+  if [[ $os == windows ]]; then bin=kubectl-projsecret.exe ext=zip; fi
+  out="$DIST/kubectl-projsecret_${VERSION}_${os}_${arch}.$ext"
+  start=$SECONDS
+  mkdir -p "$work/$os-$arch"
+  CGO_ENABLED=0 GOOS=$os GOARCH=$arch GOAMD64=v1 GOARM64=v8.0 \
+    "$GO" build -trimpath -ldflags "$LDFLAGS -buildid=" -o "$work/$os-$arch/$bin" ./cmd/kubectl-projsecret
+  "$work/distpack" archive -o "$out" -mtime "$mtime" \
+    "$bin=$work/$os-$arch/$bin" LICENSE=LICENSE README.md=README.md \
+    "kubectl_complete-projsecret=$helper"
+  archives+=("$out")
+  echo "dist: ${out#"$PWD/"} ($((SECONDS - start))s)"
+done
+
+sums="$DIST/kubectl-projsecret_${VERSION}_checksums.txt"
+"$work/distpack" sums -o "$sums" "${archives[@]}"
+echo "dist: ${sums#"$PWD/"}"
+cat "$sums"
