@@ -141,7 +141,7 @@ func makeEnv(extra ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		switch strings.SplitN(kv, "=", 2)[0] {
-		case "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "VERSION", "COMMIT", "DIST":
+		case "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "VERSION", "COMMIT", "DIST", "SOURCE_DATE_EPOCH":
 			continue
 		}
 		env = append(env, kv)
@@ -152,8 +152,11 @@ func makeEnv(extra ...string) []string {
 func (s *suite) makeDist(t *testing.T, dist, umask string) []byte {
 	t.Helper()
 	// A different umask must not change a byte: archive modes are normalised.
-	// Cold, the five cross-compiles take a while on a small machine.
-	mustRun(t, 60*time.Minute, s.root, makeEnv(), "bash", "-c",
+	// The timestamp is pinned to the commit read in setup, so a commit landing
+	// between the two runs cannot split them. Cold, the five cross-compiles
+	// take a while on a small machine.
+	env := makeEnv(fmt.Sprintf("SOURCE_DATE_EPOCH=%d", s.commitTime.Unix()))
+	mustRun(t, 60*time.Minute, s.root, env, "bash", "-c",
 		fmt.Sprintf("umask %s && exec make --no-print-directory dist VERSION=%s COMMIT=%s DIST=%s",
 			umask, testVersion, s.commit, dist))
 	sums, err := os.ReadFile(filepath.Join(dist, "kubectl-projsecret_"+testVersion+"_checksums.txt"))
