@@ -1,0 +1,130 @@
+//go:build integration
+
+package integration
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+
+	"github.com/projsecret/projsecret/internal/testenv"
+	"github.com/projsecret/projsecret/webhook"
+)
+
+// copyManifests copies manifests/ so that generated certificates never land
+// in the work tree.
+func copyManifests(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "manifests")
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join(testenv.RepoRoot(), "manifests"))); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(filepath.Join(dir, "overlays", "self-signed", "generated"))
+	return dir
+}
+
+// dryRunApply sends what kubectl renders to the API server with
+// --dry-run=server: the server validates and admits every object (Pod
+// Security included) without storing any.
+func dryRunApply(t *testing.T, stdin []byte, args ...string) testenv.Result {
+	t.Helper()
+	res := kubectl(t, stdin, append([]string{"apply", "--dry-run=server"}, args...)...)
+	if res.ExitCode != 0 {
+		t.Fatalf("server-side dry-run rejected the manifests: %s", res)
+	}
+	if strings.Contains(res.Stderr, "would violate PodSecurity") {
+		t.Errorf("the Deployment breaks the namespace's Pod Security level: %s", res.Stderr)
+	}
+	return res
+}
+
+// The namespaced objects need their namespace to exist for a dry run; it
+// is created for real (with the manifest's labels, which enforce the
+// restricted Pod Security level the Deployment is then checked against).
+func applyNamespace(t *testing.T) {
+	t.Helper()
+	mustPass(t, kubectl(t, nil, "apply", "--server-side", "-f", filepath.Join(testenv.RepoRoot(), "manifests", "base", "namespace.yaml")))
+}
+
+func TestManifestsSelfSignedOverlay(t *testing.T) {
+	applyNamespace(t)
+	dir := copyManifests(t)
+	certsBin, err := testenv.Build(binDir, "./cmd/projsecret-certs", testVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second run rotates the serving certificate with the same CA
+		out, err := runCmd(certsBin, "--out-dir", filepath.Join(dir, "overlays", "self-signed", "generated"))
+		if err != nil {
+			t.Fatalf("projsecret-certs: %v\n%s", err, out)
+		}
+	}
+	res := dryRunApply(t, nil, "-k", filepath.Join(dir, "overlays", "self-signed"))
+	for _, want := range []string{
+		"namespace/projsecret-system", "serviceaccount/projsecret-webhook", "secret/" + webhook.TLSSecretName,
+		"service/projsecret-webhook", "deployment.apps/projsecret-webhook", "poddisruptionbudget.policy/projsecret-webhook",
+		"validatingwebhookconfiguration.admissionregistration.k8s.io/" + webhook.ConfigurationName,
+	} {
+		if !strings.Contains(res.Stdout, want+" ") || !strings.Contains(res.Stdout, "(server dry run)") {
+			t.Errorf("dry run did not cover %s:\n%s", want, res.Stdout)
+		}
+	}
+}
+
+func TestManifestsCertManagerOverlay(t *testing.T) {
+	applyNamespace(t)
+	res := kubectl(t, nil, "kustomize", filepath.Join(testenv.RepoRoot(), "manifests", "overlays", "cert-manager"))
+	mustPass(t, res)
+	// cert-manager's CRDs are not installed here: its objects are checked
+	// as rendered; everything else goes to the API server.
+	var builtin []any
+	certManager := map[string]int{}
+	dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(res.Stdout), 4096)
+	for {
+		var u unstructured.Unstructured
+		if err := dec.Decode(&u.Object); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(u.GetAPIVersion(), "cert-manager.io/") {
+			certManager[u.GetKind()]++
+			if u.GetNamespace() != webhook.Namespace {
+				t.Errorf("%s %s is in namespace %q", u.GetKind(), u.GetName(), u.GetNamespace())
+			}
+			continue
+		}
+		if u.GetKind() == "ValidatingWebhookConfiguration" && u.GetAnnotations()["cert-manager.io/inject-ca-from"] != webhook.Namespace+"/"+webhook.ServiceName {
+			t.Errorf("the webhook configuration lacks the CA injection annotation: %v", u.GetAnnotations())
+		}
+		builtin = append(builtin, u.Object)
+	}
+	if certManager["Issuer"] != 2 || certManager["Certificate"] != 2 {
+		t.Errorf("cert-manager objects rendered: %v, want 2 Issuers and 2 Certificates", certManager)
+	}
+	list, err := json.Marshal(map[string]any{"apiVersion": "v1", "kind": "List", "items": builtin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := dryRunApply(t, list, "-f", "-").Stdout
+	if n := strings.Count(out, "(server dry run)"); n != len(builtin) {
+		t.Errorf("%d of %d objects dry-run:\n%s", n, len(builtin), out)
+	}
+}
+
+func runCmd(bin string, args ...string) ([]byte, error) {
+	var out bytes.Buffer
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.Bytes(), err
+}
