@@ -18,7 +18,7 @@ CONTROLPLANE_LDFLAGS := -s -w -X k8s.io/component-base/version.gitVersion=$(KUBE
            -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37 \
            -X k8s.io/component-base/version.gitTreeState=clean
 
-.PHONY: all build controlplane test test-unit test-integration demo dev-cluster vet clean dist krew-manifest test-krew
+.PHONY: all build controlplane test test-unit test-integration demo dev-cluster vet clean dist krew-manifest test-krew test-fuzz webhook-certs
 
 all: build
 
@@ -42,13 +42,28 @@ vet:
 	$(GO) vet -tags integration ./...
 
 # The whole suite: what .ci/run runs and the README names.
-test: vet test-unit test-integration test-krew
+test: vet test-unit test-fuzz test-integration test-krew
 
 test-unit:
 	$(GO) test -count=1 ./...
 
 test-integration: controlplane build
 	$(GO) test -count=1 -tags integration -timeout 30m ./test/integration/...
+
+# Each fuzz target for a short while, starting from its committed seed
+# corpus (testdata/fuzz); a failure leaves the input there to commit.
+# Minimizing is capped by runs, not time: a slow input would otherwise
+# spend the whole budget being minimized.
+FUZZTIME ?= 10s
+test-fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzServeHTTP$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./webhook
+	$(GO) test -run '^$$' -fuzz '^FuzzReview$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./webhook
+	$(GO) test -run '^$$' -fuzz '^FuzzParseEntries$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x .
+
+# The webhook's certificate for manifests/overlays/self-signed; run again to
+# rotate it (the CA kept in generated/ is reused, so caBundle stays).
+webhook-certs:
+	$(GO) run ./cmd/projsecret-certs --out-dir manifests/overlays/self-signed/generated
 
 # Release: reproducible archives for every platform Krew serves, and the Krew
 # manifest that points at them (README "Release").
