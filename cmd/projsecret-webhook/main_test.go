@@ -1,0 +1,59 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/projsecret/projsecret"
+)
+
+func TestParseFlags(t *testing.T) {
+	o, logOpts, err := parseFlags(nil, io.Discard)
+	if err != nil || logOpts == nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	if o.Port != 9443 || o.MetricsBindAddress != ":8080" || o.ProbeBindAddress != ":8081" || o.EnableHTTP2 ||
+		o.ShutdownDelay != 5*time.Second || o.CertDir != "/etc/projsecret-webhook/tls" {
+		t.Errorf("defaults: %+v", o)
+	}
+	if o.Policy.KeyRule.String() != projsecret.DefaultKeyRule.String() || !slices.Equal(o.Policy.AdminGroups, []string{"system:masters"}) {
+		t.Errorf("default policy: rule %s, admins %v", o.Policy.KeyRule, o.Policy.AdminGroups)
+	}
+
+	o, _, err = parseFlags([]string{"--admin-group=ops", "--admin-group", "system:masters", "--admin-group=ops", "--key-rule=env", "--enable-http2", "--port=10250"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(o.Policy.AdminGroups, []string{"ops", "system:masters"}) {
+		t.Errorf("--admin-group given: admins %v, want the given ones only, once each", o.Policy.AdminGroups)
+	}
+	if o.Policy.KeyRule.String() != projsecret.EnvVarKeyRule.String() || !o.EnableHTTP2 || o.Port != 10250 {
+		t.Errorf("flags not applied: %+v", o)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--key-rule=loose"}, `--key-rule="loose" is not a rule: expected one of default, env`},
+		{[]string{"--admin-group="}, "an admin group name cannot be empty"},
+		{[]string{"--port=0"}, "--port=0 is not a TCP port"},
+		{[]string{"serve"}, `unexpected arguments ["serve"]`},
+		{[]string{"--no-such-flag"}, "flag provided but not defined"},
+	} {
+		if _, _, err := parseFlags(tc.args, io.Discard); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v, want %q", tc.args, err, tc.want)
+		}
+	}
+	if _, _, err := parseFlags([]string{"--version"}, io.Discard); !errors.Is(err, errVersion) {
+		t.Errorf("--version: %v", err)
+	}
+	if _, _, err := parseFlags([]string{"-h"}, io.Discard); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("-h: %v", err)
+	}
+}
