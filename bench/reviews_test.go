@@ -7,10 +7,10 @@ import (
 
 const benchOutput = `goos: linux
 pkg: github.com/projsecret/projsecret/webhook
-BenchmarkReview/op=update/entries=20/handler=projsecret         	     690	   1823526 ns/op	   8.42 MB/s	   1153703 cpu-ns/op	       548.4 reviews/s	  156963 B/op	    1141 allocs/op
-BenchmarkReview/op=update/entries=20/handler=projsecret         	     700	   1000000 ns/op	   8.00 MB/s	   1000000 cpu-ns/op	       500.0 reviews/s	  156960 B/op	    1141 allocs/op
-BenchmarkReview/op=update/entries=20/handler=projsecret         	     710	   3000000 ns/op	   9.00 MB/s	   2000000 cpu-ns/op	       600.0 reviews/s	  156962 B/op	    1141 allocs/op
-BenchmarkReview/op=update/entries=20/handler=allow-all          	    2199	    513093 ns/op	  29.92 MB/s	    410483 cpu-ns/op	      1949 reviews/s	   63624 B/op	      85 allocs/op
+BenchmarkReview/op=update/entries=20/handler=projsecret         	     690	   1823526 ns/op	   14400 body-bytes	   1153703 cpu-ns/op	       548.4 reviews/s	  156963 B/op	    1141 allocs/op
+BenchmarkReview/op=update/entries=20/handler=projsecret         	     700	   1000000 ns/op	   14400 body-bytes	   1000000 cpu-ns/op	       500.0 reviews/s	  156960 B/op	    1141 allocs/op
+BenchmarkReview/op=update/entries=20/handler=projsecret         	     710	   3000000 ns/op	   14400 body-bytes	   2000000 cpu-ns/op	       600.0 reviews/s	  156962 B/op	    1141 allocs/op
+BenchmarkReview/op=update/entries=20/handler=allow-all          	    2199	    513093 ns/op	  14400 body-bytes	    410483 cpu-ns/op	      1949 reviews/s	   63624 B/op	      85 allocs/op
 PASS
 ok  	github.com/projsecret/projsecret/webhook	11.639s
 `
@@ -20,7 +20,7 @@ func TestParseBenchOutput(t *testing.T) {
 	if len(got) != 2 {
 		t.Fatalf("got %d benchmarks, want 2: %v", len(got), got)
 	}
-	want := map[string]float64{"ns/op": 1823526, "MB/s": 8.42, "cpu-ns/op": 1153703, "reviews/s": 548.4, "B/op": 156962, "allocs/op": 1141}
+	want := map[string]float64{"ns/op": 1823526, "body-bytes": 14400, "cpu-ns/op": 1153703, "reviews/s": 548.4, "B/op": 156962, "allocs/op": 1141}
 	if got[0].name != "BenchmarkReview/op=update/entries=20/handler=projsecret" || !reflect.DeepEqual(got[0].metrics, want) {
 		t.Errorf("first = %s %v, want the projsecret medians %v", got[0].name, got[0].metrics, want)
 	}
