@@ -39,15 +39,7 @@ replace a value). The project's Secret is created with its first entry.
   vault read -field=token secret/ci | kubectl projsecret create payments CI_TOKEN --stdin`,
 		Args:              argsBetween(2, 2),
 		ValidArgsFunction: completeProjectKeys(newClient, false, 1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(cmd); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:              runE(o),
 	}
 	o.Value.addFlags(cmd)
 	cmd.Flags().StringVar(&o.Description, "description", "", "What the entry is for.")

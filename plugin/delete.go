@@ -28,15 +28,7 @@ owners, when its last entry goes.`,
 		Example:           `  kubectl projsecret delete payments OLD_TOKEN LEGACY_PASSWORD`,
 		Args:              argsBetween(2, -1),
 		ValidArgsFunction: completeProjectKeys(newClient, true, -1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(cmd); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:              runE(o),
 	}
 	return cmd
 }

@@ -50,15 +50,7 @@ one KEY prints one object, anything else a List.`,
   kubectl projsecret get payments -o custom-columns=KEY:.metadata.name,BY:.updatedBy`,
 		Args:              argsBetween(1, -1),
 		ValidArgsFunction: completeProjectKeys(newClient, true, -1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(cmd); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:              runE(o),
 	}
 	o.Output.addFlags(cmd)
 	return cmd

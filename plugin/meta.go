@@ -35,15 +35,7 @@ updatedAt and updatedBy record the change.`,
   kubectl projsecret meta payments DB_PASSWORD --label env- --description ""`,
 		Args:              argsBetween(2, 2),
 		ValidArgsFunction: completeProjectKeys(newClient, true, 2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(cmd); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:              runE(o),
 	}
 	cmd.Flags().StringVar(&o.Description, "description", "", `The new description ("" clears it).`)
 	cmd.Flags().StringArrayVar(&o.Labels, "label", nil, "KEY=VALUE adds or changes a label, KEY- removes it; repeat for more.")

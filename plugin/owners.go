@@ -35,15 +35,7 @@ must be one of the owners you set. --clear removes the list.`,
   kubectl projsecret owners payments --clear`,
 		Args:              argsBetween(1, -1),
 		ValidArgsFunction: completeProjectKeys(newClient, false, 1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(cmd); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:              runE(o),
 	}
 	cmd.Flags().BoolVar(&o.Clear, "clear", false, "Remove the owners list.")
 	return cmd

@@ -31,15 +31,7 @@ redirected into a file unchanged. This is the only command that prints a value.`
   kubectl projsecret read payments TLS_KEY > tls.key`,
 		Args:              argsBetween(2, 2),
 		ValidArgsFunction: completeProjectKeys(newClient, true, 2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:              runE(o),
 	}
 	return cmd
 }
@@ -52,7 +44,7 @@ func (o *ReadOptions) Complete(_ *cobra.Command, args []string) error {
 
 // Validate has nothing to check beyond the argument count: project and key
 // are checked by the client, and a key outside the contract may still exist.
-func (o *ReadOptions) Validate() error { return nil }
+func (o *ReadOptions) Validate(*cobra.Command) error { return nil }
 
 // Run prints the value byte for byte.
 func (o *ReadOptions) Run(ctx context.Context) error {

@@ -133,3 +133,23 @@ func oneLine(err error) string {
 	}
 	return strings.Join(kept, "; ")
 }
+
+// command is the options pattern every subcommand follows, as kubectl's own
+// commands do: take the arguments, check them, then act.
+type command interface {
+	Complete(cmd *cobra.Command, args []string) error
+	Validate(cmd *cobra.Command) error
+	Run(ctx context.Context) error
+}
+
+func runE(o command) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := o.Complete(cmd, args); err != nil {
+			return err
+		}
+		if err := o.Validate(cmd); err != nil {
+			return err
+		}
+		return o.Run(cmd.Context())
+	}
+}

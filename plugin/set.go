@@ -37,15 +37,7 @@ does not exist, unless --create is given.
   kubectl projsecret set payments TLS_KEY --from-file=tls.key --create`,
 		Args:              argsBetween(2, 2),
 		ValidArgsFunction: completeProjectKeys(newClient, true, 2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(cmd); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:              runE(o),
 	}
 	o.Value.addFlags(cmd)
 	cmd.Flags().BoolVar(&o.Create, "create", false, "Create the entry if it does not exist.")
