@@ -106,7 +106,7 @@ func (m MetaChange) apply(e *EntryMeta) error {
 // Create adds a new entry, and the project Secret on first use. It fails with
 // ErrExists if the key is taken.
 func (c *Client) Create(ctx context.Context, project, key string, value []byte, meta MetaChange) error {
-	return c.write(ctx, project, key, func(s *corev1.Secret, entries Entries, user string) error {
+	return c.write(ctx, project, key, stampsAuthor, func(s *corev1.Secret, entries Entries, user string) error {
 		if _, ok := s.Data[key]; ok {
 			return ErrExists
 		}
@@ -117,7 +117,7 @@ func (c *Client) Create(ctx context.Context, project, key string, value []byte, 
 // Set replaces an entry's value, keeping its metadata. Without create it
 // fails with ErrNotFound if the key is absent; with it, it creates the entry.
 func (c *Client) Set(ctx context.Context, project, key string, value []byte, create bool) error {
-	return c.write(ctx, project, key, func(s *corev1.Secret, entries Entries, user string) error {
+	return c.write(ctx, project, key, stampsAuthor, func(s *corev1.Secret, entries Entries, user string) error {
 		if _, ok := s.Data[key]; !ok && !create {
 			return fmt.Errorf("%w (use create, or set --create)", ErrNotFound)
 		}
@@ -127,7 +127,7 @@ func (c *Client) Set(ctx context.Context, project, key string, value []byte, cre
 
 // UpdateMeta changes an entry's metadata and leaves its value alone.
 func (c *Client) UpdateMeta(ctx context.Context, project, key string, change MetaChange) error {
-	return c.write(ctx, project, key, func(s *corev1.Secret, entries Entries, user string) error {
+	return c.write(ctx, project, key, stampsAuthor, func(s *corev1.Secret, entries Entries, user string) error {
 		m, ok := entries[key]
 		if !ok {
 			return ErrNotFound
@@ -144,7 +144,7 @@ func (c *Client) UpdateMeta(ctx context.Context, project, key string, change Met
 // Delete removes entries. It fails with ErrNotFound, and removes nothing, if
 // any key is absent. The Secret stays, with its labels, when it empties.
 func (c *Client) Delete(ctx context.Context, project string, keys ...string) error {
-	return c.write(ctx, project, "", func(s *corev1.Secret, entries Entries, _ string) error {
+	return c.write(ctx, project, "", anonymous, func(s *corev1.Secret, entries Entries, _ string) error {
 		for _, key := range keys {
 			if _, ok := s.Data[key]; !ok {
 				return &Error{Project: project, Key: key, Err: ErrNotFound}
@@ -231,7 +231,7 @@ func (c *Client) Projects(ctx context.Context, allNamespaces bool) ([]Project, e
 
 // SetOwners replaces the project's owners list; an empty list removes it.
 func (c *Client) SetOwners(ctx context.Context, project string, owners Owners) error {
-	return c.write(ctx, project, "", func(s *corev1.Secret, _ Entries, _ string) error {
+	return c.write(ctx, project, "", anonymous, func(s *corev1.Secret, _ Entries, _ string) error {
 		switch {
 		case len(owners) == 0:
 			delete(s.Annotations, AnnotationOwners)
@@ -285,10 +285,20 @@ func putValue(s *corev1.Secret, entries Entries, key string, value []byte, user 
 // mutation changes a Secret and its parsed entries in place.
 type mutation func(s *corev1.Secret, entries Entries, user string) error
 
+// authorship says whether a mutation records who made it. Only those that
+// do pay for the user lookup (a SelfSubjectReview): removing entries or
+// setting owners touches no entry's metadata.
+type authorship bool
+
+const (
+	stampsAuthor = authorship(true)
+	anonymous    = authorship(false)
+)
+
 // write runs one guarded read-modify-write: GET (creating the Secret if it
 // is absent), mutate, validate locally, UPDATE with the read resourceVersion;
 // on a conflict, all of it again. The user lookup runs alongside the GET.
-func (c *Client) write(ctx context.Context, project, key string, mutate mutation) error {
+func (c *Client) write(ctx context.Context, project, key string, who authorship, mutate mutation) error {
 	wrap := func(err error) error {
 		var e *Error
 		if errors.As(err, &e) {
@@ -304,13 +314,18 @@ func (c *Client) write(ctx context.Context, project, key string, mutate mutation
 			return wrap(err)
 		}
 	}
-	userc := make(chan error, 1)
-	var user string
-	go func() {
-		var err error
-		user, err = c.User(ctx)
-		userc <- err
-	}()
+	var (
+		user  string
+		userc chan error
+	)
+	if who == stampsAuthor {
+		userc = make(chan error, 1)
+		go func() {
+			var err error
+			user, err = c.User(ctx)
+			userc <- err
+		}()
+	}
 	waitUser := func() error {
 		if userc == nil {
 			return nil

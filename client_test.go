@@ -201,3 +201,27 @@ func TestClientStopsRetryingWhenCanceled(t *testing.T) {
 		t.Fatalf("error %v, want context.Canceled", err)
 	}
 }
+
+// TestClientAsksForTheUserOnlyWhenItRecordsOne keeps delete and owners at
+// one GET and one UPDATE: they stamp no entry, so no SelfSubjectReview.
+func TestClientAsksForTheUserOnlyWhenItRecordsOne(t *testing.T) {
+	ctx := context.Background()
+	c, _ := newTestClient()
+	if err := c.Create(ctx, "p", "a", []byte("1"), MetaChange{}); err != nil {
+		t.Fatal(err)
+	}
+	asked := 0
+	c.User = func(context.Context) (string, error) { asked++; return "alice", nil }
+	if err := c.SetOwners(ctx, "p", Owners{{Kind: "user", Name: "alice"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete(ctx, "p", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if asked != 0 {
+		t.Fatalf("delete and owners asked who the user is %d times", asked)
+	}
+	if err := c.Set(ctx, "p", "b", []byte("2"), true); err != nil || asked != 1 {
+		t.Fatalf("set: %v, asked %d times, want once", err, asked)
+	}
+}
