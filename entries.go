@@ -3,6 +3,7 @@ package projsecret
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sort"
 	"time"
 
@@ -36,6 +37,18 @@ func (e Entries) Keys() []string {
 // fields, fields in the wrong case and trailing data are errors, and every
 // entry must pass ValidateEntryMeta. An empty annotation is no entries.
 func ParseEntries(annotation string) (Entries, error) {
+	entries, err := decodeEntries(annotation)
+	if err != nil {
+		return nil, err
+	}
+	if err := entries.validate(nil); err != nil {
+		return nil, err
+	}
+	return entries, nil
+}
+
+// decodeEntries is ParseEntries without ValidateEntryMeta.
+func decodeEntries(annotation string) (Entries, error) {
 	if len(annotation) > MaxAnnotationBytes {
 		return nil, violation(RuleMetadata, "annotation %s is %d bytes: at most %d are allowed", AnnotationEntries, len(annotation), MaxAnnotationBytes)
 	}
@@ -53,12 +66,37 @@ func ParseEntries(annotation string) (Entries, error) {
 	if entries == nil {
 		return nil, violation(RuleMetadata, "annotation %s is null: expected a JSON object of entries", AnnotationEntries)
 	}
-	for _, key := range entries.Keys() {
-		if err := ValidateEntryMeta(key, entries[key]); err != nil {
-			return nil, err
+	return entries, nil
+}
+
+// validate runs ValidateEntryMeta on every entry that is not also in known,
+// which holds entries already validated, and reports the invalid entry
+// with the smallest key, so the answer does not depend on map order. It
+// sorts nothing when every entry is valid: the webhook calls it for every
+// entry of every admitted write.
+func (e Entries) validate(known Entries) error {
+	var firstKey string
+	var first error
+	for key, m := range e {
+		if k, ok := known[key]; ok && k.equal(m) {
+			continue
+		}
+		if first != nil && key > firstKey {
+			continue
+		}
+		if err := ValidateEntryMeta(key, m); err != nil {
+			firstKey, first = key, err
 		}
 	}
-	return entries, nil
+	return first
+}
+
+// equal reports whether m and o mean the same metadata; ValidateEntryMeta
+// judges them alike.
+func (m EntryMeta) equal(o EntryMeta) bool {
+	return m.Description == o.Description && maps.Equal(m.Labels, o.Labels) &&
+		m.CreatedAt.Equal(o.CreatedAt) && m.UpdatedAt.Equal(o.UpdatedAt) &&
+		m.CreatedBy == o.CreatedBy && m.UpdatedBy == o.UpdatedBy
 }
 
 // Encode renders entries as the annotation value. encoding/json sorts map

@@ -123,29 +123,57 @@ func (p Policy) isAdmin(groups []string) bool {
 
 // checkAuthorship keeps the audit trail honest: creation facts never change,
 // and every entry this write touches names the requesting user as its author.
+// entries passed ValidateEntryMeta already.
 func checkAuthorship(w Write, old *corev1.Secret, entries Entries) Violations {
 	var oldEntries Entries
 	if old != nil {
-		// A stored annotation that no longer parses cannot vouch for anything:
-		// every entry is then judged as new.
-		oldEntries, _ = ParseEntries(old.Annotations[AnnotationEntries])
+		oldEntries = storedEntries(old, entries)
 	}
-	var vs Violations
-	for _, key := range entries.Keys() {
-		m := entries[key]
-		prev, existed := oldEntries[key]
-		switch {
-		case !existed:
-			if m.CreatedBy != w.User || m.UpdatedBy != w.User {
-				vs = append(vs, violation(RuleMetadata, "entry %q is new: createdBy and updatedBy must be the requesting user %q", key, w.User))
-			}
-		case !prev.CreatedAt.Equal(m.CreatedAt) || prev.CreatedBy != m.CreatedBy:
-			vs = append(vs, violation(RuleMetadata, "entry %q: createdAt and createdBy cannot change", key))
-		case changed(prev, m, old, w.New, key) && m.UpdatedBy != w.User:
-			vs = append(vs, violation(RuleMetadata, "entry %q changed: updatedBy must be the requesting user %q, not %q", key, w.User, m.UpdatedBy))
+	// Keys are visited in map order and only violations sorted, so that an
+	// allowed write sorts nothing.
+	type keyed struct {
+		key string
+		v   *Violation
+	}
+	var bad []keyed
+	for key, m := range entries {
+		if v := authorshipViolation(w, old, oldEntries, key, m); v != nil {
+			bad = append(bad, keyed{key, v})
 		}
 	}
+	slices.SortFunc(bad, func(a, b keyed) int { return strings.Compare(a.key, b.key) })
+	var vs Violations
+	for _, b := range bad {
+		vs = append(vs, b.v)
+	}
 	return vs
+}
+
+// storedEntries decodes the stored entries for comparison. A stored
+// annotation that no longer parses, or holds an invalid entry, cannot vouch
+// for anything: every entry is then judged as new (nil). Stored entries
+// equal to new ones, which passed validation, are not validated again.
+func storedEntries(old *corev1.Secret, entries Entries) Entries {
+	oldEntries, err := decodeEntries(old.Annotations[AnnotationEntries])
+	if err != nil || oldEntries.validate(entries) != nil {
+		return nil
+	}
+	return oldEntries
+}
+
+func authorshipViolation(w Write, old *corev1.Secret, oldEntries Entries, key string, m EntryMeta) *Violation {
+	prev, existed := oldEntries[key]
+	switch {
+	case !existed:
+		if m.CreatedBy != w.User || m.UpdatedBy != w.User {
+			return violation(RuleMetadata, "entry %q is new: createdBy and updatedBy must be the requesting user %q", key, w.User)
+		}
+	case !prev.CreatedAt.Equal(m.CreatedAt) || prev.CreatedBy != m.CreatedBy:
+		return violation(RuleMetadata, "entry %q: createdAt and createdBy cannot change", key)
+	case changed(prev, m, old, w.New, key) && m.UpdatedBy != w.User:
+		return violation(RuleMetadata, "entry %q changed: updatedBy must be the requesting user %q, not %q", key, w.User, m.UpdatedBy)
+	}
+	return nil
 }
 
 func changed(prev, cur EntryMeta, old, new *corev1.Secret, key string) bool {

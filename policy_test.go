@@ -217,6 +217,14 @@ func TestPolicyReview(t *testing.T) {
 		})}},
 		{name: "unreadable stored entries: all judged new", w: Write{Operation: Update, User: "bob", Old: edit(base, withEntriesText("{")), New: base},
 			rules: []Rule{RuleMetadata, RuleMetadata}, want: []string{`entry "DB_PASSWORD" is new`}},
+		{name: "stored entries with an invalid one: all judged new", w: Write{Operation: Update, User: "bob", Old: edit(base, func(s *corev1.Secret) {
+			e := entriesOf(s)
+			m := e["api-token"]
+			m.Labels = map[string]string{"bad key!": "x"}
+			e["api-token"] = m
+			setEntries(s, e)
+		}), New: base},
+			rules: []Rule{RuleMetadata, RuleMetadata}, want: []string{`entry "DB_PASSWORD" is new`}},
 
 		// Size.
 		{name: "over 1 MiB of values", w: Write{Operation: Create, User: "alice", New: projectSecret(map[string]string{"big": strings.Repeat("x", MaxSecretDataBytes+1)})},

@@ -124,16 +124,27 @@ func ValidateSecret(s *corev1.Secret, rule KeyRule) (Entries, error) {
 }
 
 func validateKeys(s *corev1.Secret, rule KeyRule) Violations {
+	// Only invalid keys are sorted, so that a valid Secret sorts nothing.
 	var bad []string
-	for _, keys := range [][]string{mapKeys(s.Data), mapKeys(s.StringData)} {
-		for _, k := range keys {
-			if rule.Validate(k) != nil {
-				bad = append(bad, fmt.Sprintf("%q", truncate(k)))
-			}
+	for k := range s.Data {
+		if !rule.valid(k) {
+			bad = append(bad, k)
+		}
+	}
+	// Data keys are listed before stringData keys, each sorted.
+	nData := len(bad)
+	for k := range s.StringData {
+		if !rule.valid(k) {
+			bad = append(bad, k)
 		}
 	}
 	if len(bad) == 0 {
 		return nil
+	}
+	sort.Strings(bad[:nData])
+	sort.Strings(bad[nData:])
+	for i, k := range bad {
+		bad[i] = fmt.Sprintf("%q", truncate(k))
 	}
 	return Violations{violation(RuleKeyNaming, "invalid key(s) %s: expected %s", keyList(bad), rule)}
 }
