@@ -39,6 +39,9 @@ type Client struct {
 	// User returns the name recorded as createdBy/updatedBy. It is called
 	// once per write, in parallel with the read that precedes it.
 	User func(ctx context.Context) (string, error)
+	// Warn, if set, is told when NewClient's lookup had to fall back to the
+	// name from kubeconfig or --as because the server cannot say.
+	Warn func(message string)
 }
 
 // NewClient returns a client for namespace that asks the API server who the
@@ -51,7 +54,13 @@ func NewClient(cs kubernetes.Interface, namespace, fallbackUser string) *Client 
 		err  error
 	)
 	c.User = func(ctx context.Context) (string, error) {
-		once.Do(func() { name, err = WhoAmI(ctx, cs, fallbackUser) })
+		once.Do(func() {
+			var fellBack bool
+			name, fellBack, err = whoAmI(ctx, cs, fallbackUser)
+			if fellBack && c.Warn != nil {
+				c.Warn(fmt.Sprintf("the API server does not support SelfSubjectReview (authentication.k8s.io/v1): recording the user as %q, from --as or kubeconfig", name))
+			}
+		})
 		return name, err
 	}
 	return c

@@ -15,15 +15,22 @@ import (
 // (and the webhook) will see. On a server without SelfSubjectReview it
 // returns fallback, and an error if there is none.
 func WhoAmI(ctx context.Context, cs kubernetes.Interface, fallback string) (string, error) {
+	name, _, err := whoAmI(ctx, cs, fallback)
+	return name, err
+}
+
+// whoAmI is WhoAmI that also says whether the name is the fallback, so the
+// client can tell the user which name it recorded and why.
+func whoAmI(ctx context.Context, cs kubernetes.Interface, fallback string) (name string, fellBack bool, err error) {
 	review, err := cs.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authnv1.SelfSubjectReview{}, metav1.CreateOptions{})
 	switch {
 	case err == nil:
-		return review.Status.UserInfo.Username, nil
+		return review.Status.UserInfo.Username, false, nil
 	case (apierrors.IsNotFound(err) || apierrors.IsMethodNotSupported(err)) && fallback != "":
-		return fallback, nil
+		return fallback, true, nil
 	case apierrors.IsNotFound(err) || apierrors.IsMethodNotSupported(err):
-		return "", fmt.Errorf("the API server does not support SelfSubjectReview (authentication.k8s.io/v1) and no user name is known from kubeconfig or --as: %w", err)
+		return "", false, fmt.Errorf("the API server does not support SelfSubjectReview (authentication.k8s.io/v1) and no user name is known from kubeconfig or --as: %w", err)
 	default:
-		return "", fmt.Errorf("asking the API server who the user is: %w", err)
+		return "", false, fmt.Errorf("asking the API server who the user is: %w", err)
 	}
 }

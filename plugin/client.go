@@ -47,6 +47,8 @@ func clientFromFlags(flags *genericclioptions.ConfigFlags, streams genericioopti
 		if fallbackUser == "" {
 			fallbackUser = config.Username
 		}
-		return projsecret.NewClient(cs, namespace, fallbackUser), nil
+		client := projsecret.NewClient(cs, namespace, fallbackUser)
+		client.Warn = func(msg string) { fmt.Fprintf(streams.ErrOut, "Warning: %s\n", msg) }
+		return client, nil
 	}
 }
