@@ -13,7 +13,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 	admissionmetrics "sigs.k8s.io/controller-runtime/pkg/webhook/admission/metrics"
 
 	"github.com/projsecret/projsecret"
@@ -21,14 +20,13 @@ import (
 
 // quietWebhook is the real webhook with its logs dropped, so fuzzing
 // measures the review rather than the logger.
-func quietWebhook() *admission.Webhook {
+func quietWebhook() *Webhook {
 	wh := NewWebhook(projsecret.DefaultPolicy)
-	wh.LogConstructor = func(logr.Logger, *admission.Request) logr.Logger { return logr.Discard() }
+	wh.Log = logr.Discard()
 	return wh
 }
 
-// FuzzServeHTTP feeds arbitrary bodies to the real controller-runtime
-// webhook. Whatever comes in, the answer is an AdmissionReview, nothing
+// FuzzServeHTTP feeds arbitrary bodies to the real webhook. Whatever comes in, the answer is an AdmissionReview, nothing
 // panics, and an allowed answer is only ever the verdict of Policy.Review
 // on a request that decodes.
 func FuzzServeHTTP(f *testing.F) {
@@ -101,7 +99,8 @@ func FuzzReview(f *testing.F) {
 			return
 		}
 		// Handle directly first: a panic here fails the fuzzer with its stack.
-		direct := wh.Handler.Handle(t.Context(), admission.Request{AdmissionRequest: *req})
+		var uid string
+		direct, _ := wh.answer(body, &uid)
 		httpReq := httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(body))
 		httpReq.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
@@ -131,7 +130,20 @@ func checkAllowed(t *testing.T, body []byte, resp *admissionv1.AdmissionResponse
 	if resp.UID != ar.Request.UID {
 		t.Fatalf("allowed with UID %q for request %q", resp.UID, ar.Request.UID)
 	}
-	w, err := writeOf(admission.Request{AdmissionRequest: *ar.Request})
+	r := ar.Request
+	req := &admissionRequest{Kind: r.Kind, SubResource: r.SubResource, Operation: r.Operation, UserInfo: r.UserInfo}
+	var err error
+	if len(r.Object.Raw) > 0 {
+		if req.Object, err = decodeSecret("object", r.Object.Raw); err != nil {
+			t.Fatalf("allowed an unreadable object (%v): %q", err, body)
+		}
+	}
+	if len(r.OldObject.Raw) > 0 {
+		if req.OldObject, err = decodeSecret("oldObject", r.OldObject.Raw); err != nil {
+			t.Fatalf("allowed an unreadable oldObject (%v): %q", err, body)
+		}
+	}
+	w, err := writeOf(req)
 	if err != nil {
 		t.Fatalf("allowed an unreadable request (%v): %q", err, body)
 	}

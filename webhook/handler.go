@@ -4,17 +4,19 @@
 package webhook
 
 import (
-	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"runtime/debug"
 
+	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admission/v1"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
-	sigsjson "sigs.k8s.io/json"
+	admissionmetrics "sigs.k8s.io/controller-runtime/pkg/webhook/admission/metrics"
 
 	"github.com/projsecret/projsecret"
 )
@@ -23,126 +25,129 @@ import (
 // in manifests/base points here.
 const Path = "/validate-projsecret"
 
-// Handler judges writes to project Secrets with Policy. It is safe for
-// concurrent use and keeps no state between requests.
-type Handler struct {
+// maxRequestSize is controller-runtime's admission.Webhook limit: two
+// objects of at most 3 MiB each and 1 MiB for the rest of the review.
+const maxRequestSize = 7 << 20
+
+// Webhook judges writes to project Secrets with Policy. It serves
+// AdmissionReviews itself rather than through controller-runtime's
+// admission.Webhook, whose universal deserializer reads the body twice and
+// leaves the objects to be decoded a third time: here the envelope and both
+// Secrets are decoded in one case-sensitive pass. It is safe for concurrent
+// use and keeps no state between requests.
+type Webhook struct {
 	Policy projsecret.Policy
+	// Log gets a line per refused review and, at V(1), per allowed one,
+	// with the request UID and user; never data.
+	Log logr.Logger
 }
 
-// NewWebhook wraps h in controller-runtime's admission.Webhook, which reads
-// and limits the HTTP body, decodes the AdmissionReview envelope, recovers
-// panics (as an error, so a denial) and writes the response.
-func NewWebhook(policy projsecret.Policy) *admission.Webhook {
-	return &admission.Webhook{Handler: &Handler{Policy: policy}}
+// NewWebhook serves Policy, logging as controller-runtime's admission
+// webhooks do. Register it on controller-runtime's webhook.Server, which
+// adds the webhook request metrics.
+func NewWebhook(policy projsecret.Policy) *Webhook {
+	return &Webhook{Policy: policy, Log: logf.Log.WithName("admission")}
 }
 
-var _ admission.Handler = (*Handler)(nil)
+var _ http.Handler = (*Webhook)(nil)
 
-// Handle implements admission.Handler. Anything it cannot read is refused:
-// with failurePolicy Fail the API server denies the write either way, and a
-// refusal says why.
-func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.Response {
-	// The logger already names the request UID, user and object; the
-	// operation is added per line, as allowed reviews are not logged at all
-	// by default and should not pay for fields they never print.
-	log := logf.FromContext(ctx)
-	dryRun := req.DryRun != nil && *req.DryRun
-	w, err := writeOf(req)
+// ServeHTTP answers every request with an AdmissionReview. Anything it
+// cannot read, and any panic, is refused: with failurePolicy Fail the API
+// server denies the write either way, and a refusal says why.
+func (wh *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	out := admissionv1.AdmissionReview{TypeMeta: metav1.TypeMeta{APIVersion: admissionv1.SchemeGroupVersion.String(), Kind: "AdmissionReview"}}
+	body, status, err := readBody(r)
+	if err != nil {
+		wh.Log.Info("refused an unreadable request", "rule", RuleInvalidRequest, "reason", err.Error())
+		out.Response = errored(status, err)
+	} else {
+		out.Response, out.APIVersion = wh.safeAnswer(body)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if err := json.NewEncoder(w).Encode(out); err != nil {
+		wh.Log.Error(err, "writing the response failed", "requestID", out.Response.UID)
+	}
+}
+
+// readBody enforces what the API server always sends: a JSON body of at
+// most maxRequestSize bytes.
+func readBody(r *http.Request) ([]byte, int32, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, http.StatusBadRequest, errors.New("request body is empty")
+	}
+	defer r.Body.Close()
+	limited := &io.LimitedReader{R: r.Body, N: maxRequestSize}
+	body, err := io.ReadAll(limited)
+	if err != nil {
+		return nil, http.StatusBadRequest, fmt.Errorf("reading the request body: %w", err)
+	}
+	if limited.N <= 0 {
+		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("request entity is too large; limit is %d bytes", maxRequestSize)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+		return nil, http.StatusBadRequest, fmt.Errorf("contentType=%s, expected application/json", ct)
+	}
+	return body, 0, nil
+}
+
+// safeAnswer turns a panic into a refusal that still carries the request's
+// UID, and counts it with controller-runtime's webhook panics.
+func (wh *Webhook) safeAnswer(body []byte) (resp *admissionv1.AdmissionResponse, apiVersion string) {
+	var uid string
+	defer func() {
+		if p := recover(); p != nil {
+			admissionmetrics.WebhookPanics.WithLabelValues().Inc()
+			wh.Log.Info("refused a review after a panic", "requestID", uid, "rule", RuleInvalidRequest, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			resp, apiVersion = errored(http.StatusInternalServerError, errors.New("internal error while reviewing [panic recovered]")), admissionv1.SchemeGroupVersion.String()
+			resp.UID = types.UID(uid)
+		}
+	}()
+	return wh.answer(body, &uid)
+}
+
+// answer decodes and judges one AdmissionReview body. uid is set as soon
+// as the request's UID is known, for safeAnswer.
+func (wh *Webhook) answer(body []byte, uid *string) (*admissionv1.AdmissionResponse, string) {
+	env, err := decodeEnvelope(body)
+	apiVersion := env.apiVersion()
+	req := env.Request
+	*uid = string(req.UID)
+	var w projsecret.Write
+	if err == nil {
+		w, err = writeOf(req)
+	}
 	if err != nil {
 		countDenial(RuleInvalidRequest)
-		log.Info("refused an unreadable review", "operation", req.Operation, "dryRun", dryRun, "rule", RuleInvalidRequest, "reason", err.Error())
-		return admission.Errored(http.StatusBadRequest, err)
+		wh.requestLog(req).Info("refused an unreadable review", "rule", RuleInvalidRequest, "reason", err.Error())
+		resp := errored(http.StatusBadRequest, err)
+		resp.UID = req.UID
+		return resp, apiVersion
 	}
-	warnings, err := h.Policy.Review(w)
+	warnings, err := wh.Policy.Review(w)
 	if err != nil {
 		rules := deniedRules(err)
 		for _, r := range rules {
 			countDenial(r)
 		}
-		log.Info("denied", "operation", req.Operation, "dryRun", dryRun, "rules", rules, "reason", err.Error())
-		return admission.Denied(err.Error())
+		wh.requestLog(req).Info("denied", "rules", rules, "reason", err.Error())
+		return &admissionv1.AdmissionResponse{UID: req.UID, Result: &metav1.Status{Code: http.StatusForbidden, Reason: metav1.StatusReasonForbidden, Message: err.Error()}}, apiVersion
 	}
-	if log := log.V(1); log.Enabled() {
-		log.Info("allowed", "operation", req.Operation, "dryRun", dryRun, "warnings", len(warnings))
+	// Allowed reviews are not logged by default and do not pay for the
+	// fields they never print.
+	if log := wh.Log.V(1); log.Enabled() {
+		wh.requestLog(req).V(1).Info("allowed", "warnings", len(warnings))
 	}
-	return admission.Allowed("").WithWarnings(warnings...)
+	return &admissionv1.AdmissionResponse{UID: req.UID, Allowed: true, Result: &metav1.Status{Code: http.StatusOK}, Warnings: warnings}, apiVersion
 }
 
-// writeOf turns a review into the contract's Write, decoding each object
-// once. It checks what the API server always sends, so a request built by
-// anyone else cannot slip past the rules by leaving something out.
-func writeOf(req admission.Request) (projsecret.Write, error) {
-	if req.Kind.Group != "" || req.Kind.Version != "v1" || req.Kind.Kind != "Secret" {
-		return projsecret.Write{}, fmt.Errorf("this webhook reviews v1 Secrets only, not %q", kindString(req.Kind.Group, req.Kind.Version, req.Kind.Kind))
-	}
-	if req.SubResource != "" {
-		return projsecret.Write{}, fmt.Errorf("this webhook reviews writes to Secrets, not to subresource %q", req.SubResource)
-	}
-	if req.UserInfo.Username == "" {
-		return projsecret.Write{}, errors.New("the review names no user: cannot judge ownership or authorship")
-	}
-	w := projsecret.Write{User: req.UserInfo.Username, Groups: req.UserInfo.Groups}
-	var err error
-	switch req.Operation {
-	case admissionv1.Create:
-		w.Operation = projsecret.Create
-		w.New, err = decodeSecret("object", req.Object.Raw)
-	case admissionv1.Update:
-		w.Operation = projsecret.Update
-		if w.New, err = decodeSecret("object", req.Object.Raw); err == nil {
-			w.Old, err = decodeSecret("oldObject", req.OldObject.Raw)
-		}
-	case admissionv1.Delete:
-		// The API server sends the Secret being deleted as oldObject only.
-		w.Operation = projsecret.Delete
-		w.Old, err = decodeSecret("oldObject", req.OldObject.Raw)
-	default:
-		return w, fmt.Errorf("operation %q is not reviewed: expected CREATE, UPDATE or DELETE", req.Operation)
-	}
-	if err != nil {
-		return w, fmt.Errorf("%s request: %w", req.Operation, err)
-	}
-	return w, nil
+// requestLog names the review the way controller-runtime's admission
+// webhooks do, plus what the decision depends on; never data.
+func (wh *Webhook) requestLog(req *admissionRequest) logr.Logger {
+	dryRun := req.DryRun != nil && *req.DryRun
+	return wh.Log.WithValues("requestID", req.UID, "user", req.UserInfo.Username,
+		"namespace", req.Namespace, "name", req.Name, "operation", req.Operation, "dryRun", dryRun)
 }
 
-// decodeSecret reads an embedded object the way the API server writes it:
-// case-sensitive JSON. A syntax error is reported by offset only, since the
-// text around it may be part of a value.
-func decodeSecret(field string, raw []byte) (*corev1.Secret, error) {
-	if len(raw) == 0 {
-		return nil, fmt.Errorf("%s is missing", field)
-	}
-	s := &corev1.Secret{}
-	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, s); err != nil {
-		if isSyntax, offset := sigsjson.SyntaxErrorOffset(err); isSyntax {
-			return nil, fmt.Errorf("%s is not valid JSON (syntax error at byte %d)", field, offset)
-		}
-		// Another kind fails on its own fields first; name the kind instead.
-		var tm metav1.TypeMeta
-		if sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &tm) == nil && !isSecret(tm) {
-			return nil, fmt.Errorf("%s is a %s, expected a v1 Secret", field, kindString("", tm.APIVersion, tm.Kind))
-		}
-		return nil, fmt.Errorf("%s is not a v1 Secret: %w", field, err)
-	}
-	if !isSecret(s.TypeMeta) {
-		return nil, fmt.Errorf("%s is a %s, expected a v1 Secret", field, kindString("", s.APIVersion, s.Kind))
-	}
-	return s, nil
-}
-
-// isSecret accepts an object without apiVersion and kind: the review's own
-// kind already says Secret.
-func isSecret(tm metav1.TypeMeta) bool {
-	return (tm.APIVersion == "" || tm.APIVersion == "v1") && (tm.Kind == "" || tm.Kind == "Secret")
-}
-
-func kindString(group, version, kind string) string {
-	gv := version
-	if group != "" {
-		gv = group + "/" + version
-	}
-	if gv == "" {
-		return kind
-	}
-	return gv + " " + kind
+func errored(code int32, err error) *admissionv1.AdmissionResponse {
+	return &admissionv1.AdmissionResponse{Result: &metav1.Status{Code: code, Message: err.Error()}}
 }

@@ -274,6 +274,8 @@ func TestMalformed(t *testing.T) {
 		{name: "labels of the wrong type", body: request(`"operation":"CREATE","object":{"metadata":{"labels":["projsecret.io/project"]}}`), want: "object is not a v1 Secret"},
 		{name: "fields in the wrong case are not read", body: request(`"operation":"CREATE","object":{"metadata":{"name":"proj-secrets-demo","labels":{"projsecret.io/project":"demo"},"Annotations":{"projsecret.io/entries":"{}"}}}`),
 			want: "annotation projsecret.io/entries is missing"},
+		{name: "envelope fields in the wrong case are not read", body: request(`"operation":"CREATE","Object":` + secretJSON), want: "CREATE request: object is missing"},
+		{name: "not an AdmissionReview", body: `{"apiVersion":"v1","kind":"Secret"}`, want: "not an admission.k8s.io/v1 or v1beta1 AdmissionReview"},
 		{name: "huge body", body: request(`"operation":"CREATE","object":{"data":{"a":"` + strings.Repeat("QUFB", 2<<20) + `"}}`), want: "request entity is too large"},
 	}
 	for _, tt := range tests {
@@ -305,6 +307,26 @@ func TestMalformed(t *testing.T) {
 			assertNoValues(t, "the logs", sink.String())
 		})
 	}
+}
+
+// TestPanicIsRefused: a panic while judging is a refusal that carries the
+// request's UID and is counted, never an allowed write.
+func TestPanicIsRefused(t *testing.T) {
+	sink := &logSink{}
+	// The zero KeyRule has no check to run: judging any key panics.
+	srv := newTestServer(t, projsecret.Policy{}, sink)
+	panics := counterValue(t, admissionmetrics.WebhookPanics.WithLabelValues())
+	resp := postReview(t, srv.URL, review{op: create, user: "alice", obj: projectSecret()}.body(t, "p1"))
+	if resp.Allowed || resp.UID != "p1" || resp.Result == nil || resp.Result.Code != http.StatusInternalServerError {
+		t.Fatalf("answer to a panic: %+v", resp)
+	}
+	if got := counterValue(t, admissionmetrics.WebhookPanics.WithLabelValues()) - panics; got != 1 {
+		t.Errorf("panics rose by %v, want 1", got)
+	}
+	if logs := sink.String(); !strings.Contains(logs, `"requestID"="p1"`) {
+		t.Errorf("logs do not name the request:\n%s", logs)
+	}
+	assertNoValues(t, "the logs", sink.String())
 }
 
 func TestV1beta1Review(t *testing.T) {

@@ -20,7 +20,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/projsecret/projsecret"
 )
@@ -162,14 +161,12 @@ func (l *logSink) String() string {
 	return strings.Join(l.lines, "\n")
 }
 
-// newTestServer serves the real admission.Webhook over HTTP with logs
-// captured in sink.
+// newTestServer serves the real webhook over HTTP with logs captured in
+// sink.
 func newTestServer(t *testing.T, policy projsecret.Policy, sink *logSink) *httptest.Server {
 	t.Helper()
 	wh := NewWebhook(policy)
-	wh.LogConstructor = func(_ logr.Logger, req *admission.Request) logr.Logger {
-		return admission.DefaultLogConstructor(sink.logger(), req)
-	}
+	wh.Log = sink.logger()
 	srv := httptest.NewServer(wh)
 	t.Cleanup(srv.Close)
 	return srv

@@ -1,0 +1,189 @@
+package webhook
+
+import (
+	"errors"
+	"fmt"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	authnv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	sigsjson "sigs.k8s.io/json"
+
+	"github.com/projsecret/projsecret"
+)
+
+// envelope is an AdmissionReview as the webhook reads it: v1 and v1beta1
+// have the same fields.
+type envelope struct {
+	APIVersion string            `json:"apiVersion"`
+	Kind       string            `json:"kind"`
+	Request    *admissionRequest `json:"request"`
+}
+
+// admissionRequest is the part of an admissionv1.AdmissionRequest the
+// webhook reads, with the objects decoded as Secrets in the same pass.
+type admissionRequest struct {
+	UID         types.UID               `json:"uid"`
+	Kind        metav1.GroupVersionKind `json:"kind"`
+	SubResource string                  `json:"subResource"`
+	Name        string                  `json:"name"`
+	Namespace   string                  `json:"namespace"`
+	Operation   admissionv1.Operation   `json:"operation"`
+	UserInfo    authnv1.UserInfo        `json:"userInfo"`
+	Object      *corev1.Secret          `json:"object"`
+	OldObject   *corev1.Secret          `json:"oldObject"`
+	DryRun      *bool                   `json:"dryRun"`
+}
+
+var v1beta1 = admissionv1.SchemeGroupVersion.Group + "/v1beta1"
+
+// apiVersion is the AdmissionReview version to answer in: the request's,
+// which the API server insists on, or v1.
+func (e *envelope) apiVersion() string {
+	if e.APIVersion == v1beta1 {
+		return v1beta1
+	}
+	return admissionv1.SchemeGroupVersion.String()
+}
+
+// decodeEnvelope reads body in one pass. Like the API server's own
+// decoder it is case-sensitive, so a field in another case (Data for data)
+// is ignored rather than read. The returned envelope always has a Request.
+func decodeEnvelope(body []byte) (*envelope, error) {
+	env := &envelope{}
+	err := sigsjson.UnmarshalCaseSensitivePreserveInts(body, env)
+	if env.Request == nil {
+		env.Request = &admissionRequest{}
+	}
+	if err != nil {
+		return env, explain(body, err)
+	}
+	if env.Kind != "AdmissionReview" || (env.APIVersion != admissionv1.SchemeGroupVersion.String() && env.APIVersion != v1beta1) {
+		return env, fmt.Errorf("the body is not an admission.k8s.io/v1 or v1beta1 AdmissionReview (apiVersion %q, kind %q)", env.APIVersion, env.Kind)
+	}
+	return env, nil
+}
+
+// explain says why a body did not decode. It is the slow path, for what the
+// API server never sends: it decodes the objects one by one to name the
+// one at fault and what is wrong with it.
+func explain(body []byte, err error) error {
+	var ar admissionv1.AdmissionReview
+	if sigsjson.UnmarshalCaseSensitivePreserveInts(body, &ar) != nil || ar.Request == nil {
+		if isSyntax, offset := sigsjson.SyntaxErrorOffset(err); isSyntax {
+			// The text around a syntax error may be part of a value.
+			return fmt.Errorf("the body is not valid JSON (syntax error at byte %d)", offset)
+		}
+		return fmt.Errorf("the body is not an AdmissionReview: %w", err)
+	}
+	r := ar.Request
+	req := &admissionRequest{Kind: r.Kind, SubResource: r.SubResource, Operation: r.Operation, UserInfo: r.UserInfo}
+	if err := checkRequest(req); err != nil {
+		return err
+	}
+	for _, o := range []struct {
+		field string
+		raw   []byte
+	}{{"object", r.Object.Raw}, {"oldObject", r.OldObject.Raw}} {
+		if len(o.raw) > 0 {
+			if _, err := decodeSecret(o.field, o.raw); err != nil {
+				return fmt.Errorf("%s request: %w", r.Operation, err)
+			}
+		}
+	}
+	return fmt.Errorf("the body is not an AdmissionReview: %w", err)
+}
+
+// checkRequest checks what the API server always sends, so a request built
+// by anyone else cannot slip past the rules by leaving something out.
+func checkRequest(req *admissionRequest) error {
+	if req.Kind.Group != "" || req.Kind.Version != "v1" || req.Kind.Kind != "Secret" {
+		return fmt.Errorf("this webhook reviews v1 Secrets only, not %q", kindString(req.Kind.Group, req.Kind.Version, req.Kind.Kind))
+	}
+	if req.SubResource != "" {
+		return fmt.Errorf("this webhook reviews writes to Secrets, not to subresource %q", req.SubResource)
+	}
+	if req.UserInfo.Username == "" {
+		return errors.New("the review names no user: cannot judge ownership or authorship")
+	}
+	switch req.Operation {
+	case admissionv1.Create, admissionv1.Update, admissionv1.Delete:
+		return nil
+	}
+	return fmt.Errorf("operation %q is not reviewed: expected CREATE, UPDATE or DELETE", req.Operation)
+}
+
+// writeOf turns a decoded review into the contract's Write.
+func writeOf(req *admissionRequest) (projsecret.Write, error) {
+	if err := checkRequest(req); err != nil {
+		return projsecret.Write{}, err
+	}
+	w := projsecret.Write{User: req.UserInfo.Username, Groups: req.UserInfo.Groups}
+	var err error
+	switch req.Operation {
+	case admissionv1.Create:
+		w.Operation = projsecret.Create
+		w.New, err = secretOf("object", req.Object)
+	case admissionv1.Update:
+		w.Operation = projsecret.Update
+		if w.New, err = secretOf("object", req.Object); err == nil {
+			w.Old, err = secretOf("oldObject", req.OldObject)
+		}
+	case admissionv1.Delete:
+		// The API server sends the Secret being deleted as oldObject only.
+		w.Operation = projsecret.Delete
+		w.Old, err = secretOf("oldObject", req.OldObject)
+	}
+	if err != nil {
+		return w, fmt.Errorf("%s request: %w", req.Operation, err)
+	}
+	return w, nil
+}
+
+func secretOf(field string, s *corev1.Secret) (*corev1.Secret, error) {
+	if s == nil {
+		return nil, fmt.Errorf("%s is missing", field)
+	}
+	if !isSecret(s.TypeMeta) {
+		return nil, fmt.Errorf("%s is a %s, expected a v1 Secret", field, kindString("", s.APIVersion, s.Kind))
+	}
+	return s, nil
+}
+
+// decodeSecret reads one embedded object to say what is wrong with it. A
+// syntax error is reported by offset only, since the text around it may be
+// part of a value.
+func decodeSecret(field string, raw []byte) (*corev1.Secret, error) {
+	s := &corev1.Secret{}
+	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, s); err != nil {
+		if isSyntax, offset := sigsjson.SyntaxErrorOffset(err); isSyntax {
+			return nil, fmt.Errorf("%s is not valid JSON (syntax error at byte %d)", field, offset)
+		}
+		// Another kind fails on its own fields first; name the kind instead.
+		var tm metav1.TypeMeta
+		if sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &tm) == nil && !isSecret(tm) {
+			return nil, fmt.Errorf("%s is a %s, expected a v1 Secret", field, kindString("", tm.APIVersion, tm.Kind))
+		}
+		return nil, fmt.Errorf("%s is not a v1 Secret: %w", field, err)
+	}
+	return secretOf(field, s)
+}
+
+// isSecret accepts an object without apiVersion and kind: the review's own
+// kind already says Secret.
+func isSecret(tm metav1.TypeMeta) bool {
+	return (tm.APIVersion == "" || tm.APIVersion == "v1") && (tm.Kind == "" || tm.Kind == "Secret")
+}
+
+func kindString(group, version, kind string) string {
+	gv := version
+	if group != "" {
+		gv = group + "/" + version
+	}
+	if gv == "" {
+		return kind
+	}
+	return gv + " " + kind
+}
