@@ -608,7 +608,7 @@ func TestWebhookFailClosed(t *testing.T) {
 	}
 	mustPass(t, kubectl(t, nil, "-n", ns, "create", "secret", "generic", "unrelated", "--from-literal=k=s3cr3t-VALUE-i"))
 	if got := mustSucceed(t, nil, "-n", ns, "read", "closed", "k").Stdout; got != "s3cr3t-VALUE-f" {
-		t.Errorf("reads must keep working: got %q", got)
+		t.Errorf("reads must keep working: got %d bytes that differ from the value (values are not printed)", len(got))
 	}
 }
 
