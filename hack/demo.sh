@@ -5,12 +5,15 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
+export KUBECONFIG=$root/.cache/dev-cluster/kubeconfig
+# A kubeconfig left by a run that was killed points at a dead server; wait
+# only for the one this run writes.
+rm -f "$KUBECONFIG"
 log=$(mktemp)
 "$root/bin/devcluster" >"$log" 2>&1 &
 cluster=$!
-trap 'kill $cluster 2>/dev/null; wait $cluster 2>/dev/null; rm -f "$log"' EXIT
+trap 'status=$?; kill $cluster 2>/dev/null; wait $cluster 2>/dev/null; rm -f "$log"; exit $status' EXIT
 
-export KUBECONFIG=$root/.cache/dev-cluster/kubeconfig
 for _ in $(seq 120); do
   [ -s "$KUBECONFIG" ] && break
   kill -0 $cluster 2>/dev/null || { cat "$log"; exit 1; }

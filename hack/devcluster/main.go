@@ -38,6 +38,7 @@ func run() error {
 	if err := os.Rename(env.Kubeconfig, ready); err != nil {
 		return fmt.Errorf("publishing kubeconfig: %w", err)
 	}
+	defer os.Remove(ready)
 	bin := filepath.Join(testenv.RepoRoot(), "bin")
 	fmt.Printf(`A local kube-apiserver is running at %s.
 Use it from another shell:
