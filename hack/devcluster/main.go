@@ -30,6 +30,11 @@ func run() error {
 	ready := filepath.Join(dir, "kubeconfig")
 	_ = os.Remove(ready)
 
+	// Listen before starting: a Ctrl-C while etcd and the API server come up
+	// must still stop them, not leave them running without a parent.
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+
 	env, err := testenv.Start(dir)
 	if err != nil {
 		return err
@@ -50,8 +55,6 @@ Use it from another shell:
 
 Press Ctrl-C to stop it.
 `, env.Config.Host, ready, bin)
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 	<-stop
 	return nil
 }
