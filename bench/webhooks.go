@@ -51,11 +51,7 @@ func serveWebhooks(ctx context.Context, f serveFlags) error {
 	logf.SetLogger(logr.Discard())
 	server := ctrlwebhook.NewServer(ctrlwebhook.Options{
 		Host: "127.0.0.1", Port: f.port, CertDir: f.certDir,
-		// As webhook.Run serves: TLS 1.2 or later, HTTP/1.1 only.
-		TLSOpts: []func(*tls.Config){func(c *tls.Config) {
-			c.MinVersion = tls.VersionTLS12
-			c.NextProtos = []string{"http/1.1"}
-		}},
+		TLSOpts: webhook.TLSOptions(false),
 	})
 	server.Register(webhook.Path, webhook.NewWebhook(projsecret.DefaultPolicy))
 	server.Register(allowAllPath, &admission.Webhook{Handler: admission.HandlerFunc(

@@ -46,6 +46,16 @@ type Options struct {
 	Ready func()
 }
 
+// TLSOptions are the webhook server's TLS settings: TLS 1.2 or later, and
+// HTTP/1.1 only unless enableHTTP2 (HTTP/2 rapid reset, CVE-2023-44487).
+func TLSOptions(enableHTTP2 bool) []func(*tls.Config) {
+	opts := []func(*tls.Config){func(c *tls.Config) { c.MinVersion = tls.VersionTLS12 }}
+	if !enableHTTP2 {
+		opts = append(opts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
+	}
+	return opts
+}
+
 // Run serves the webhook, metrics and probes until ctx ends, then drains
 // in-flight reviews and returns. It needs no API server access.
 func Run(ctx context.Context, o Options) error {
@@ -53,12 +63,7 @@ func Run(ctx context.Context, o Options) error {
 	if o.Port == 0 {
 		o.Port = ctrlwebhook.DefaultPort
 	}
-	var tlsOpts []func(*tls.Config)
-	tlsOpts = append(tlsOpts, func(c *tls.Config) { c.MinVersion = tls.VersionTLS12 })
-	if !o.EnableHTTP2 {
-		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
-	}
-	server := ctrlwebhook.NewServer(ctrlwebhook.Options{Host: o.Host, Port: o.Port, CertDir: o.CertDir, TLSOpts: tlsOpts})
+	server := ctrlwebhook.NewServer(ctrlwebhook.Options{Host: o.Host, Port: o.Port, CertDir: o.CertDir, TLSOpts: TLSOptions(o.EnableHTTP2)})
 	server.Register(Path, NewWebhook(o.Policy))
 
 	var stopping atomic.Bool
