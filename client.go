@@ -115,56 +115,47 @@ func (m MetaChange) apply(e *EntryMeta) error {
 // Create adds a new entry, and the project Secret on first use. It fails with
 // ErrExists if the key is taken.
 func (c *Client) Create(ctx context.Context, project, key string, value []byte, meta MetaChange) error {
-	return c.write(ctx, project, key, stampsAuthor, func(s *corev1.Secret, entries Entries, user string) error {
-		if _, ok := s.Data[key]; ok {
+	return c.write(ctx, project, key, stampsAuthor, func(b *Batch) error {
+		if _, ok := b.secret.Data[key]; ok {
 			return ErrExists
 		}
-		return putValue(s, entries, key, value, user, meta)
-	})
+		return putValue(b, key, value, meta)
+	}, false)
 }
 
 // Set replaces an entry's value, keeping its metadata. Without create it
 // fails with ErrNotFound if the key is absent; with it, it creates the entry.
 func (c *Client) Set(ctx context.Context, project, key string, value []byte, create bool) error {
-	return c.write(ctx, project, key, stampsAuthor, func(s *corev1.Secret, entries Entries, user string) error {
-		if _, ok := s.Data[key]; !ok && !create {
+	return c.write(ctx, project, key, stampsAuthor, func(b *Batch) error {
+		if _, ok := b.secret.Data[key]; !ok && !create {
 			return fmt.Errorf("%w (use create, or set --create)", ErrNotFound)
 		}
-		return putValue(s, entries, key, value, user, MetaChange{})
-	})
+		return putValue(b, key, value, MetaChange{})
+	}, false)
 }
 
 // UpdateMeta changes an entry's metadata and leaves its value alone.
 func (c *Client) UpdateMeta(ctx context.Context, project, key string, change MetaChange) error {
-	return c.write(ctx, project, key, stampsAuthor, func(s *corev1.Secret, entries Entries, user string) error {
-		m, ok := entries[key]
-		if !ok {
-			return ErrNotFound
-		}
-		if err := change.apply(&m); err != nil {
-			return err
-		}
-		m.UpdatedAt, m.UpdatedBy = Now(), user
-		entries[key] = m
-		return nil
-	})
+	return c.write(ctx, project, key, stampsAuthor, func(b *Batch) error {
+		return updateMeta(b, key, change)
+	}, false)
 }
 
 // Delete removes entries. It fails with ErrNotFound, and removes nothing, if
 // any key is absent. The Secret stays, with its labels, when it empties.
 func (c *Client) Delete(ctx context.Context, project string, keys ...string) error {
-	return c.write(ctx, project, "", anonymous, func(s *corev1.Secret, entries Entries, _ string) error {
+	return c.write(ctx, project, "", anonymous, func(b *Batch) error {
 		for _, key := range keys {
-			if _, ok := s.Data[key]; !ok {
+			if _, ok := b.secret.Data[key]; !ok {
 				return &Error{Project: project, Key: key, Err: ErrNotFound}
 			}
 		}
 		for _, key := range keys {
-			delete(s.Data, key)
-			delete(entries, key)
+			delete(b.secret.Data, key)
+			delete(b.entries, key)
 		}
 		return nil
-	})
+	}, false)
 }
 
 // Read returns an entry's value, in one GET.
@@ -240,7 +231,8 @@ func (c *Client) Projects(ctx context.Context, allNamespaces bool) ([]Project, e
 
 // SetOwners replaces the project's owners list; an empty list removes it.
 func (c *Client) SetOwners(ctx context.Context, project string, owners Owners) error {
-	return c.write(ctx, project, "", anonymous, func(s *corev1.Secret, _ Entries, _ string) error {
+	return c.write(ctx, project, "", anonymous, func(b *Batch) error {
+		s := b.secret
 		switch {
 		case len(owners) == 0:
 			delete(s.Annotations, AnnotationOwners)
@@ -252,7 +244,7 @@ func (c *Client) SetOwners(ctx context.Context, project string, owners Owners) e
 			s.Annotations[AnnotationOwners] = owners.String()
 		}
 		return nil
-	})
+	}, false)
 }
 
 func (c *Client) get(ctx context.Context, project string) (*corev1.Secret, error) {
@@ -273,26 +265,40 @@ func (c *Client) get(ctx context.Context, project string) (*corev1.Secret, error
 
 // putValue sets key's value and stamps its metadata; a new entry also gets
 // its creation facts and meta.
-func putValue(s *corev1.Secret, entries Entries, key string, value []byte, user string, meta MetaChange) error {
+func putValue(b *Batch, key string, value []byte, meta MetaChange) error {
 	now := Now()
-	m, ok := entries[key]
+	m, ok := b.entries[key]
 	if !ok {
-		m = EntryMeta{CreatedAt: now, CreatedBy: user}
+		m = EntryMeta{CreatedAt: now, CreatedBy: b.user}
 	}
 	if err := meta.apply(&m); err != nil {
 		return err
 	}
-	m.UpdatedAt, m.UpdatedBy = now, user
-	entries[key] = m
-	if s.Data == nil {
-		s.Data = map[string][]byte{}
+	m.UpdatedAt, m.UpdatedBy = now, b.user
+	b.entries[key] = m
+	if b.secret.Data == nil {
+		b.secret.Data = map[string][]byte{}
 	}
-	s.Data[key] = value
+	b.secret.Data[key] = value
 	return nil
 }
 
-// mutation changes a Secret and its parsed entries in place.
-type mutation func(s *corev1.Secret, entries Entries, user string) error
+// updateMeta applies change to an existing entry and stamps its updater.
+func updateMeta(b *Batch, key string, change MetaChange) error {
+	m, ok := b.entries[key]
+	if !ok {
+		return ErrNotFound
+	}
+	if err := change.apply(&m); err != nil {
+		return err
+	}
+	m.UpdatedAt, m.UpdatedBy = Now(), b.user
+	b.entries[key] = m
+	return nil
+}
+
+// mutation changes a project Secret and its parsed entries in place.
+type mutation func(b *Batch) error
 
 // authorship says whether a mutation records who made it. Only those that
 // do pay for the user lookup (a SelfSubjectReview): removing entries or
@@ -307,7 +313,8 @@ const (
 // write runs one guarded read-modify-write: GET (creating the Secret if it
 // is absent), mutate, validate locally, UPDATE with the read resourceVersion;
 // on a conflict, all of it again. The user lookup runs alongside the GET.
-func (c *Client) write(ctx context.Context, project, key string, who authorship, mutate mutation) error {
+// With dryRun it stops after the local checks, just before sending.
+func (c *Client) write(ctx context.Context, project, key string, who authorship, mutate mutation, dryRun bool) error {
 	wrap := func(err error) error {
 		var e *Error
 		if errors.As(err, &e) {
@@ -364,7 +371,7 @@ func (c *Client) write(ctx context.Context, project, key string, who authorship,
 			return fmt.Errorf("stored metadata is unreadable, fix it before writing: %w", err)
 		}
 		before := SizeOf(s)
-		if err := mutate(s, entries, user); err != nil {
+		if err := mutate(&Batch{project: project, secret: s, entries: entries, user: user, isNew: isNew}); err != nil {
 			return err
 		}
 		if isNew && len(s.Data) == 0 {
@@ -381,6 +388,9 @@ func (c *Client) write(ctx context.Context, project, key string, who authorship,
 		if err := SizeOf(s).Check(); err != nil {
 			return fmt.Errorf("write refused before sending: %w (room left before this write: %d bytes of values, %d bytes of metadata)",
 				err, max(0, MaxSecretDataBytes-before.DataBytes), max(0, MaxAnnotationBytes-before.AnnotationBytes))
+		}
+		if dryRun {
+			return nil
 		}
 		if isNew {
 			_, err = secrets.Create(ctx, s, metav1.CreateOptions{FieldManager: ManagedByPlugin})
