@@ -7,6 +7,7 @@ package projsecret
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 )
@@ -40,6 +41,10 @@ const (
 	// MaxAnnotationBytes is the API server's limit on the total size of an
 	// object's annotations (keys plus values).
 	MaxAnnotationBytes = 256 << 10
+
+	// DefaultClockSkew is how far an entry's createdAt/updatedAt may stray
+	// from the webhook's clock when a write creates or changes the entry.
+	DefaultClockSkew = 5 * time.Minute
 )
 
 // Rule names the part of the contract a violation breaks; the webhook counts
