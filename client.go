@@ -69,6 +69,15 @@ func NewClient(cs kubernetes.Interface, namespace, fallbackUser string) *Client 
 // Namespace is where this client's project Secrets live.
 func (c *Client) Namespace() string { return c.namespace }
 
+// InNamespace returns a client for the project Secrets of another
+// namespace, with the same credentials and the same (shared, once-only)
+// user lookup: copy --to-namespace and the console's namespace switch use it.
+func (c *Client) InNamespace(namespace string) *Client {
+	clone := *c
+	clone.namespace = namespace
+	return &clone
+}
+
 // Entry is one entry's metadata and the size of its value, never the value.
 type Entry struct {
 	Key  string

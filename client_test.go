@@ -225,3 +225,26 @@ func TestClientAsksForTheUserOnlyWhenItRecordsOne(t *testing.T) {
 		t.Fatalf("set: %v, asked %d times, want once", err, asked)
 	}
 }
+
+func TestInNamespaceWritesThereWithTheSameUser(t *testing.T) {
+	ctx := context.Background()
+	c, cs := newTestClient()
+	other := c.InNamespace("other")
+	if other.Namespace() != "other" || c.Namespace() != "ns" {
+		t.Fatalf("namespaces %q and %q", other.Namespace(), c.Namespace())
+	}
+	if err := other.Create(ctx, "p", "K", []byte("v"), MetaChange{}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := cs.CoreV1().Secrets("other").Get(ctx, SecretName("p"), metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := ParseEntries(s.Annotations[AnnotationEntries])
+	if entries["K"].CreatedBy != "alice" {
+		t.Fatalf("createdBy %q, want the original client's user", entries["K"].CreatedBy)
+	}
+	if _, err := cs.CoreV1().Secrets("ns").Get(ctx, SecretName("p"), metav1.GetOptions{}); err == nil {
+		t.Fatal("InNamespace wrote to the original namespace")
+	}
+}
