@@ -59,6 +59,11 @@ test-fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzServeHTTP$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./webhook
 	$(GO) test -run '^$$' -fuzz '^FuzzReview$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./webhook
 	$(GO) test -run '^$$' -fuzz '^FuzzParseEntries$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x .
+	$(GO) test -run '^$$' -fuzz '^FuzzPolicyInvariants$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x .
+
+# A longer fuzzing campaign over the same targets: make fuzz FUZZTIME=10m
+.PHONY: fuzz
+fuzz: test-fuzz
 
 # The webhook's certificate for manifests/overlays/self-signed; run again to
 # rotate it (the CA kept in generated/ is reused, so caBundle stays).

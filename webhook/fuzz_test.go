@@ -16,6 +16,7 @@ import (
 	admissionmetrics "sigs.k8s.io/controller-runtime/pkg/webhook/admission/metrics"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/internal/invariant"
 )
 
 // quietWebhook is the real webhook with its logs dropped, so fuzzing
@@ -114,6 +115,8 @@ func FuzzReview(f *testing.F) {
 		}
 		if ar.Response.Allowed {
 			checkAllowed(t, body, ar.Response)
+		} else if ar.Response.Result != nil {
+			checkDenial(t, body, ar.Response.Result.Message)
 		}
 	})
 }
@@ -147,8 +150,36 @@ func checkAllowed(t *testing.T, body []byte, resp *admissionv1.AdmissionResponse
 	if err != nil {
 		t.Fatalf("allowed an unreadable request (%v): %q", err, body)
 	}
-	if _, err := projsecret.DefaultPolicy.Review(w); err != nil {
-		t.Fatalf("allowed a write the policy denies (%v): %q", err, body)
+	// Judged by properties stated apart from Policy.Review: re-running the
+	// policy here would accept any verdict the policy gives, right or wrong.
+	v := invariant.Verdict{Op: w.Operation, User: w.User, Groups: w.Groups, Old: w.Old, New: w.New, Allowed: true}
+	if broken := invariant.Check(v, projsecret.DefaultPolicy.AdminGroups, nil); broken != nil {
+		t.Fatalf("%v: %q", broken, body)
+	}
+}
+
+// checkDenial: a denial never quotes a value the request carried.
+func checkDenial(t *testing.T, body []byte, message string) {
+	t.Helper()
+	var ar admissionv1.AdmissionReview
+	if err := json.Unmarshal(body, &ar); err != nil || ar.Request == nil {
+		return
+	}
+	var values [][]byte
+	for _, raw := range [][]byte{ar.Request.Object.Raw, ar.Request.OldObject.Raw} {
+		var s corev1.Secret
+		if json.Unmarshal(raw, &s) != nil {
+			continue
+		}
+		for _, v := range s.Data {
+			values = append(values, v)
+		}
+		for _, v := range s.StringData {
+			values = append(values, []byte(v))
+		}
+	}
+	if broken := invariant.Check(invariant.Verdict{Message: message}, nil, values); broken != nil {
+		t.Fatalf("%v: %q", broken, body)
 	}
 }
 

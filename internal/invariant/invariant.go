@@ -1,0 +1,203 @@
+// Package invariant states what every verdict of the policy must respect,
+// written independently of projsecret.Policy.Review so that fuzzing can
+// catch a wrong verdict and not only a crash: a policy that allowed
+// everything, or dropped one rule, breaks these properties on the seed
+// corpora. The checks are deliberately plain re-statements of the README's
+// contract, not calls into the code under test (bar the constants).
+package invariant
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/projsecret/projsecret"
+)
+
+var (
+	keyPattern     = regexp.MustCompile(`^[A-Za-z0-9_-]{1,253}$`)
+	projectPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,48}[a-z0-9])?$`)
+)
+
+// Verdict is one answer of the policy to one write.
+type Verdict struct {
+	Op       projsecret.Operation
+	User     string
+	Groups   []string
+	Old, New *corev1.Secret
+	Allowed  bool
+	Message  string // the denial, when not allowed
+}
+
+// Check returns the first property v breaks, or nil. adminGroups are the
+// policy's admin groups, whose members may act on any project; values are
+// the secret values the write carried (in either object), none of which may
+// appear in a denial.
+func Check(v Verdict, adminGroups []string, values [][]byte) error {
+	if !v.Allowed {
+		for _, value := range values {
+			if len(value) >= 6 && strings.Contains(v.Message, string(value)) {
+				return fmt.Errorf("a denial quotes a secret value")
+			}
+		}
+		return nil
+	}
+	oldProject := isProject(v.Old)
+	if !oldProject && !isProject(v.New) {
+		return nil // not a project Secret: not the policy's business
+	}
+	admin := slices.ContainsFunc(adminGroups, func(g string) bool { return slices.Contains(v.Groups, g) })
+	if oldProject && !admin {
+		owners := ownerList(v.Old)
+		if len(owners) > 0 && !includes(owners, v.User, v.Groups) {
+			return fmt.Errorf("allowed %s by %q, who is neither an owner (%v) nor an admin", v.Op, v.User, owners)
+		}
+	}
+	if v.Op == projsecret.Delete {
+		return nil
+	}
+	if v.New == nil {
+		return fmt.Errorf("allowed %s without an object", v.Op)
+	}
+	if err := storedContract(v.New); err != nil {
+		return fmt.Errorf("allowed a Secret that breaks the storage contract: %w", err)
+	}
+	if !admin {
+		if newOwners := ownerList(v.New); len(newOwners) > 0 && !slices.Equal(newOwners, ownerList(v.Old)) && !includes(newOwners, v.User, v.Groups) {
+			return fmt.Errorf("allowed %q to set owners %v without being one", v.User, newOwners)
+		}
+	}
+	newEntries := entriesOf(v.New)
+	var oldEntries map[string]entry
+	if v.Op == projsecret.Update && oldProject {
+		if v.New.Labels[projsecret.LabelProject] != v.Old.Labels[projsecret.LabelProject] {
+			return fmt.Errorf("allowed an UPDATE that changes the project label")
+		}
+		oldEntries = entriesOf(v.Old)
+	}
+	for key, e := range newEntries {
+		prev, existed := oldEntries[key]
+		switch {
+		case !existed && (e.CreatedBy != v.User || e.UpdatedBy != v.User):
+			return fmt.Errorf("allowed new entry %q with createdBy %q, updatedBy %q by user %q", key, e.CreatedBy, e.UpdatedBy, v.User)
+		case existed && (prev.CreatedAt != e.CreatedAt || prev.CreatedBy != e.CreatedBy):
+			return fmt.Errorf("allowed entry %q's createdAt/createdBy to change", key)
+		case existed && differs(prev, e, value(v.Old, key), value(v.New, key)) && e.UpdatedBy != v.User:
+			return fmt.Errorf("allowed a change to entry %q that names %q, not the requester %q, as updatedBy", key, e.UpdatedBy, v.User)
+		}
+	}
+	return nil
+}
+
+// entry is the stored metadata of one entry, with timestamps as the raw
+// strings they were written as.
+type entry struct {
+	Description string            `json:"description"`
+	Labels      map[string]string `json:"labels"`
+	CreatedAt   string            `json:"createdAt"`
+	UpdatedAt   string            `json:"updatedAt"`
+	CreatedBy   string            `json:"createdBy"`
+	UpdatedBy   string            `json:"updatedBy"`
+}
+
+func storedContract(s *corev1.Secret) error {
+	project := s.Labels[projsecret.LabelProject]
+	if !projectPattern.MatchString(project) {
+		return fmt.Errorf("project label %q is not a DNS label of at most 50 characters", project)
+	}
+	if s.Name != "proj-secrets-"+project {
+		return fmt.Errorf("name %q does not match project label %q", s.Name, project)
+	}
+	if s.Type != "" && s.Type != corev1.SecretTypeOpaque {
+		return fmt.Errorf("type %q", s.Type)
+	}
+	var entries map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(s.Annotations[projsecret.AnnotationEntries]), &entries); err != nil || entries == nil {
+		return fmt.Errorf("entries annotation is not a JSON object")
+	}
+	keys := map[string]bool{}
+	for k := range s.Data {
+		keys[k] = true
+	}
+	for k := range s.StringData {
+		keys[k] = true
+	}
+	for k := range keys {
+		if !keyPattern.MatchString(k) {
+			return fmt.Errorf("key %q breaks the key rule", k)
+		}
+		if _, ok := entries[k]; !ok {
+			return fmt.Errorf("key %q has no entry", k)
+		}
+	}
+	for k := range entries {
+		if !keys[k] {
+			return fmt.Errorf("entry %q has no value", k)
+		}
+	}
+	return nil
+}
+
+func entriesOf(s *corev1.Secret) map[string]entry {
+	var out map[string]entry
+	if err := json.Unmarshal([]byte(s.Annotations[projsecret.AnnotationEntries]), &out); err != nil {
+		return nil // an unreadable stored list vouches for nothing: every entry is new
+	}
+	return out
+}
+
+func value(s *corev1.Secret, key string) []byte {
+	if s == nil {
+		return nil
+	}
+	if v, ok := s.StringData[key]; ok {
+		return []byte(v)
+	}
+	return s.Data[key]
+}
+
+func differs(a, b entry, oldValue, newValue []byte) bool {
+	return !bytes.Equal(oldValue, newValue) || a.Description != b.Description ||
+		!maps.Equal(a.Labels, b.Labels) || a.UpdatedAt != b.UpdatedAt || a.UpdatedBy != b.UpdatedBy
+}
+
+func isProject(s *corev1.Secret) bool {
+	if s == nil {
+		return false
+	}
+	_, ok := s.Labels[projsecret.LabelProject]
+	return ok
+}
+
+// ownerList reads the owners annotation as "kind:name" items, sorted; an
+// unreadable list counts as owned by nobody in particular but still guarded,
+// so it is returned as is to make Includes fail.
+func ownerList(s *corev1.Secret) []string {
+	if s == nil {
+		return nil
+	}
+	var out []string
+	for _, item := range strings.Split(s.Annotations[projsecret.AnnotationOwners], ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func includes(owners []string, user string, groups []string) bool {
+	for _, o := range owners {
+		kind, name, _ := strings.Cut(o, ":")
+		if (kind == "user" && name == user) || (kind == "group" && slices.Contains(groups, name)) {
+			return true
+		}
+	}
+	return false
+}
