@@ -182,7 +182,7 @@ func TestGetOutputValidation(t *testing.T) {
 		{"yml", `-o "yml" is not a known format: expected one of wide, custom-columns=HEADER:JSONPATH,..., json, yaml`},
 		{"custom-columns=", "no columns: expected HEADER:JSONPATH"},
 		{"custom-columns=KEY", `column "KEY": expected HEADER:JSONPATH`},
-		{"custom-columns=KEY:{.metadata.name", `column "KEY": unclosed action`},
+		{"custom-columns=KEY:{.metadata.name", `column "KEY": unexpected path string "{.metadata.name", expected a 'name1.name2' or '.name1.name2' or '{name1.name2}' or '{.name1.name2}'`},
 		{"jsonpath={.items[", "error parsing jsonpath {.items[, unterminated array"},
 		{"go-template={{.x", "unclosed action"},
 	}

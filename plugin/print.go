@@ -3,6 +3,7 @@ package plugin
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 
@@ -145,11 +146,9 @@ func parseCustomColumns(spec string) ([]customColumn, error) {
 		if !ok || header == "" || expr == "" {
 			return nil, fmt.Errorf("column %q: expected HEADER:JSONPATH", part)
 		}
-		if !strings.HasPrefix(expr, "{") {
-			if !strings.HasPrefix(expr, ".") {
-				expr = "." + expr
-			}
-			expr = "{" + expr + "}"
+		expr, err := relaxedJSONPath(expr)
+		if err != nil {
+			return nil, fmt.Errorf("column %q: %w", header, err)
 		}
 		p := jsonpath.New(header).AllowMissingKeys(true)
 		if err := p.Parse(expr); err != nil {
@@ -158,6 +157,27 @@ func parseCustomColumns(spec string) ([]customColumn, error) {
 		columns = append(columns, customColumn{header: header, path: p})
 	}
 	return columns, nil
+}
+
+// relaxedPath is one field path in any of the four spellings kubectl's
+// custom-columns accepts: name1.name2, .name1.name2, {name1.name2} and
+// {.name1.name2}.
+var relaxedPath = regexp.MustCompile(`^\{\.?([^{}]+)\}$|^\.?([^{}]+)$`)
+
+// relaxedJSONPath turns a custom-columns path into a JSONPath template the
+// way kubectl does (its RelaxedJSONPathExpression): one field path, braces
+// and leading dot optional; anything else, such as two templates in one
+// column, is refused.
+func relaxedJSONPath(expr string) (string, error) {
+	m := relaxedPath.FindStringSubmatch(expr)
+	if m == nil {
+		return "", fmt.Errorf("unexpected path string %q, expected a 'name1.name2' or '.name1.name2' or '{name1.name2}' or '{.name1.name2}'", expr)
+	}
+	field := m[1]
+	if field == "" {
+		field = m[2]
+	}
+	return "{." + field + "}", nil
 }
 
 func customColumnsTable(columns []customColumn, items []*unstructured.Unstructured) (*metav1.Table, error) {
