@@ -161,5 +161,7 @@ func clusterAdmin(t *testing.T, user string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = env.Clientset.RbacV1().ClusterRoleBindings().Delete(ctx, created.Name, metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = env.Clientset.RbacV1().ClusterRoleBindings().Delete(ctx, created.Name, metav1.DeleteOptions{})
+	})
 }
