@@ -6,6 +6,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -27,8 +28,13 @@ func TestOwnership(t *testing.T) {
 	// webhook, not RBAC.
 	grant(t, ns, "alice", "mallory", "ops-lead", "rbac-admin", namespaceController)
 	clusterAdmin(t, "rbac-admin")
+	// as runs kubectl, or with "projsecret" first the plugin, as user.
 	as := func(user string, stdin []byte, args ...string) testenv.Result {
-		return kubectl(t, stdin, append([]string{"-n", ns, "--as", user}, args...)...)
+		flags := []string{"-n", ns, "--as", user}
+		if args[0] == "projsecret" {
+			return kubectl(t, stdin, append(append([]string{"projsecret"}, flags...), args[1:]...)...)
+		}
+		return kubectl(t, stdin, append(flags, args...)...)
 	}
 	name := projsecret.SecretName("pay")
 
@@ -56,7 +62,7 @@ func TestOwnership(t *testing.T) {
 		mustBeDenied(t, as("rbac-admin", nil, "delete", "secret", name), `user "rbac-admin" is not an owner`)
 	})
 	t.Run("a huge owners list gives a bounded denial", func(t *testing.T) {
-		huge := "user:mallory," + strings.Repeat("group:"+strings.Repeat("g", 90)+",", 1500)
+		huge := "user:mallory," + strings.Repeat("group:"+strings.Repeat("g", 90)+",", 1000) // ~97 KiB: under the 128 KiB limit of one argument
 		res := as("mallory", nil, "annotate", "--overwrite", "secret", name, projsecret.AnnotationOwners+"="+huge)
 		mustBeDenied(t, res, `user "mallory" is not an owner`)
 		if len(res.Stderr) >= 4<<10 {
@@ -98,9 +104,21 @@ func TestOwnership(t *testing.T) {
 		entries := secret(t, ns, "pay").Annotations[projsecret.AnnotationEntries]
 		m := mustEntries(t, secret(t, ns, "pay"))["k"]
 		stamp := m.UpdatedAt.Format("2006-01-02T15:04:05Z")
-		backdated := strings.Replace(strings.Replace(entries, `"updatedAt":"`+stamp+`"`, `"updatedAt":"2026-01-01T00:00:00Z"`, 1), `"updatedBy":"ops-lead"`, `"updatedBy":"alice"`, 1)
-		mustBeDenied(t, as("alice", nil, "annotate", "--overwrite", "secret", name, projsecret.AnnotationEntries+"="+backdated),
-			`entry "k": updatedAt 2026-01-01T00:00:00Z is`, "away from the webhook's clock")
+		// A changed entry dated in the future, and a new one backdated.
+		future := m.UpdatedAt.Add(2 * time.Hour).Format("2006-01-02T15:04:05Z")
+		forward := strings.Replace(strings.Replace(entries, `"updatedAt":"`+stamp+`"`, `"updatedAt":"`+future+`"`, 1), `"updatedBy":"ops-lead"`, `"updatedBy":"alice"`, 1)
+		mustBeDenied(t, as("alice", nil, "annotate", "--overwrite", "secret", name, projsecret.AnnotationEntries+"="+forward),
+			`entry "k": updatedAt `+future+` is 1h5`, "away from the webhook's clock")
+		withOld := mustEntries(t, secret(t, ns, "pay"))
+		old := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		withOld["old"] = projsecret.EntryMeta{CreatedAt: old, UpdatedAt: old, CreatedBy: "alice", UpdatedBy: "alice"}
+		enc, err := withOld.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		patch := asJSON(t, map[string]any{"metadata": map[string]any{"annotations": map[string]string{projsecret.AnnotationEntries: enc}}, "stringData": map[string]string{"old": "s3cr3t-VALUE-o"}})
+		mustBeDenied(t, as("alice", nil, "patch", "secret", name, "-p", string(patch)),
+			`entry "old": createdAt 2026-01-01T00:00:00Z is`, "away from the webhook's clock")
 		offset := strings.Replace(entries, `"createdAt":"`+m.CreatedAt.Format("2006-01-02T15:04:05Z")+`"`, `"createdAt":"`+m.CreatedAt.Format("2006-01-02T15:04:05+00:00")+`"`, 1)
 		mustBeDenied(t, as("alice", nil, "annotate", "--overwrite", "secret", name, projsecret.AnnotationEntries+"="+offset),
 			"is not a timestamp in RFC 3339, UTC, whole seconds, with Z")
@@ -141,7 +159,7 @@ func TestOwnershipLabelValue(t *testing.T) {
 		}
 	}
 	for _, args := range [][]string{{"get", "aaa"}, {"owners", "aaa"}, {"delete", "aaa", "k"}} {
-		if res := kubectl(t, nil, append([]string{"projsecret", "-n", ns}, args...)...); res.ExitCode == 0 || !strings.Contains(res.Stderr, `label says \"payments\"`) {
+		if res := kubectl(t, nil, append([]string{"projsecret", "-n", ns}, args...)...); res.ExitCode == 0 || !strings.Contains(res.Stderr, `label says "payments"`) {
 			t.Errorf("%v: want a refusal naming the label: %s", args, res)
 		}
 	}
