@@ -87,7 +87,8 @@ func controlChar(s, allowed string) rune {
 	return -1
 }
 
-// capMessage keeps msg under MaxMessageBytes, whole lines first.
+// capMessage joins lines under MaxMessageBytes: whole lines while they fit,
+// then a count of the rest; a first line too long alone is cut.
 func capMessage(lines []string) string {
 	var b strings.Builder
 	for i, l := range lines {
