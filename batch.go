@@ -81,12 +81,17 @@ type ApplyOptions struct {
 	// result as a real write would, but sends nothing: only GETs (and the
 	// user lookup) reach the API server.
 	DryRun bool
+	// Owners are the owners a project this write creates starts with;
+	// empty means the requesting user. They are ignored when the project
+	// exists: changing owners is SetOwners' job.
+	Owners Owners
 }
 
 // Apply runs fn on the project's entries and writes the result in one
-// UPDATE (or CREATE, for a new project) guarded by resourceVersion, retried
+// UPDATE (or CREATE, for a new project, owned as opts.Owners says)
+// guarded by resourceVersion, retried
 // from a fresh read when another writer got there first. If fn fails, or
 // the result breaks the contract's limits, nothing is written.
 func (c *Client) Apply(ctx context.Context, project string, opts ApplyOptions, fn func(b *Batch) error) error {
-	return c.write(ctx, project, "", stampsAuthor, fn, opts.DryRun)
+	return c.write(ctx, project, "", stampsAuthor, fn, opts)
 }

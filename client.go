@@ -39,8 +39,10 @@ type Client struct {
 	// User returns the name recorded as createdBy/updatedBy. It is called
 	// once per write, in parallel with the read that precedes it.
 	User func(ctx context.Context) (string, error)
-	// Warn, if set, is told when NewClient's lookup had to fall back to the
-	// name from kubeconfig or --as because the server cannot say.
+	// Warn, if set, is told what the user should know about a call that
+	// still succeeds: NewClient's lookup fell back to the name from
+	// kubeconfig or --as because the server cannot say, or Projects
+	// skipped Secrets whose name and label disagree.
 	Warn func(message string)
 }
 
@@ -129,7 +131,7 @@ func (c *Client) Create(ctx context.Context, project, key string, value []byte, 
 			return ErrExists
 		}
 		return putValue(b, key, value, meta)
-	}, false)
+	}, ApplyOptions{})
 }
 
 // Set replaces an entry's value, keeping its metadata. Without create it
@@ -140,14 +142,14 @@ func (c *Client) Set(ctx context.Context, project, key string, value []byte, cre
 			return fmt.Errorf("%w (use create, or set --create)", ErrNotFound)
 		}
 		return putValue(b, key, value, MetaChange{})
-	}, false)
+	}, ApplyOptions{})
 }
 
 // UpdateMeta changes an entry's metadata and leaves its value alone.
 func (c *Client) UpdateMeta(ctx context.Context, project, key string, change MetaChange) error {
 	return c.write(ctx, project, key, stampsAuthor, func(b *Batch) error {
 		return updateMeta(b, key, change)
-	}, false)
+	}, ApplyOptions{})
 }
 
 // Delete removes entries. It fails with ErrNotFound, and removes nothing, if
@@ -164,7 +166,7 @@ func (c *Client) Delete(ctx context.Context, project string, keys ...string) err
 			delete(b.entries, key)
 		}
 		return nil
-	}, false)
+	}, ApplyOptions{})
 }
 
 // Read returns an entry's value, in one GET.
@@ -215,7 +217,9 @@ type Project struct {
 }
 
 // Projects lists the projects in the client's namespace, or in all of them,
-// in one label-selected LIST.
+// in one label-selected LIST. A Secret whose label names another project
+// than its name does (possible where the webhook does not run) is not a
+// project: it is skipped, and Warn is told its name.
 func (c *Client) Projects(ctx context.Context, allNamespaces bool) ([]Project, error) {
 	ns := c.namespace
 	if allNamespaces {
@@ -226,7 +230,12 @@ func (c *Client) Projects(ctx context.Context, allNamespaces bool) ([]Project, e
 		return nil, fmt.Errorf("listing project secrets: %w", err)
 	}
 	out := make([]Project, 0, len(list.Items))
+	var mismatched []string
 	for _, s := range list.Items {
+		if !isSecretOf(&s, s.Labels[LabelProject]) {
+			mismatched = append(mismatched, clip(s.Namespace+"/"+s.Name))
+			continue
+		}
 		out = append(out, Project{
 			Name:      s.Labels[LabelProject],
 			Namespace: s.Namespace,
@@ -235,7 +244,24 @@ func (c *Client) Projects(ctx context.Context, allNamespaces bool) ([]Project, e
 			Created:   s.CreationTimestamp,
 		})
 	}
+	if len(mismatched) > 0 && c.Warn != nil {
+		c.Warn(fmt.Sprintf("skipped %d secret(s) whose %s label does not match their name %s<project>: %s", len(mismatched), LabelProject, SecretNamePrefix, keyList(mismatched)))
+	}
 	return out, nil
+}
+
+// Owners returns a project's owners, in one GET; an empty list means the
+// project has none.
+func (c *Client) Owners(ctx context.Context, project string) (Owners, error) {
+	s, err := c.get(ctx, project)
+	if err != nil {
+		return nil, &Error{Project: project, Err: err}
+	}
+	owners, err := ParseOwners(s.Annotations[AnnotationOwners])
+	if err != nil {
+		return nil, &Error{Project: project, Err: err}
+	}
+	return owners, nil
 }
 
 // SetOwners replaces the project's owners list; an empty list removes it.
@@ -253,7 +279,7 @@ func (c *Client) SetOwners(ctx context.Context, project string, owners Owners) e
 			s.Annotations[AnnotationOwners] = owners.String()
 		}
 		return nil
-	}, false)
+	}, ApplyOptions{})
 }
 
 func (c *Client) get(ctx context.Context, project string) (*corev1.Secret, error) {
@@ -266,10 +292,31 @@ func (c *Client) get(ctx context.Context, project string) (*corev1.Secret, error
 		return nil, fmt.Errorf("%w in namespace %q", ErrNotFound, c.namespace)
 	case err != nil:
 		return nil, err
-	case !IsProjectSecret(s):
-		return nil, fmt.Errorf("secret %s/%s %w", c.namespace, s.Name, ErrNotProjectSecret)
+	}
+	if err := checkSecretOf(s, project); err != nil {
+		return nil, err
 	}
 	return s, nil
+}
+
+// isSecretOf reports whether s is project's Secret: named for it and
+// labeled with it. The label alone is not enough: where the webhook does
+// not run, proj-secrets-aaa may carry the label of project payments.
+func isSecretOf(s *corev1.Secret, project string) bool {
+	v, ok := s.Labels[LabelProject]
+	return ok && v == project && s.Name == SecretName(project)
+}
+
+// checkSecretOf says why s, read by the project's Secret name, is not the
+// project's Secret.
+func checkSecretOf(s *corev1.Secret, project string) error {
+	switch v, ok := s.Labels[LabelProject]; {
+	case !ok:
+		return fmt.Errorf("secret %s/%s %w", s.Namespace, s.Name, ErrNotProjectSecret)
+	case v != project:
+		return fmt.Errorf("secret %s/%s %w for project %s: its %s label says %s", s.Namespace, s.Name, ErrNotProjectSecret, Quote(project), LabelProject, Quote(v))
+	}
+	return nil
 }
 
 // putValue sets key's value and stamps its metadata; a new entry also gets
@@ -323,7 +370,7 @@ const (
 // is absent), mutate, validate locally, UPDATE with the read resourceVersion;
 // on a conflict, all of it again. The user lookup runs alongside the GET.
 // With dryRun it stops after the local checks, just before sending.
-func (c *Client) write(ctx context.Context, project, key string, who authorship, mutate mutation, dryRun bool) error {
+func (c *Client) write(ctx context.Context, project, key string, who authorship, mutate mutation, opts ApplyOptions) error {
 	wrap := func(err error) error {
 		var e *Error
 		if errors.As(err, &e) {
@@ -338,6 +385,9 @@ func (c *Client) write(ctx context.Context, project, key string, who authorship,
 		if err := ValidateKey(key); err != nil {
 			return wrap(err)
 		}
+	}
+	if err := opts.Owners.Validate(); err != nil {
+		return wrap(fmt.Errorf("initial owners: %w", err))
 	}
 	var (
 		user  string
@@ -369,8 +419,10 @@ func (c *Client) write(ctx context.Context, project, key string, who authorship,
 			s = newSecret(project, c.namespace)
 		case err != nil:
 			return err
-		case !IsProjectSecret(s):
-			return fmt.Errorf("secret %s/%s %w", c.namespace, s.Name, ErrNotProjectSecret)
+		default:
+			if err := checkSecretOf(s, project); err != nil {
+				return err
+			}
 		}
 		if err := waitUser(); err != nil {
 			return err
@@ -386,6 +438,11 @@ func (c *Client) write(ctx context.Context, project, key string, who authorship,
 		if isNew && len(s.Data) == 0 {
 			return fmt.Errorf("%w in namespace %q", ErrNotFound, c.namespace)
 		}
+		if isNew {
+			if err := c.setInitialOwners(ctx, s, &user, opts.Owners); err != nil {
+				return err
+			}
+		}
 		encoded, err := entries.Encode()
 		if err != nil {
 			return err
@@ -398,7 +455,7 @@ func (c *Client) write(ctx context.Context, project, key string, who authorship,
 			return fmt.Errorf("write refused before sending: %w (room left before this write: %d bytes of values, %d bytes of metadata)",
 				err, max(0, MaxSecretDataBytes-before.DataBytes), max(0, MaxAnnotationBytes-before.AnnotationBytes))
 		}
-		if dryRun {
+		if opts.DryRun {
 			return nil
 		}
 		if isNew {
@@ -414,6 +471,31 @@ func (c *Client) write(ctx context.Context, project, key string, who authorship,
 	if err != nil {
 		return wrap(err)
 	}
+	return nil
+}
+
+// setInitialOwners gives a project Secret about to be created its owners:
+// owners if given, else the requesting user, so that no project starts
+// ownerless, open to whoever may write Secrets in the namespace. user is
+// the lookup's result, made here if the write had no need of it before.
+func (c *Client) setInitialOwners(ctx context.Context, s *corev1.Secret, user *string, owners Owners) error {
+	if len(owners) == 0 {
+		if *user == "" {
+			name, err := c.User(ctx)
+			if err != nil {
+				return err
+			}
+			*user = name
+		}
+		if *user == "" {
+			return errors.New("the API server gives no user name, so the new project would have no owner: name its owners")
+		}
+		owners = Owners{User(*user)}
+	}
+	if s.Annotations == nil {
+		s.Annotations = map[string]string{}
+	}
+	s.Annotations[AnnotationOwners] = owners.String()
 	return nil
 }
 

@@ -81,29 +81,35 @@ func ValidateProjectName(project string) error {
 		return violation(RuleOwnership, "project name is empty: expected a DNS-1123 label (lowercase letters, digits and '-', 1 to %d characters)", MaxProjectNameLength)
 	}
 	if len(project) > MaxProjectNameLength {
-		return violation(RuleOwnership, "project name %q is %d characters long: at most %d are allowed", project, len(project), MaxProjectNameLength)
+		return violation(RuleOwnership, "project name %s is %d characters long: at most %d are allowed", Quote(project), len(project), MaxProjectNameLength)
 	}
 	if errs := validation.IsDNS1123Label(project); len(errs) > 0 {
-		return violation(RuleOwnership, "project name %q is invalid: %s", project, strings.Join(errs, "; "))
+		return violation(RuleOwnership, "project name %s is invalid: %s", Quote(project), strings.Join(errs, "; "))
 	}
 	return nil
 }
 
-// ValidateLabel checks one entry label against Kubernetes label syntax.
+// ValidateLabel checks one entry label against Kubernetes label syntax,
+// which also keeps every control character out of label keys and values.
 func ValidateLabel(key, value string) error {
 	if errs := validation.IsQualifiedName(key); len(errs) > 0 {
-		return violation(RuleMetadata, "label key %q is invalid: %s", key, strings.Join(errs, "; "))
+		return violation(RuleMetadata, "label key %s is invalid: %s", Quote(key), strings.Join(errs, "; "))
 	}
 	if errs := validation.IsValidLabelValue(value); len(errs) > 0 {
-		return violation(RuleMetadata, "label %q value %q is invalid: %s", key, value, strings.Join(errs, "; "))
+		return violation(RuleMetadata, "label %s value %s is invalid: %s", Quote(key), Quote(value), strings.Join(errs, "; "))
 	}
 	return nil
 }
 
-// ValidateDescription bounds an entry description.
+// ValidateDescription bounds an entry description and keeps it printable:
+// no control characters but newline and tab, so that listing entries
+// cannot drive the reader's terminal.
 func ValidateDescription(description string) error {
 	if n := len([]rune(description)); n > MaxDescriptionLength {
 		return violation(RuleMetadata, "description is %d characters long: at most %d are allowed", n, MaxDescriptionLength)
+	}
+	if r := controlChar(description, "\n\t"); r >= 0 {
+		return violation(RuleMetadata, "description holds the control character %U: only printable text, newlines and tabs are allowed", r)
 	}
 	return nil
 }

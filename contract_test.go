@@ -75,7 +75,7 @@ func TestParseEntries(t *testing.T) {
 		{"unknown field", strings.Replace(valid, `"description"`, `"secret":"x","description"`, 1), "unknown field"},
 		{"wrong case", strings.Replace(valid, `"description"`, `"Description"`, 1), "unknown field"},
 		{"duplicate field", strings.Replace(valid, `"description":"d"`, `"description":"d","description":"e"`, 1), "duplicate field"},
-		{"bad time", strings.Replace(valid, "2026-01-01T00:00:00Z", "yesterday", 1), "not a JSON object"},
+		{"bad time", strings.Replace(valid, "2026-01-01T00:00:00Z", "yesterday", 1), `createdAt "yesterday" is not a timestamp in RFC 3339, UTC, whole seconds, with Z`},
 		{"updated before created", strings.Replace(valid, "2026-01-02", "2025-01-02", 1), "before createdAt"},
 		{"no author", strings.Replace(valid, `"createdBy":"a"`, `"createdBy":""`, 1), "createdBy and updatedBy"},
 		{"no timestamps", `{"k":{"description":"","createdBy":"a","updatedBy":"a"}}`, "must be set"},

@@ -47,26 +47,68 @@ func ParseEntries(annotation string) (Entries, error) {
 	return entries, nil
 }
 
-// decodeEntries is ParseEntries without ValidateEntryMeta.
+// decodeEntries is ParseEntries without ValidateEntryMeta. Timestamps are
+// decoded as the strings they were written as, because time.Time accepts
+// offsets and fractions that the contract refuses (see parseTimestamp).
 func decodeEntries(annotation string) (Entries, error) {
 	if len(annotation) > MaxAnnotationBytes {
 		return nil, violation(RuleMetadata, "annotation %s is %d bytes: at most %d are allowed", AnnotationEntries, len(annotation), MaxAnnotationBytes)
 	}
-	entries := Entries{}
 	if annotation == "" {
-		return entries, nil
+		return Entries{}, nil
 	}
-	strictErrs, err := sigsjson.UnmarshalStrict([]byte(annotation), &entries)
+	var raw map[string]rawEntryMeta
+	strictErrs, err := sigsjson.UnmarshalStrict([]byte(annotation), &raw)
 	if err != nil {
-		return nil, violation(RuleMetadata, "annotation %s is not a JSON object of entries: %v", AnnotationEntries, err)
+		return nil, violation(RuleMetadata, "annotation %s is not a JSON object of entries: %s", AnnotationEntries, clip(err.Error()))
 	}
 	if len(strictErrs) > 0 {
-		return nil, violation(RuleMetadata, "annotation %s: %v (expected only description, labels, createdAt, updatedAt, createdBy, updatedBy)", AnnotationEntries, strictErrs[0])
+		return nil, violation(RuleMetadata, "annotation %s: %s (expected only description, labels, createdAt, updatedAt, createdBy, updatedBy)", AnnotationEntries, clip(strictErrs[0].Error()))
 	}
-	if entries == nil {
+	if raw == nil {
 		return nil, violation(RuleMetadata, "annotation %s is null: expected a JSON object of entries", AnnotationEntries)
 	}
+	entries := make(Entries, len(raw))
+	for key, r := range raw {
+		created, err := parseTimestamp(key, "createdAt", r.CreatedAt)
+		if err != nil {
+			return nil, err
+		}
+		updated, err := parseTimestamp(key, "updatedAt", r.UpdatedAt)
+		if err != nil {
+			return nil, err
+		}
+		entries[key] = EntryMeta{Description: r.Description, Labels: r.Labels, CreatedAt: created, UpdatedAt: updated, CreatedBy: r.CreatedBy, UpdatedBy: r.UpdatedBy}
+	}
 	return entries, nil
+}
+
+// rawEntryMeta is EntryMeta as the annotation spells it.
+type rawEntryMeta struct {
+	Description string            `json:"description"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	CreatedAt   string            `json:"createdAt"`
+	UpdatedAt   string            `json:"updatedAt"`
+	CreatedBy   string            `json:"createdBy"`
+	UpdatedBy   string            `json:"updatedBy"`
+}
+
+// timestampLayout is the only form a timestamp takes: RFC 3339 in UTC,
+// whole seconds, with Z. One form means equal instants are equal strings,
+// and what a reader sees is what the webhook judged.
+const timestampLayout = "2006-01-02T15:04:05Z"
+
+// parseTimestamp reads one timestamp in timestampLayout; an empty one is
+// the zero time, which ValidateEntryMeta reports as missing.
+func parseTimestamp(key, field, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(timestampLayout, s)
+	if err != nil || len(s) != len(timestampLayout) {
+		return time.Time{}, violation(RuleMetadata, "annotation %s: entry %s: %s %s is not a timestamp in RFC 3339, UTC, whole seconds, with Z (like 2025-01-02T03:04:05Z)", AnnotationEntries, Quote(key), field, Quote(s))
+	}
+	return t, nil
 }
 
 // validate runs ValidateEntryMeta on every entry that is not also in known,
@@ -99,10 +141,18 @@ func (m EntryMeta) equal(o EntryMeta) bool {
 		m.CreatedBy == o.CreatedBy && m.UpdatedBy == o.UpdatedBy
 }
 
-// Encode renders entries as the annotation value. encoding/json sorts map
-// keys, so equal entries always encode to equal strings.
+// Encode renders entries as the annotation value, every timestamp in
+// timestampLayout (converted to UTC and cut to whole seconds).
+// encoding/json sorts map keys, so equal entries always encode to equal
+// strings.
 func (e Entries) Encode() (string, error) {
-	b, err := json.Marshal(e)
+	raw := make(map[string]rawEntryMeta, len(e))
+	for key, m := range e {
+		raw[key] = rawEntryMeta{Description: m.Description, Labels: m.Labels,
+			CreatedAt: formatTimestamp(m.CreatedAt), UpdatedAt: formatTimestamp(m.UpdatedAt),
+			CreatedBy: m.CreatedBy, UpdatedBy: m.UpdatedBy}
+	}
+	b, err := json.Marshal(raw)
 	if err != nil {
 		return "", fmt.Errorf("encoding %s: %w", AnnotationEntries, err)
 	}
@@ -112,22 +162,26 @@ func (e Entries) Encode() (string, error) {
 // ValidateEntryMeta checks one entry's metadata on its own.
 func ValidateEntryMeta(key string, m EntryMeta) error {
 	if err := ValidateDescription(m.Description); err != nil {
-		return violation(RuleMetadata, "entry %q: %v", key, err)
+		return violation(RuleMetadata, "entry %s: %v", Quote(key), err)
 	}
 	for lk, lv := range m.Labels {
 		if err := ValidateLabel(lk, lv); err != nil {
-			return violation(RuleMetadata, "entry %q: %v", key, err)
+			return violation(RuleMetadata, "entry %s: %v", Quote(key), err)
 		}
 	}
 	switch {
 	case m.CreatedAt.IsZero() || m.UpdatedAt.IsZero():
-		return violation(RuleMetadata, "entry %q: createdAt and updatedAt must be set (RFC 3339, UTC)", key)
+		return violation(RuleMetadata, "entry %s: createdAt and updatedAt must be set (RFC 3339, UTC)", Quote(key))
 	case m.UpdatedAt.Before(m.CreatedAt):
-		return violation(RuleMetadata, "entry %q: updatedAt %s is before createdAt %s", key, m.UpdatedAt.Format(time.RFC3339), m.CreatedAt.Format(time.RFC3339))
+		return violation(RuleMetadata, "entry %s: updatedAt %s is before createdAt %s", Quote(key), m.UpdatedAt.Format(time.RFC3339), m.CreatedAt.Format(time.RFC3339))
 	case m.CreatedBy == "" || m.UpdatedBy == "":
-		return violation(RuleMetadata, "entry %q: createdBy and updatedBy must name a user", key)
+		return violation(RuleMetadata, "entry %s: createdBy and updatedBy must name a user", Quote(key))
 	}
 	return nil
+}
+
+func formatTimestamp(t time.Time) string {
+	return t.UTC().Truncate(time.Second).Format(timestampLayout)
 }
 
 // Now is the timestamp format entries use: UTC, whole seconds, as

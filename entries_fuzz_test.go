@@ -85,7 +85,7 @@ func TestParseEntriesStrictness(t *testing.T) {
 		{"null", `null`, "is null"},
 		{"entry is null", `{"a":null}`, "createdAt and updatedAt must be set"},
 		{"missing author", `{"a":{"createdAt":"2025-01-02T03:04:05Z","updatedAt":"2025-01-02T03:04:05Z"}}`, "createdBy and updatedBy must name a user"},
-		{"timestamp not RFC 3339", `{"a":{"createdAt":"2025-01-02 03:04:05","updatedAt":"2025-01-02T03:04:05Z","createdBy":"a","updatedBy":"a"}}`, "is not a JSON object of entries"},
+		{"timestamp not RFC 3339", `{"a":{"createdAt":"2025-01-02 03:04:05","updatedAt":"2025-01-02T03:04:05Z","createdBy":"a","updatedBy":"a"}}`, "is not a timestamp in RFC 3339"},
 		{"too big", `{"a":"` + strings.Repeat("x", MaxAnnotationBytes) + `"}`, "at most 262144 are allowed"},
 	}
 	for _, tt := range tests {

@@ -25,9 +25,9 @@ type Error struct {
 
 func (e *Error) Error() string {
 	if e.Key == "" {
-		return fmt.Sprintf("project %q: %v", e.Project, e.Err)
+		return fmt.Sprintf("project %s: %v", Quote(e.Project), e.Err)
 	}
-	return fmt.Sprintf("project %q, key %q: %v", e.Project, e.Key, e.Err)
+	return fmt.Sprintf("project %s, key %s: %v", Quote(e.Project), Quote(e.Key), e.Err)
 }
 
 func (e *Error) Unwrap() error { return e.Err }

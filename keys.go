@@ -48,7 +48,7 @@ func (r KeyRule) Validate(key string) error {
 	if r.valid(key) {
 		return nil
 	}
-	return violation(RuleKeyNaming, "key %q is invalid: expected %s", truncate(key), r.name)
+	return violation(RuleKeyNaming, "key %s is invalid: expected %s", Quote(key), r.name)
 }
 
 // ValidateKey checks key against DefaultKeyRule.

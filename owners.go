@@ -1,6 +1,7 @@
 package projsecret
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -13,6 +14,24 @@ type Subject struct {
 }
 
 func (s Subject) String() string { return s.Kind + ":" + s.Name }
+
+// User is the subject naming one user.
+func User(name string) Subject { return Subject{Kind: "user", Name: name} }
+
+// Validate checks that the subject can be written in an owners list and
+// read back as itself, and that its name is printable.
+func (s Subject) Validate() error {
+	switch {
+	case s.Kind != "user" && s.Kind != "group":
+		return violation(RuleOwnership, "owner %s is invalid: expected user:NAME or group:NAME", Quote(s.String()))
+	case s.Name == "" || strings.TrimSpace(s.Name) != s.Name || strings.Contains(s.Name, ","):
+		return violation(RuleOwnership, "owner %s is invalid: the name must be non-empty, without a comma or surrounding spaces", Quote(s.String()))
+	}
+	if r := controlChar(s.Name, ""); r >= 0 {
+		return violation(RuleOwnership, "owner %s holds the control character %U: owner names must be printable", Quote(s.String()), r)
+	}
+	return nil
+}
 
 // Owners is the parsed AnnotationOwners list.
 type Owners []Subject
@@ -27,11 +46,26 @@ func ParseOwners(annotation string) (Owners, error) {
 		}
 		kind, name, ok := strings.Cut(item, ":")
 		if !ok || (kind != "user" && kind != "group") || name == "" {
-			return nil, violation(RuleOwnership, "annotation %s: owner %q is invalid: expected user:NAME or group:NAME", AnnotationOwners, item)
+			return nil, violation(RuleOwnership, "annotation %s: owner %s is invalid: expected user:NAME or group:NAME", AnnotationOwners, Quote(item))
 		}
-		owners = append(owners, Subject{Kind: kind, Name: name})
+		s := Subject{Kind: kind, Name: name}
+		if err := s.Validate(); err != nil {
+			return nil, violation(RuleOwnership, "annotation %s: %v", AnnotationOwners, err)
+		}
+		owners = append(owners, s)
 	}
 	return owners, nil
+}
+
+// Validate checks every subject, for owners built in code rather than
+// parsed.
+func (o Owners) Validate() error {
+	for _, s := range o {
+		if err := s.Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // String renders owners back into the annotation form.
@@ -41,6 +75,22 @@ func (o Owners) String() string {
 		parts[i] = s.String()
 	}
 	return strings.Join(parts, ",")
+}
+
+// Text is the owners list as a message shows it: escaped and bounded, the
+// first maxListedKeys subjects each cut to a readable length and the rest
+// counted, so a huge stored list cannot make a huge denial.
+func (o Owners) Text() string {
+	n := min(len(o), maxListedKeys)
+	parts := make([]string, n)
+	for i := range n {
+		parts[i] = clip(o[i].String())
+	}
+	text := strings.Join(parts, ",")
+	if len(o) > n {
+		text += fmt.Sprintf(" and %d more", len(o)-n)
+	}
+	return text
 }
 
 // Includes reports whether the user, or one of the groups, is an owner.

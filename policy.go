@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -27,14 +28,41 @@ type Write struct {
 }
 
 // Policy is the cluster-side contract: ValidateSecret plus the rules that
-// depend on who writes and on what was stored before.
+// depend on who writes, on what was stored before, and on the time.
 type Policy struct {
-	KeyRule     KeyRule
+	KeyRule KeyRule
+	// AdminGroups and AdminUsers name the admins: they may change or delete
+	// any project Secret whatever its owners, and give an ownerless project
+	// its first owners. Nobody else is an admin here, not even a holder of
+	// RBAC's cluster-admin role, unless named.
 	AdminGroups []string
+	AdminUsers  []string
+	// CleanupUsers may delete any project Secret and may not create or
+	// change one: the namespace controller and the garbage collector, so
+	// that deleting a namespace never hangs on an owned project Secret.
+	CleanupUsers []string
+	// ClockSkew is how far createdAt and updatedAt of an entry that a write
+	// creates or changes may stray from Now; zero means DefaultClockSkew.
+	ClockSkew time.Duration
+	// Now is the clock timestamps are judged against; nil means time.Now.
+	Now func() time.Time
 }
 
-// DefaultPolicy uses DefaultKeyRule and trusts system:masters.
-var DefaultPolicy = Policy{KeyRule: DefaultKeyRule, AdminGroups: []string{"system:masters"}}
+// DefaultCleanupUsers are the identities that delete a namespace's
+// objects: the namespace controller (as a service account, or as the
+// controller manager when it runs without per-controller credentials) and
+// the garbage collector.
+func DefaultCleanupUsers() []string {
+	return []string{
+		"system:serviceaccount:kube-system:namespace-controller",
+		"system:kube-controller-manager",
+		"system:serviceaccount:kube-system:generic-garbage-collector",
+	}
+}
+
+// DefaultPolicy uses DefaultKeyRule, trusts system:masters, lets the
+// DefaultCleanupUsers delete and allows DefaultClockSkew.
+var DefaultPolicy = Policy{KeyRule: DefaultKeyRule, AdminGroups: []string{"system:masters"}, CleanupUsers: DefaultCleanupUsers(), ClockSkew: DefaultClockSkew}
 
 // Applies reports whether w touches a project Secret, before or after.
 func (p Policy) Applies(w Write) bool { return IsProjectSecret(w.Old) || IsProjectSecret(w.New) }
@@ -44,6 +72,12 @@ func (p Policy) Applies(w Write) bool { return IsProjectSecret(w.Old) || IsProje
 func (p Policy) Review(w Write) (warnings []string, err error) {
 	if !p.Applies(w) {
 		return nil, nil
+	}
+	if slices.Contains(p.CleanupUsers, w.User) {
+		if w.Operation == Delete {
+			return nil, nil
+		}
+		return nil, Violations{violation(RuleOwnership, "user %s is a cleanup identity: it may delete project secrets, not create or change them", Quote(w.User))}
 	}
 	if w.Operation == Delete {
 		return nil, p.checkOwners(w, w.Old).err()
@@ -60,12 +94,12 @@ func (p Policy) Review(w Write) (warnings []string, err error) {
 	if w.Operation == Update && IsProjectSecret(w.Old) {
 		old = w.Old
 		if w.New.Labels[LabelProject] != old.Labels[LabelProject] {
-			vs = append(vs, violation(RuleOwnership, "label %s cannot be changed or removed (it was %q)", LabelProject, old.Labels[LabelProject]))
+			vs = append(vs, violation(RuleOwnership, "label %s cannot be changed or removed (it was %s)", LabelProject, Quote(old.Labels[LabelProject])))
 		}
 	}
 	vs = append(vs, p.checkOwners(w, old)...)
 	if entries != nil {
-		vs = append(vs, checkAuthorship(w, old, entries)...)
+		vs = append(vs, checkAuthorship(w, old, entries, p.clock())...)
 	}
 	if len(vs) > 0 {
 		return nil, vs
@@ -75,21 +109,26 @@ func (p Policy) Review(w Write) (warnings []string, err error) {
 
 // checkOwners applies projsecret.io/owners: the stored list guards every
 // change, and whoever sets a list must be on it, so nobody locks themselves
-// or others out by accident.
+// or others out by accident. A stored project without owners is not up
+// for grabs: giving it its first owners is an admin's act, or anyone with
+// write access could take it over. (CREATE, and the UPDATE that makes a
+// plain Secret a project Secret, store no project yet: stored is nil.)
 func (p Policy) checkOwners(w Write, stored *corev1.Secret) Violations {
-	if p.isAdmin(w.Groups) {
+	if p.isAdmin(w.User, w.Groups) {
 		return nil
 	}
+	var storedOwners Owners
 	if stored != nil {
 		owners, err := ParseOwners(stored.Annotations[AnnotationOwners])
 		switch {
 		case err != nil:
 			// Nobody can tell who the owners are, so only an admin may act
 			// until the list is repaired: failing open would unguard it.
-			return Violations{violation(RuleOwnership, "the stored %s annotation of project %q is unreadable (%v): only members of %s may change or delete it until an admin fixes the list", AnnotationOwners, stored.Labels[LabelProject], err, p.adminGroupsText())}
+			return Violations{violation(RuleOwnership, "the stored %s annotation of project %s is unreadable (%v): only admins (%s) may change or delete it until an admin fixes the list", AnnotationOwners, Quote(stored.Labels[LabelProject]), err, p.adminsText())}
 		case len(owners) > 0 && !owners.Includes(w.User, w.Groups):
-			return Violations{violation(RuleOwnership, "user %q is not an owner of project %q (owners: %s; admins: %s)", w.User, stored.Labels[LabelProject], owners, p.adminGroupsText())}
+			return Violations{violation(RuleOwnership, "user %s is not an owner of project %s (owners: %s; admins: %s)", Quote(w.User), Quote(stored.Labels[LabelProject]), owners.Text(), p.adminsText())}
 		}
+		storedOwners = owners
 	}
 	if w.New != nil {
 		list := w.New.Annotations[AnnotationOwners]
@@ -97,22 +136,37 @@ func (p Policy) checkOwners(w Write, stored *corev1.Secret) Violations {
 			// An empty list, like an absent one, means no owners (SetOwners
 			// removes the annotation for it).
 			owners, err := ParseOwners(list)
-			if err == nil && len(owners) > 0 && !owners.Includes(w.User, w.Groups) {
-				return Violations{violation(RuleOwnership, "user %q sets owners %s without being one of them: include yourself, or ask a member of %s", w.User, owners, p.adminGroupsText())}
+			switch {
+			case err != nil || len(owners) == 0:
+			case stored != nil && len(storedOwners) == 0:
+				return Violations{violation(RuleOwnership, "project %s has no owners: only an admin (%s) may give it its first owners", Quote(stored.Labels[LabelProject]), p.adminsText())}
+			case !owners.Includes(w.User, w.Groups):
+				return Violations{violation(RuleOwnership, "user %s sets owners %s without being one of them: include yourself, or ask an admin (%s)", Quote(w.User), owners.Text(), p.adminsText())}
 			}
 		}
 	}
 	return nil
 }
 
-func (p Policy) adminGroupsText() string {
-	if len(p.AdminGroups) == 0 {
-		return "no admin group"
+// adminsText names the admins for a denial, so the reader knows whom to ask.
+func (p Policy) adminsText() string {
+	var names []string
+	for _, u := range p.AdminUsers {
+		names = append(names, "user "+clip(u))
 	}
-	return "group " + strings.Join(p.AdminGroups, ", group ")
+	for _, g := range p.AdminGroups {
+		names = append(names, "group "+clip(g))
+	}
+	if len(names) == 0 {
+		return "none configured"
+	}
+	return keyList(names)
 }
 
-func (p Policy) isAdmin(groups []string) bool {
+func (p Policy) isAdmin(user string, groups []string) bool {
+	if slices.Contains(p.AdminUsers, user) {
+		return true
+	}
 	for _, g := range p.AdminGroups {
 		if slices.Contains(groups, g) {
 			return true
@@ -121,10 +175,38 @@ func (p Policy) isAdmin(groups []string) bool {
 	return false
 }
 
+// clock is the moment a review judges timestamps against, and the leeway.
+type clock struct {
+	now  time.Time
+	skew time.Duration
+}
+
+func (p Policy) clock() clock {
+	c := clock{now: time.Now(), skew: p.ClockSkew}
+	if p.Now != nil {
+		c.now = p.Now()
+	}
+	if c.skew <= 0 {
+		c.skew = DefaultClockSkew
+	}
+	return c
+}
+
+// check refuses a timestamp this write sets that is not the current time:
+// a backdated or future createdAt/updatedAt would make the audit trail lie.
+func (c clock) check(key, field string, t time.Time) *Violation {
+	d := t.Sub(c.now)
+	if d.Abs() <= c.skew {
+		return nil
+	}
+	return violation(RuleMetadata, "entry %s: %s %s is %s away from the webhook's clock (%s): an entry a write creates or changes must carry the current time, within %s",
+		Quote(key), field, formatTimestamp(t), d.Abs().Round(time.Second), formatTimestamp(c.now), c.skew)
+}
+
 // checkAuthorship keeps the audit trail honest: creation facts never change,
 // and every entry this write touches names the requesting user as its author.
 // entries passed ValidateEntryMeta already.
-func checkAuthorship(w Write, old *corev1.Secret, entries Entries) Violations {
+func checkAuthorship(w Write, old *corev1.Secret, entries Entries, c clock) Violations {
 	var oldEntries Entries
 	if old != nil {
 		oldEntries = storedEntries(old, entries)
@@ -137,7 +219,7 @@ func checkAuthorship(w Write, old *corev1.Secret, entries Entries) Violations {
 	}
 	var bad []keyed
 	for key, m := range entries {
-		if v := authorshipViolation(w, old, oldEntries, key, m); v != nil {
+		if v := authorshipViolation(w, old, oldEntries, key, m, c); v != nil {
 			bad = append(bad, keyed{key, v})
 		}
 	}
@@ -161,17 +243,24 @@ func storedEntries(old *corev1.Secret, entries Entries) Entries {
 	return oldEntries
 }
 
-func authorshipViolation(w Write, old *corev1.Secret, oldEntries Entries, key string, m EntryMeta) *Violation {
+func authorshipViolation(w Write, old *corev1.Secret, oldEntries Entries, key string, m EntryMeta, c clock) *Violation {
 	prev, existed := oldEntries[key]
 	switch {
 	case !existed:
 		if m.CreatedBy != w.User || m.UpdatedBy != w.User {
-			return violation(RuleMetadata, "entry %q is new: createdBy and updatedBy must be the requesting user %q", key, w.User)
+			return violation(RuleMetadata, "entry %s is new: createdBy and updatedBy must be the requesting user %s", Quote(key), Quote(w.User))
 		}
+		if v := c.check(key, "createdAt", m.CreatedAt); v != nil {
+			return v
+		}
+		return c.check(key, "updatedAt", m.UpdatedAt)
 	case !prev.CreatedAt.Equal(m.CreatedAt) || prev.CreatedBy != m.CreatedBy:
-		return violation(RuleMetadata, "entry %q: createdAt and createdBy cannot change", key)
-	case changed(prev, m, old, w.New, key) && m.UpdatedBy != w.User:
-		return violation(RuleMetadata, "entry %q changed: updatedBy must be the requesting user %q, not %q", key, w.User, m.UpdatedBy)
+		return violation(RuleMetadata, "entry %s: createdAt and createdBy cannot change", Quote(key))
+	case changed(prev, m, old, w.New, key):
+		if m.UpdatedBy != w.User {
+			return violation(RuleMetadata, "entry %s changed: updatedBy must be the requesting user %s, not %s", Quote(key), Quote(w.User), Quote(m.UpdatedBy))
+		}
+		return c.check(key, "updatedAt", m.UpdatedAt)
 	}
 	return nil
 }

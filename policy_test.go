@@ -2,6 +2,7 @@ package projsecret
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -85,6 +86,9 @@ func TestPolicyReview(t *testing.T) {
 		w      Write
 		// rules are the rules the denial must name, in order; empty means allowed.
 		rules []Rule
+		// bounded: the denial's rules are too many to list; only its size
+		// and want are checked.
+		bounded bool
 		// want are fragments the denial message must contain.
 		want []string
 	}{
@@ -226,6 +230,94 @@ func TestPolicyReview(t *testing.T) {
 		}), New: base},
 			rules: []Rule{RuleMetadata, RuleMetadata}, want: []string{`entry "DB_PASSWORD" is new`}},
 
+		// Claiming an ownerless project is an admin act.
+		{name: "takeover of an ownerless project by annotate", w: Write{Operation: Update, User: "mallory", Old: base, New: edit(base, withOwners("user:mallory"))},
+			rules: []Rule{RuleOwnership}, want: []string{`project "demo" has no owners: only an admin (group system:masters) may give it its first owners`}},
+		{name: "takeover of a project with an empty owners list", w: Write{Operation: Update, User: "mallory", Old: edit(base, withOwners(" , ")), New: edit(base, withOwners("user:mallory,group:x"))},
+			rules: []Rule{RuleOwnership}, want: []string{"has no owners"}},
+		{name: "takeover along with a value change", w: Write{Operation: Update, User: "mallory", Old: base, New: edit(editValue(base, "api-token", "mallory"), withOwners("user:mallory"))},
+			rules: []Rule{RuleOwnership}, want: []string{"has no owners"}},
+		{name: "admin group gives an ownerless project owners", w: Write{Operation: Update, User: "root", Groups: []string{"system:masters"}, Old: base, New: edit(base, withOwners("user:alice"))}},
+		{name: "admin user gives an ownerless project owners", policy: Policy{KeyRule: DefaultKeyRule, AdminUsers: []string{"ops-lead"}},
+			w: Write{Operation: Update, User: "ops-lead", Old: base, New: edit(base, withOwners("user:alice"))}},
+		{name: "label added with owners naming the requester", w: Write{Operation: Update, User: "alice",
+			Old: edit(base, func(s *corev1.Secret) { delete(s.Labels, LabelProject) }), New: edit(base, withOwners("user:alice"))}},
+		{name: "label added with owners leaving the requester out", w: Write{Operation: Update, User: "alice",
+			Old: edit(base, func(s *corev1.Secret) { delete(s.Labels, LabelProject) }), New: edit(base, withOwners("user:bob"))},
+			rules: []Rule{RuleOwnership}, want: []string{"without being one of them"}},
+
+		// Admins by user.
+		{name: "admin user updates an owned project", policy: Policy{KeyRule: DefaultKeyRule, AdminUsers: []string{"ops-lead"}},
+			w: Write{Operation: Update, User: "ops-lead", Old: owned, New: editValue(owned, "api-token", "ops-lead")}},
+		{name: "admin user deletes an owned project", policy: Policy{KeyRule: DefaultKeyRule, AdminUsers: []string{"ops-lead"}},
+			w: Write{Operation: Delete, User: "ops-lead", Old: owned}},
+		{name: "cluster-admin by RBAC is no admin here", w: Write{Operation: Delete, User: "kubernetes-admin", Groups: []string{"kubeadm:cluster-admins", "system:authenticated"}, Old: owned},
+			rules: []Rule{RuleOwnership}, want: []string{`user "kubernetes-admin" is not an owner`}},
+		{name: "denial names admin users and groups", policy: Policy{KeyRule: DefaultKeyRule, AdminUsers: []string{"ops-lead"}, AdminGroups: []string{"ops"}},
+			w:     Write{Operation: Delete, User: "bob", Old: owned},
+			rules: []Rule{RuleOwnership}, want: []string{"admins: user ops-lead, group ops"}},
+
+		// Cleanup identities delete, nothing else.
+		{name: "namespace controller deletes an owned project", w: Write{Operation: Delete, User: "system:serviceaccount:kube-system:namespace-controller", Old: owned}},
+		{name: "controller manager deletes an owned project", w: Write{Operation: Delete, User: "system:kube-controller-manager", Old: owned}},
+		{name: "garbage collector deletes an owned project", w: Write{Operation: Delete, User: "system:serviceaccount:kube-system:generic-garbage-collector", Old: owned}},
+		{name: "cleanup user deletes a project with unreadable owners", w: Write{Operation: Delete, User: "system:kube-controller-manager", Old: edit(base, withOwners("alice"))}},
+		{name: "cleanup user updates", w: Write{Operation: Update, User: "system:serviceaccount:kube-system:namespace-controller", Old: owned, New: editValue(owned, "api-token", "system:serviceaccount:kube-system:namespace-controller")},
+			rules: []Rule{RuleOwnership}, want: []string{`user "system:serviceaccount:kube-system:namespace-controller" is a cleanup identity: it may delete project secrets, not create or change them`}},
+		{name: "cleanup user updates an ownerless project", w: Write{Operation: Update, User: "system:kube-controller-manager", Old: base, New: edit(base, withOwners("user:system:kube-controller-manager"))},
+			rules: []Rule{RuleOwnership}, want: []string{"is a cleanup identity"}},
+		{name: "cleanup user creates", w: Write{Operation: Create, User: "system:kube-controller-manager", New: base},
+			rules: []Rule{RuleOwnership}, want: []string{"is a cleanup identity"}},
+		{name: "cleanup user in an admin group still only deletes", w: Write{Operation: Update, User: "system:kube-controller-manager", Groups: []string{"system:masters"}, Old: owned, New: base},
+			rules: []Rule{RuleOwnership}, want: []string{"is a cleanup identity"}},
+		{name: "cleanup users replaced", policy: Policy{KeyRule: DefaultKeyRule, AdminGroups: []string{"system:masters"}, CleanupUsers: []string{"cleaner"}},
+			w:     Write{Operation: Delete, User: "system:kube-controller-manager", Old: owned},
+			rules: []Rule{RuleOwnership}, want: []string{"is not an owner"}},
+
+		// A project Secret stays writable.
+		{name: "create immutable", w: Write{Operation: Create, User: "alice", New: edit(base, setImmutable(true))},
+			rules: []Rule{RuleOwnership}, want: []string{"immutable is true: project secrets must stay writable"}},
+		{name: "ownerless project made immutable", w: Write{Operation: Update, User: "mallory", Old: base, New: edit(base, setImmutable(true))},
+			rules: []Rule{RuleOwnership}, want: []string{"immutable is true"}},
+		{name: "owner makes the project immutable", w: Write{Operation: Update, User: "alice", Old: owned, New: edit(owned, setImmutable(true))},
+			rules: []Rule{RuleOwnership}, want: []string{"immutable is true"}},
+		{name: "immutable false is writable", w: Write{Operation: Create, User: "alice", New: edit(base, setImmutable(false))}},
+
+		// Printable text.
+		{name: "owner name with an escape sequence", w: Write{Operation: Create, User: "alice", New: edit(base, withOwners("user:alice,user:mal\x1b[2Jlory"))},
+			rules: []Rule{RuleOwnership}, want: []string{`owner "user:mal\x1b[2Jlory" holds the control character U+001B`}},
+		{name: "owner name with a newline", w: Write{Operation: Create, User: "alice", New: edit(base, withOwners("user:alice,group:a\nb"))},
+			rules: []Rule{RuleOwnership}, want: []string{"U+000A"}},
+		{name: "description with an escape sequence", w: Write{Operation: Create, User: "alice", New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.Description = "ok\x1b]0;pwned\x07" }))},
+			rules: []Rule{RuleMetadata}, want: []string{`entry "api-token": description holds the control character U+001B`}},
+		{name: "description with a C1 control", w: Write{Operation: Create, User: "alice", New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.Description = "a\u009bb" }))},
+			rules: []Rule{RuleMetadata}, want: []string{"U+009B"}},
+		{name: "description with newlines and tabs", w: Write{Operation: Create, User: "alice", New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.Description = "line one\n\tline two" }))}},
+		{name: "entry key with an escape sequence is quoted escaped", w: Write{Operation: Update, User: "alice", Old: base, New: edit(base, func(s *corev1.Secret) {
+			e := entriesOf(s)
+			e["x\x1b[2J"] = e["api-token"]
+			setEntries(s, e)
+		})}, rules: []Rule{RuleMetadata}, want: []string{`has entries x\x1b[2J with no data key`}},
+
+		// Bounded messages.
+		{name: "huge stored owners list", w: Write{Operation: Update, User: "bob", Old: edit(owned, withOwners(hugeOwners(2000))), New: editValue(edit(owned, withOwners(hugeOwners(2000))), "api-token", "bob")},
+			rules: []Rule{RuleOwnership}, want: []string{"is not an owner", "and 1990 more"}},
+		{name: "huge owners list set without self", w: Write{Operation: Create, User: "bob", New: edit(base, withOwners(hugeOwners(2000)))},
+			rules: []Rule{RuleOwnership, RuleMetadata, RuleMetadata}, want: []string{"without being one of them", "and 1990 more"}},
+		{name: "one 200 KiB owner name", w: Write{Operation: Delete, User: "bob", Old: edit(base, withOwners("user:alice,group:"+strings.Repeat("g", 200<<10)))},
+			rules: []Rule{RuleOwnership}, want: []string{"(204806 bytes)"}},
+		{name: "200 KiB user name", w: Write{Operation: Delete, User: strings.Repeat("u", 200<<10), Old: owned},
+			rules: []Rule{RuleOwnership}, want: []string{"(204800 bytes) is not an owner"}},
+		{name: "thousands of violations", w: Write{Operation: Update, User: "bob", Old: base, New: edit(base, func(s *corev1.Secret) {
+			e := entriesOf(s)
+			for i := range 1000 {
+				key := fmt.Sprintf("%s-%d", strings.Repeat("k", 58), i)
+				s.Data[key] = []byte("x")
+				e[key] = EntryMeta{CreatedAt: t1, UpdatedAt: t1, CreatedBy: "alice", UpdatedBy: "alice"}
+			}
+			setEntries(s, e)
+		})}, rules: nil, want: []string{"more"}, bounded: true},
+
 		// Size.
 		{name: "over 1 MiB of values", w: Write{Operation: Create, User: "alice", New: projectSecret(map[string]string{"big": strings.Repeat("x", MaxSecretDataBytes+1)})},
 			rules: []Rule{RuleSize}, want: []string{"values total 1048577 bytes, 1 over the API server's limit of 1048576"}},
@@ -237,11 +329,20 @@ func TestPolicyReview(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := tt.policy
-			if p.AdminGroups == nil {
+			if p.KeyRule.valid == nil {
 				p = DefaultPolicy
 			}
+			if p.Now == nil {
+				// The fixtures' entries were written at t0 and changed at
+				// t1; the clock reads t1 and the window covers both (the
+				// clock rule has its own test).
+				p.Now, p.ClockSkew = func() time.Time { return t1 }, 2*time.Hour
+			}
 			warnings, err := p.Review(tt.w)
-			if len(tt.rules) == 0 {
+			if err != nil {
+				checkBounded(t, err.Error())
+			}
+			if len(tt.rules) == 0 && !tt.bounded {
 				if err != nil {
 					t.Fatalf("denied, want allowed: %v", err)
 				}
@@ -258,7 +359,7 @@ func TestPolicyReview(t *testing.T) {
 			for _, v := range vs {
 				rules = append(rules, v.Rule)
 			}
-			if !equalRules(rules, tt.rules) {
+			if !tt.bounded && !equalRules(rules, tt.rules) {
 				t.Errorf("rules %v, want %v\n%v", rules, tt.rules, err)
 			}
 			for _, want := range tt.want {
@@ -286,7 +387,9 @@ func TestPolicyReviewWarnsNearTheLimit(t *testing.T) {
 		{bytes: MaxSecretDataBytes, warn: true},
 	} {
 		s := projectSecret(map[string]string{"big": strings.Repeat("x", tt.bytes)})
-		warnings, err := DefaultPolicy.Review(Write{Operation: Create, User: "alice", New: s})
+		p := DefaultPolicy
+		p.Now = func() time.Time { return t0 }
+		warnings, err := p.Review(Write{Operation: Create, User: "alice", New: s})
 		if err != nil {
 			t.Fatalf("%d bytes: denied: %v", tt.bytes, err)
 		}
@@ -317,4 +420,146 @@ func equalRules(a, b []Rule) bool {
 		}
 	}
 	return true
+}
+
+func setImmutable(v bool) func(*corev1.Secret) {
+	return func(s *corev1.Secret) { s.Immutable = &v }
+}
+
+// hugeOwners is an owners list of n groups, none of them held by the
+// test users.
+func hugeOwners(n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = fmt.Sprintf("group:team-%06d-%s", i, strings.Repeat("x", 80))
+	}
+	return strings.Join(parts, ",")
+}
+
+// checkBounded: a denial stays under 4 KiB with the API server's prefix,
+// and holds no control character but the newlines between violations.
+func checkBounded(t *testing.T, msg string) {
+	t.Helper()
+	if len(msg) > MaxMessageBytes {
+		t.Errorf("denial is %d bytes, over MaxMessageBytes %d", len(msg), MaxMessageBytes)
+	}
+	if r := controlChar(msg, "\n"); r >= 0 {
+		t.Errorf("denial holds control character %U: %q", r, msg)
+	}
+}
+
+func TestPolicyReviewClock(t *testing.T) {
+	now := t1
+	p := DefaultPolicy
+	p.Now = func() time.Time { return now }
+	stamped := func(at time.Time) *corev1.Secret {
+		return edit(base(), func(s *corev1.Secret) {
+			s.Data["api-token"] = []byte("v9")
+			editEntry("api-token", func(m *EntryMeta) { m.UpdatedAt, m.UpdatedBy = at, "bob" })(s)
+		})
+	}
+	added := func(created, updated time.Time) *corev1.Secret {
+		return edit(base(), func(s *corev1.Secret) {
+			s.Data["NEW"] = []byte("n")
+			e := entriesOf(s)
+			e["NEW"] = EntryMeta{CreatedAt: created, UpdatedAt: updated, CreatedBy: "bob", UpdatedBy: "bob"}
+			setEntries(s, e)
+		})
+	}
+	fresh := projectSecret(map[string]string{"api-token": "v1"})
+	setEntries(fresh, Entries{"api-token": {CreatedAt: now, UpdatedAt: now, CreatedBy: "bob", UpdatedBy: "bob"}})
+	tests := []struct {
+		name string
+		w    Write
+		want string // empty: allowed
+	}{
+		{name: "changed entry stamped now", w: Write{Operation: Update, User: "bob", Old: base(), New: stamped(now)}},
+		{name: "changed entry stamped within the skew", w: Write{Operation: Update, User: "bob", Old: base(), New: stamped(now.Add(-DefaultClockSkew))}},
+		{name: "changed entry backdated", w: Write{Operation: Update, User: "bob", Old: base(), New: stamped(now.Add(-DefaultClockSkew - time.Second))},
+			want: `entry "api-token": updatedAt 2025-01-02T03:59:04Z is 5m1s away from the webhook's clock (2025-01-02T04:04:05Z)`},
+		{name: "changed entry dated in the future", w: Write{Operation: Update, User: "bob", Old: base(), New: stamped(now.Add(time.Hour))},
+			want: "updatedAt 2025-01-02T05:04:05Z is 1h0m0s away"},
+		{name: "changed value keeping the old updatedAt", w: Write{Operation: Update, User: "bob", Old: base(), New: stamped(t0)},
+			want: "updatedAt 2025-01-02T03:04:05Z is 1h0m0s away"},
+		{name: "only updatedAt backdated", w: Write{Operation: Update, User: "bob", Old: base(), New: edit(base(), editEntry("api-token", func(m *EntryMeta) { m.UpdatedAt, m.UpdatedBy = t0.Add(time.Minute), "bob" }))},
+			want: "updatedAt 2025-01-02T03:05:05Z is 59m0s away"},
+		{name: "new entry stamped now", w: Write{Operation: Update, User: "bob", Old: base(), New: added(now, now)}},
+		{name: "new entry with a backdated createdAt", w: Write{Operation: Update, User: "bob", Old: base(), New: added(t0, now)},
+			want: `entry "NEW": createdAt 2025-01-02T03:04:05Z is 1h0m0s away`},
+		{name: "unchanged entries keep old stamps", w: Write{Operation: Update, User: "bob", Old: base(), New: added(now, now)}},
+		{name: "create stamped now", w: Write{Operation: Create, User: "bob", New: fresh}},
+		{name: "create carrying old stamps", w: Write{Operation: Create, User: "alice", New: base()},
+			want: "createdAt 2025-01-02T03:04:05Z is 1h0m0s away"},
+		{name: "label added: entries judged new", w: Write{Operation: Update, User: "alice", Old: edit(base(), func(s *corev1.Secret) { delete(s.Labels, LabelProject) }), New: base()},
+			want: "createdAt 2025-01-02T03:04:05Z is 1h0m0s away"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := p.Review(tt.w)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("denied, want allowed: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("got %v, want a denial containing %q", err, tt.want)
+			}
+		})
+	}
+
+	p.ClockSkew = 2 * time.Hour
+	if _, err := p.Review(Write{Operation: Create, User: "alice", New: base()}); err != nil {
+		t.Errorf("a 2h --clock-skew admits stamps 1h old: %v", err)
+	}
+}
+
+func base() *corev1.Secret {
+	return projectSecret(map[string]string{"api-token": "v1", "DB_PASSWORD": "v2"})
+}
+
+func TestTimestampForm(t *testing.T) {
+	good := t0.Format(time.RFC3339)
+	for _, tc := range []struct {
+		stamp string
+		ok    bool
+	}{
+		{good, true},
+		{"2025-01-02T04:04:05+01:00", false},
+		{"2025-01-02T03:04:05+00:00", false},
+		{"2025-01-02T03:04:05.5Z", false},
+		{"2025-01-02T03:04:05.000Z", false},
+		{"2025-01-02T03:04:05z", false},
+		{"2025-01-02t03:04:05Z", false},
+		{"2025-01-02 03:04:05Z", false},
+		{"2025-1-2T03:04:05Z", false},
+	} {
+		s := edit(base(), func(s *corev1.Secret) {
+			s.Annotations[AnnotationEntries] = strings.Replace(s.Annotations[AnnotationEntries], good, tc.stamp, 1)
+		})
+		p := DefaultPolicy
+		p.Now = func() time.Time { return t0 }
+		_, err := p.Review(Write{Operation: Create, User: "alice", New: s})
+		if tc.ok != (err == nil) {
+			t.Errorf("%s: error %v, want allowed %v", tc.stamp, err, tc.ok)
+		}
+		if !tc.ok && (err == nil || !strings.Contains(err.Error(), "is not a timestamp in RFC 3339, UTC, whole seconds, with Z")) {
+			t.Errorf("%s: error %v does not say which form is expected", tc.stamp, err)
+		}
+		if _, err := ParseEntries(s.Annotations[AnnotationEntries]); tc.ok != (err == nil) {
+			t.Errorf("%s: ParseEntries error %v, want allowed %v", tc.stamp, err, tc.ok)
+		}
+	}
+}
+
+func TestEncodeWritesCanonicalTimestamps(t *testing.T) {
+	local := time.FixedZone("CET", 3600)
+	enc, err := Entries{"k": {CreatedAt: t0.In(local).Add(300 * time.Millisecond), UpdatedAt: t1.In(local), CreatedBy: "a", UpdatedBy: "a"}}.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"k":{"description":"","createdAt":"2025-01-02T03:04:05Z","updatedAt":"2025-01-02T04:04:05Z","createdBy":"a","updatedBy":"a"}}`
+	if enc != want {
+		t.Errorf("Encode = %s\nwant %s", enc, want)
+	}
+	if _, err := ParseEntries(enc); err != nil {
+		t.Errorf("Encode's output does not parse: %v", err)
+	}
 }

@@ -11,12 +11,14 @@ import (
 // Violations are every rule a Secret breaks, each on its own line.
 type Violations []*Violation
 
+// Error joins the messages, one a line, capped at MaxMessageBytes: each
+// message bounds the input it quotes, and the cap bounds their number.
 func (vs Violations) Error() string {
 	lines := make([]string, len(vs))
 	for i, v := range vs {
 		lines[i] = v.Message
 	}
-	return strings.Join(lines, "\n")
+	return capMessage(lines)
 }
 
 // err returns vs as an error, or a nil error when there are none, so callers
@@ -95,10 +97,15 @@ func ValidateSecret(s *corev1.Secret, rule KeyRule) (Entries, error) {
 	if err := ValidateProjectName(project); err != nil {
 		vs = append(vs, violation(RuleOwnership, "label %s: %v", LabelProject, err))
 	} else if s.Name != SecretName(project) {
-		vs = append(vs, violation(RuleOwnership, "secret %q is labeled for project %q: its name must be %q", s.Name, project, SecretName(project)))
+		vs = append(vs, violation(RuleOwnership, "secret %s is labeled for project %s: its name must be %s", Quote(s.Name), Quote(project), Quote(SecretName(project))))
 	}
 	if s.Type != corev1.SecretTypeOpaque && s.Type != "" {
-		vs = append(vs, violation(RuleOwnership, "secret type is %q: project secrets must be %q", s.Type, corev1.SecretTypeOpaque))
+		vs = append(vs, violation(RuleOwnership, "secret type is %s: project secrets must be %q", Quote(string(s.Type)), corev1.SecretTypeOpaque))
+	}
+	// An immutable Secret can never be changed again, nor made mutable:
+	// its owners could no longer rotate a value or fix an owners list.
+	if s.Immutable != nil && *s.Immutable {
+		vs = append(vs, violation(RuleOwnership, "immutable is true: project secrets must stay writable (leave immutable unset or false)"))
 	}
 	vs = append(vs, validateKeys(s, rule)...)
 
@@ -144,7 +151,7 @@ func validateKeys(s *corev1.Secret, rule KeyRule) Violations {
 	sort.Strings(bad[:nData])
 	sort.Strings(bad[nData:])
 	for i, k := range bad {
-		bad[i] = fmt.Sprintf("%q", truncate(k))
+		bad[i] = Quote(k)
 	}
 	return Violations{violation(RuleKeyNaming, "invalid key(s) %s: expected %s", keyList(bad), rule)}
 }
@@ -153,19 +160,19 @@ func matchKeys(s *corev1.Secret, entries Entries) Violations {
 	var missingMeta, missingData []string
 	for k := range s.Data {
 		if _, ok := entries[k]; !ok {
-			missingMeta = append(missingMeta, truncate(k))
+			missingMeta = append(missingMeta, clip(k))
 		}
 	}
 	for k := range s.StringData {
 		if _, ok := entries[k]; !ok {
-			missingMeta = append(missingMeta, truncate(k))
+			missingMeta = append(missingMeta, clip(k))
 		}
 	}
 	for k := range entries {
 		_, inData := s.Data[k]
 		_, inString := s.StringData[k]
 		if !inData && !inString {
-			missingData = append(missingData, truncate(k))
+			missingData = append(missingData, clip(k))
 		}
 	}
 	var vs Violations
@@ -199,12 +206,4 @@ func keyList(keys []string) string {
 		return strings.Join(keys, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(keys[:maxListedKeys], ", "), len(keys)-maxListedKeys)
-}
-
-// truncate keeps a hostile 100 KiB key from becoming a 100 KiB message.
-func truncate(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "..."
-	}
-	return s
 }

@@ -70,18 +70,22 @@ func completeProjectKeys(newClient ClientFunc, withKeys bool, maxArgs int) cobra
 	}
 }
 
-// completionFor keeps a description to its first line: the completion
-// protocol is one candidate per line.
+// completionFor keeps a description to its first line, escaped: the
+// completion protocol is one candidate per line, and the shell prints the
+// description as it is.
 func completionFor(e projsecret.Entry) cobra.Completion {
 	desc, _, _ := strings.Cut(e.Description, "\n")
 	if desc = strings.TrimSpace(desc); desc == "" {
 		return e.Key
 	}
-	return cobra.CompletionWithDesc(e.Key, desc)
+	return cobra.CompletionWithDesc(e.Key, projsecret.Printable(desc))
 }
 
 func projectNames(ctx context.Context, client *projsecret.Client) []cobra.Completion {
-	projects, err := client.Projects(ctx, false)
+	// Completion stays quiet: no warning about skipped Secrets.
+	quiet := *client
+	quiet.Warn = nil
+	projects, err := quiet.Projects(ctx, false)
 	if err != nil {
 		return nil
 	}

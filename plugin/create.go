@@ -17,9 +17,11 @@ type CreateOptions struct {
 	Value       *valueSource
 	Description string
 	Labels      []string
+	Owners      []string
 
 	project, key string
 	meta         projsecret.MetaChange
+	owners       projsecret.Owners
 }
 
 func newCreateCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
@@ -28,7 +30,9 @@ func newCreateCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cob
 		Use:   "create PROJECT KEY",
 		Short: "Create an entry in a project, and the project on first use",
 		Long: `Create an entry in a project. It fails if the key exists (use "set" to
-replace a value). The project's Secret is created with its first entry.
+replace a value). The project's Secret is created with its first entry,
+owned by you (or by the --owner subjects): once it has owners, only they
+and the webhook's admins may change it.
 
 ` + valueHelp,
 		Example: `  # Prompt for the value without echoing it
@@ -36,7 +40,10 @@ replace a value). The project's Secret is created with its first entry.
 
   # From a file or a pipe
   kubectl projsecret create payments TLS_KEY --from-file=tls.key
-  vault read -field=token secret/ci | kubectl projsecret create payments CI_TOKEN --stdin`,
+  vault read -field=token secret/ci | kubectl projsecret create payments CI_TOKEN --stdin
+
+  # A new project owned by you and your team
+  kubectl projsecret create payments DB_PASSWORD --owner user:alice --owner group:payments-team`,
 		Args:              argsBetween(2, 2),
 		ValidArgsFunction: completeProjectKeys(newClient, false, 1),
 		RunE:              runE(o),
@@ -44,6 +51,7 @@ replace a value). The project's Secret is created with its first entry.
 	o.Value.addFlags(cmd)
 	cmd.Flags().StringVar(&o.Description, "description", "", "What the entry is for.")
 	cmd.Flags().StringArrayVar(&o.Labels, "label", nil, "A label KEY=VALUE for the entry; repeat for more.")
+	addOwnerFlag(cmd, &o.Owners)
 	return cmd
 }
 
@@ -72,7 +80,8 @@ func (o *CreateOptions) Validate(cmd *cobra.Command) error {
 		return err
 	}
 	o.meta.SetLabels = set
-	return nil
+	o.owners, err = parseOwnerFlag(cmd, o.Owners)
+	return err
 }
 
 // Run reads the value and creates the entry.
@@ -85,10 +94,26 @@ func (o *CreateOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return &projsecret.Error{Project: o.project, Key: o.key, Err: err}
 	}
-	if err := client.Create(ctx, o.project, o.key, value, o.meta); err != nil {
-		return err
+	// The key is checked before anything is sent, as the contract's own
+	// writes do.
+	if err := projsecret.ValidateKey(o.key); err != nil {
+		return &projsecret.Error{Project: o.project, Key: o.key, Err: err}
+	}
+	var created bool
+	err = client.Apply(ctx, o.project, projsecret.ApplyOptions{Owners: o.owners}, func(b *projsecret.Batch) error {
+		if _, ok := b.Value(o.key); ok {
+			return &projsecret.Error{Project: o.project, Key: o.key, Err: projsecret.ErrExists}
+		}
+		created = b.IsNew()
+		return b.Put(o.key, value, o.meta)
+	})
+	if err != nil {
+		return atKey(err, o.project, o.key)
 	}
 	warnEmpty(o.ErrOut, o.project, o.key, value)
 	fmt.Fprintf(o.Out, "project %q, key %q: created\n", o.project, o.key)
+	if created {
+		return reportCreated(ctx, o.Out, client, o.project, o.owners)
+	}
 	return nil
 }

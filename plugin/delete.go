@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/projsecret/projsecret"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -44,7 +45,7 @@ func (o *DeleteOptions) Validate(cmd *cobra.Command) error {
 	seen := map[string]bool{}
 	for _, k := range o.keys {
 		if seen[k] {
-			return usageErrorf(cmd, "key %q is given twice: expected each key once", k)
+			return usageErrorf(cmd, "key %s is given twice: expected each key once", projsecret.Quote(k))
 		}
 		seen[k] = true
 	}

@@ -106,9 +106,9 @@ func entriesTable(entries []projsecret.Entry, items []*unstructured.Unstructured
 	}}
 	for i, e := range entries {
 		t.Rows = append(t.Rows, tableRow(items[i],
-			e.Key, e.Description, labels.FormatLabels(e.Labels), int64(e.Size),
-			age(at, e.UpdatedAt), orUnknown(e.UpdatedBy),
-			age(at, e.CreatedAt), orUnknown(e.CreatedBy)))
+			e.Key, projsecret.Printable(e.Description), projsecret.Printable(labels.FormatLabels(e.Labels)), int64(e.Size),
+			age(at, e.UpdatedAt), projsecret.Printable(orUnknown(e.UpdatedBy)),
+			age(at, e.CreatedAt), projsecret.Printable(orUnknown(e.CreatedBy))))
 	}
 	return t
 }

@@ -20,7 +20,7 @@ func parseLabels(cmd *cobra.Command, args []string, allowRemove bool) (set map[s
 		switch {
 		case hasValue:
 			if err := projsecret.ValidateLabel(k, v); err != nil {
-				return nil, nil, usageErrorf(cmd, "--label %q: %v", arg, err)
+				return nil, nil, usageErrorf(cmd, "--label %s: %v", projsecret.Quote(arg), err)
 			}
 			if set == nil {
 				set = map[string]string{}
@@ -29,16 +29,16 @@ func parseLabels(cmd *cobra.Command, args []string, allowRemove bool) (set map[s
 		case allowRemove && strings.HasSuffix(arg, "-") && len(arg) > 1:
 			k = strings.TrimSuffix(arg, "-")
 			if err := projsecret.ValidateLabel(k, ""); err != nil {
-				return nil, nil, usageErrorf(cmd, "--label %q: %v", arg, err)
+				return nil, nil, usageErrorf(cmd, "--label %s: %v", projsecret.Quote(arg), err)
 			}
 			remove = append(remove, k)
 		default:
-			return nil, nil, usageErrorf(cmd, "--label %q is invalid: expected %s", arg, expected)
+			return nil, nil, usageErrorf(cmd, "--label %s is invalid: expected %s", projsecret.Quote(arg), expected)
 		}
 	}
 	for _, k := range remove {
 		if _, ok := set[k]; ok {
-			return nil, nil, usageErrorf(cmd, "--label sets and removes %q: expected one or the other", k)
+			return nil, nil, usageErrorf(cmd, "--label sets and removes %s: expected one or the other", projsecret.Quote(k))
 		}
 	}
 	return set, remove, nil

@@ -2,7 +2,9 @@ package plugin
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/projsecret/projsecret"
@@ -29,7 +31,9 @@ func newOwnersCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cob
 		Long: `Show a project's owners, one per line, or replace them with the given
 subjects (user:NAME or group:NAME). When a project has owners, the
 admission webhook lets only them (and cluster admins) change it, and you
-must be one of the owners you set. --clear removes the list.`,
+must be one of the owners you set. A project starts owned by whoever
+created it; only an admin may give owners to a project that has none.
+--clear removes the list.`,
 		Example: `  kubectl projsecret owners payments
   kubectl projsecret owners payments user:alice group:payments-team
   kubectl projsecret owners payments --clear`,
@@ -79,33 +83,71 @@ func (o *OwnersOptions) Run(ctx context.Context) error {
 		if err := client.SetOwners(ctx, o.project, o.owners); err != nil {
 			return err
 		}
-		fmt.Fprintf(o.Out, "project %q: owners set to %s\n", o.project, o.owners)
+		fmt.Fprintf(o.Out, "project %q: owners set to %s\n", o.project, projsecret.Printable(o.owners.String()))
 	default:
 		return o.show(ctx, client)
 	}
 	return nil
 }
 
+// show prints the owners of proj-secrets-PROJECT, read in one GET.
 func (o *OwnersOptions) show(ctx context.Context, client *projsecret.Client) error {
-	projects, err := client.Projects(ctx, false)
+	owners, err := client.Owners(ctx, o.project)
 	if err != nil {
-		return &projsecret.Error{Project: o.project, Err: err}
+		return err
 	}
-	for _, p := range projects {
-		if p.Name != o.project {
-			continue
+	if len(owners) == 0 {
+		fmt.Fprintf(o.ErrOut, "project %q has no owners: whoever RBAC lets write its Secret may change it, and only an admin may give it owners\n", o.project)
+	}
+	for _, s := range owners {
+		fmt.Fprintln(o.Out, projsecret.Printable(s.String()))
+	}
+	return nil
+}
+
+// addOwnerFlag registers --owner on the commands that may create a project.
+func addOwnerFlag(cmd *cobra.Command, owners *[]string) {
+	cmd.Flags().StringArrayVar(owners, "owner", nil, "An owner (user:NAME or group:NAME) of the project if this command creates it; repeat for more. The default is you.")
+}
+
+// parseOwnerFlag reads --owner with the contract's owners syntax.
+func parseOwnerFlag(cmd *cobra.Command, subjects []string) (projsecret.Owners, error) {
+	var owners projsecret.Owners
+	for _, s := range subjects {
+		parsed, err := projsecret.ParseOwners(s)
+		if err != nil || len(parsed) != 1 {
+			return nil, usageErrorf(cmd, "--owner %s is invalid: expected one user:NAME or group:NAME", projsecret.Quote(s))
 		}
-		owners, err := projsecret.ParseOwners(p.Owners)
+		owners = append(owners, parsed[0])
+	}
+	return owners, nil
+}
+
+// atKey places an error of a one-entry Apply on the entry's key, as the
+// contract's single-entry writes do: Apply places its errors on the project.
+func atKey(err error, project, key string) error {
+	var e *projsecret.Error
+	if errors.As(err, &e) && e.Project == project && e.Key == "" {
+		return &projsecret.Error{Project: project, Key: key, Err: e.Err}
+	}
+	return err
+}
+
+// reportCreated says who owns a project the command has just created and
+// how to add a team: from now on nobody else may change it.
+func reportCreated(ctx context.Context, w io.Writer, client *projsecret.Client, project string, owners projsecret.Owners) error {
+	if len(owners) == 0 {
+		user, err := client.User(ctx)
 		if err != nil {
-			return &projsecret.Error{Project: o.project, Err: err}
+			return &projsecret.Error{Project: project, Err: err}
 		}
-		if len(owners) == 0 {
-			fmt.Fprintf(o.ErrOut, "project %q has no owners: whoever RBAC lets write its Secret may change it\n", o.project)
-		}
-		for _, s := range owners {
-			fmt.Fprintln(o.Out, s)
-		}
-		return nil
+		owners = projsecret.Owners{projsecret.User(user)}
 	}
-	return &projsecret.Error{Project: o.project, Err: fmt.Errorf("%w in namespace %q", projsecret.ErrNotFound, client.Namespace())}
+	subjects := make([]string, len(owners))
+	for i, s := range owners {
+		subjects[i] = projsecret.Printable(s.String())
+	}
+	fmt.Fprintf(w, "project %q: created, owned by %s; to add a team: kubectl projsecret owners %s %s group:TEAM\n",
+		project, strings.Join(subjects, ","), project, strings.Join(subjects, " "))
+	return nil
 }

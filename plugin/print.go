@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/projsecret/projsecret"
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -78,7 +79,7 @@ func (f *outputFlags) validate(cmd *cobra.Command) error {
 	}
 	if _, err := f.print.ToPrinter(); err != nil {
 		if genericclioptions.IsNoCompatiblePrinterError(err) {
-			return usageErrorf(cmd, "-o %q is not a known format: expected one of %s", f.output, strings.Join(f.allowedFormats(), ", "))
+			return usageErrorf(cmd, "-o %s is not a known format: expected one of %s", projsecret.Quote(f.output), strings.Join(f.allowedFormats(), ", "))
 		}
 		return usageErrorf(cmd, "-o %s: %v", f.output, err)
 	}
@@ -144,7 +145,7 @@ func parseCustomColumns(spec string) ([]customColumn, error) {
 	for _, part := range strings.Split(spec, ",") {
 		header, expr, ok := strings.Cut(part, ":")
 		if !ok || header == "" || expr == "" {
-			return nil, fmt.Errorf("column %q: expected HEADER:JSONPATH", part)
+			return nil, fmt.Errorf("column %s: expected HEADER:JSONPATH", projsecret.Quote(part))
 		}
 		expr, err := relaxedJSONPath(expr)
 		if err != nil {
@@ -152,7 +153,7 @@ func parseCustomColumns(spec string) ([]customColumn, error) {
 		}
 		p := jsonpath.New(header).AllowMissingKeys(true)
 		if err := p.Parse(expr); err != nil {
-			return nil, fmt.Errorf("column %q: %w", header, err)
+			return nil, fmt.Errorf("column %s: %w", projsecret.Quote(header), err)
 		}
 		columns = append(columns, customColumn{header: header, path: p})
 	}
@@ -190,7 +191,7 @@ func customColumnsTable(columns []customColumn, items []*unstructured.Unstructur
 		for i, c := range columns {
 			results, err := c.path.FindResults(item.UnstructuredContent())
 			if err != nil {
-				return nil, fmt.Errorf("column %q: %w", c.header, err)
+				return nil, fmt.Errorf("column %s: %w", projsecret.Quote(c.header), err)
 			}
 			var values []string
 			for _, r := range results {

@@ -89,7 +89,7 @@ func projectsTable(projects []projsecret.Project, items []*unstructured.Unstruct
 		{Name: "Age", Type: "string"},
 	}}
 	for i, p := range projects {
-		owners := p.Owners
+		owners := projsecret.Printable(p.Owners)
 		if owners == "" {
 			owners = "<none>"
 		}

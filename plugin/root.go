@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/projsecret/projsecret"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -29,7 +30,7 @@ func run(ctx context.Context, args []string, streams genericiooptions.IOStreams,
 	cmd := NewCmd(streams, newClient)
 	cmd.SetArgs(args)
 	if err := cmd.ExecuteContext(ctx); err != nil {
-		fmt.Fprintf(streams.ErrOut, "error: %s\n", oneLine(err))
+		fmt.Fprintf(streams.ErrOut, "error: %s\n", projsecret.Printable(oneLine(err)))
 		return 1
 	}
 	return 0
@@ -91,9 +92,9 @@ func unknownCommand(cmd *cobra.Command, args []string) error {
 	if len(args) == 0 {
 		return nil
 	}
-	msg := fmt.Sprintf("unknown command %q: expected one of %s", args[0], strings.Join(commandNames(cmd), ", "))
+	msg := fmt.Sprintf("unknown command %s: expected one of %s", projsecret.Quote(args[0]), strings.Join(commandNames(cmd), ", "))
 	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-		msg = fmt.Sprintf("unknown command %q (did you mean %s?)", args[0], strings.Join(s, " or "))
+		msg = fmt.Sprintf("unknown command %s (did you mean %s?)", projsecret.Quote(args[0]), strings.Join(s, " or "))
 	}
 	return usageErrorf(cmd, "%s", msg)
 }

@@ -16,8 +16,10 @@ type SetOptions struct {
 
 	Value  *valueSource
 	Create bool
+	Owners []string
 
 	project, key string
+	owners       projsecret.Owners
 }
 
 func newSetCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
@@ -27,7 +29,8 @@ func newSetCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.
 		Short: "Replace the value of an entry",
 		Long: `Replace the value of an entry. Its description, labels and creation facts
 stay; updatedAt and updatedBy record this change. It fails if the entry
-does not exist, unless --create is given.
+does not exist, unless --create is given; a project that --create
+creates is owned by you, or by the --owner subjects.
 
 ` + valueHelp,
 		Example: `  # Rotate a password, prompting for the new value
@@ -41,6 +44,7 @@ does not exist, unless --create is given.
 	}
 	o.Value.addFlags(cmd)
 	cmd.Flags().BoolVar(&o.Create, "create", false, "Create the entry if it does not exist.")
+	addOwnerFlag(cmd, &o.Owners)
 	return cmd
 }
 
@@ -53,7 +57,15 @@ func (o *SetOptions) Complete(cmd *cobra.Command, args []string) error {
 
 // Validate checks the flags before anything is read or sent.
 func (o *SetOptions) Validate(cmd *cobra.Command) error {
-	return o.Value.validate(cmd)
+	if err := o.Value.validate(cmd); err != nil {
+		return err
+	}
+	if len(o.Owners) > 0 && !o.Create {
+		return usageErrorf(cmd, "--owner names the owners of a project that --create creates: expected it with --create (to change an existing project's owners, use owners)")
+	}
+	var err error
+	o.owners, err = parseOwnerFlag(cmd, o.Owners)
+	return err
 }
 
 // Run reads the value and replaces the entry's.
@@ -66,10 +78,26 @@ func (o *SetOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return &projsecret.Error{Project: o.project, Key: o.key, Err: err}
 	}
-	if err := client.Set(ctx, o.project, o.key, value, o.Create); err != nil {
-		return err
+	// The key is checked before anything is sent, as the contract's own
+	// writes do.
+	if err := projsecret.ValidateKey(o.key); err != nil {
+		return &projsecret.Error{Project: o.project, Key: o.key, Err: err}
+	}
+	var created bool
+	err = client.Apply(ctx, o.project, projsecret.ApplyOptions{Owners: o.owners}, func(b *projsecret.Batch) error {
+		if _, ok := b.Value(o.key); !ok && !o.Create {
+			return &projsecret.Error{Project: o.project, Key: o.key, Err: fmt.Errorf("%w (use create, or set --create)", projsecret.ErrNotFound)}
+		}
+		created = b.IsNew()
+		return b.Put(o.key, value, projsecret.MetaChange{})
+	})
+	if err != nil {
+		return atKey(err, o.project, o.key)
 	}
 	warnEmpty(o.ErrOut, o.project, o.key, value)
 	fmt.Fprintf(o.Out, "project %q, key %q: value set\n", o.project, o.key)
+	if created {
+		return reportCreated(ctx, o.Out, client, o.project, o.owners)
+	}
 	return nil
 }

@@ -47,7 +47,7 @@ func TestCreateValueSources(t *testing.T) {
 			if got := string(h.value(t, "web", "API_KEY")); got != tt.want {
 				t.Errorf("stored %q, want %q", got, tt.want)
 			}
-			if r.stdout != "project \"web\", key \"API_KEY\": created\n" {
+			if r.stdout != "project \"web\", key \"API_KEY\": created\nproject \"web\": created, owned by user:alice; to add a team: kubectl projsecret owners web user:alice group:TEAM\n" {
 				t.Errorf("stdout %q", r.stdout)
 			}
 			wantErr := ""

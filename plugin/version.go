@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/projsecret/projsecret"
 	"github.com/projsecret/projsecret/internal/version"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -46,7 +47,7 @@ func (o *VersionOptions) Validate(cmd *cobra.Command) error {
 	case "", "json", "yaml":
 		return nil
 	}
-	return usageErrorf(cmd, "-o %q is not a known format: expected json or yaml", o.Output)
+	return usageErrorf(cmd, "-o %s is not a known format: expected json or yaml", projsecret.Quote(o.Output))
 }
 
 // Run prints the version.

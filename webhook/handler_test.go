@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -121,9 +122,9 @@ func TestRules(t *testing.T) {
 			m.CreatedAt = t1
 			e["api-token"] = m
 			setEntries(s, e)
-		})}, rule: projsecret.RuleMetadata, want: []string{`entry "api-token": updatedAt 2025-01-02T03:04:05Z is before createdAt 2025-01-02T04:04:05Z`}},
+		})}, rule: projsecret.RuleMetadata, want: []string{`entry "api-token": updatedAt ` + t0.Format(time.RFC3339) + ` is before createdAt ` + t1.Format(time.RFC3339)}},
 		{name: "a timestamp that does not parse", r: review{op: create, user: "alice", obj: edit(base, func(s *corev1.Secret) {
-			s.Annotations[projsecret.AnnotationEntries] = strings.Replace(s.Annotations[projsecret.AnnotationEntries], "2025-01-02T03:04:05Z", "2025-13-45", 1)
+			s.Annotations[projsecret.AnnotationEntries] = strings.Replace(s.Annotations[projsecret.AnnotationEntries], t0.Format(time.RFC3339), "2025-13-45", 1)
 		})}, rule: projsecret.RuleMetadata, want: []string{"annotation projsecret.io/entries"}},
 		{name: "createdBy rewritten", r: review{op: update, user: "alice", old: base, obj: edit(base, func(s *corev1.Secret) {
 			e := entriesOf(s)

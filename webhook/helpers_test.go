@@ -24,9 +24,12 @@ import (
 	"github.com/projsecret/projsecret"
 )
 
+// The fixtures are stamped with the current time, as the plugin stamps
+// them: the webhook refuses an entry that a write creates or changes
+// unless its timestamps are within the policy's clock skew of now.
 var (
-	t0 = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
-	t1 = t0.Add(time.Hour)
+	t0 = projsecret.Now().Add(-time.Minute)
+	t1 = t0.Add(time.Minute)
 )
 
 // values are what the test Secrets hold; no response or log may show them.

@@ -55,25 +55,27 @@ func main() {
 
 var errVersion = errors.New("version requested")
 
-// groupsFlag collects a repeatable --admin-group; the first use replaces the
-// default list rather than adding to it.
-type groupsFlag struct {
-	groups []string
-	set    bool
+// namesFlag collects a repeatable flag of names (--admin-group,
+// --admin-user, --cleanup-user); the first use replaces the default list
+// rather than adding to it.
+type namesFlag struct {
+	what  string // "an admin group", for the error message
+	names []string
+	set   bool
 }
 
-func (g *groupsFlag) String() string { return strings.Join(g.groups, ",") }
+func (f *namesFlag) String() string { return strings.Join(f.names, ",") }
 
-func (g *groupsFlag) Set(v string) error {
+func (f *namesFlag) Set(v string) error {
 	v = strings.TrimSpace(v)
 	if v == "" {
-		return errors.New("an admin group name cannot be empty")
+		return fmt.Errorf("%s name cannot be empty", f.what)
 	}
-	if !g.set {
-		g.groups, g.set = nil, true
+	if !f.set {
+		f.names, f.set = nil, true
 	}
-	if !slices.Contains(g.groups, v) {
-		g.groups = append(g.groups, v)
+	if !slices.Contains(f.names, v) {
+		f.names = append(f.names, v)
 	}
 	return nil
 }
@@ -82,15 +84,21 @@ func parseFlags(args []string, output io.Writer) (webhook.Options, *zap.Options,
 	fs := flag.NewFlagSet("projsecret-webhook", flag.ContinueOnError)
 	fs.SetOutput(output)
 	var (
-		o          webhook.Options
-		keyRule    string
-		showVer    bool
-		adminGroup = groupsFlag{groups: slices.Clone(projsecret.DefaultPolicy.AdminGroups)}
+		o           webhook.Options
+		keyRule     string
+		showVer     bool
+		adminGroup  = namesFlag{what: "an admin group", names: slices.Clone(projsecret.DefaultPolicy.AdminGroups)}
+		adminUser   = namesFlag{what: "an admin user"}
+		cleanupUser = namesFlag{what: "a cleanup user", names: projsecret.DefaultCleanupUsers()}
+		clockSkew   time.Duration
 	)
 	fs.StringVar(&o.Host, "host", "", "address the webhook listens on (empty: all)")
 	fs.IntVar(&o.Port, "port", 9443, "HTTPS port of the webhook")
 	fs.StringVar(&o.CertDir, "cert-dir", "/etc/projsecret-webhook/tls", "directory holding tls.crt and tls.key; re-read when they change")
-	fs.Var(&adminGroup, "admin-group", "group whose members may change or delete any project Secret regardless of its owners; repeat for several (default system:masters; giving the flag replaces the default)")
+	fs.Var(&adminGroup, "admin-group", "group whose members are admins: they may change or delete any project Secret regardless of its owners, and give an ownerless one owners; repeat for several (default system:masters; giving the flag replaces the default). RBAC's cluster-admin role makes nobody an admin here")
+	fs.Var(&adminUser, "admin-user", "user who is an admin, as --admin-group's members are; repeat for several (default none)")
+	fs.Var(&cleanupUser, "cleanup-user", "user who may delete any project Secret and may not create or change one; repeat for several (default "+strings.Join(projsecret.DefaultCleanupUsers(), ", ")+", so deleting a namespace never hangs; giving the flag replaces the default)")
+	fs.DurationVar(&clockSkew, "clock-skew", projsecret.DefaultClockSkew, "how far the createdAt/updatedAt of an entry that a write creates or changes may stray from the webhook's clock")
 	fs.StringVar(&keyRule, "key-rule", "default", "rule entry keys must follow: "+keyRuleChoices()+"; each is at least as strict as default")
 	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", ":8080", `address serving Prometheus metrics at /metrics over HTTP; "0" turns it off`)
 	fs.StringVar(&o.ProbeBindAddress, "health-probe-bind-address", ":8081", "address serving /healthz and /readyz over HTTP")
@@ -115,7 +123,16 @@ func parseFlags(args []string, output io.Writer) (webhook.Options, *zap.Options,
 	if o.Port < 1 || o.Port > 65535 {
 		return o, nil, fmt.Errorf("--port=%d is not a TCP port: expected 1 to 65535", o.Port)
 	}
-	o.Policy = projsecret.Policy{KeyRule: rule, AdminGroups: adminGroup.groups}
+	if clockSkew <= 0 {
+		return o, nil, fmt.Errorf("--clock-skew=%s is not a window: expected a positive duration such as 5m", clockSkew)
+	}
+	for _, u := range cleanupUser.names {
+		if slices.Contains(adminUser.names, u) {
+			return o, nil, fmt.Errorf("user %q is both --admin-user and --cleanup-user: a cleanup user may only delete, so name it once", u)
+		}
+	}
+	o.Policy = projsecret.Policy{KeyRule: rule, AdminGroups: adminGroup.names, AdminUsers: adminUser.names,
+		CleanupUsers: cleanupUser.names, ClockSkew: clockSkew}
 	return o, logOpts, nil
 }
 

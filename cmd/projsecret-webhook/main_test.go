@@ -24,6 +24,19 @@ func TestParseFlags(t *testing.T) {
 	if o.Policy.KeyRule.String() != projsecret.DefaultKeyRule.String() || !slices.Equal(o.Policy.AdminGroups, []string{"system:masters"}) {
 		t.Errorf("default policy: rule %s, admins %v", o.Policy.KeyRule, o.Policy.AdminGroups)
 	}
+	if len(o.Policy.AdminUsers) != 0 || o.Policy.ClockSkew != projsecret.DefaultClockSkew ||
+		!slices.Equal(o.Policy.CleanupUsers, []string{"system:serviceaccount:kube-system:namespace-controller", "system:kube-controller-manager", "system:serviceaccount:kube-system:generic-garbage-collector"}) {
+		t.Errorf("default policy: admin users %v, cleanup users %v, clock skew %s", o.Policy.AdminUsers, o.Policy.CleanupUsers, o.Policy.ClockSkew)
+	}
+
+	o, _, err = parseFlags([]string{"--admin-user=ops-lead", "--admin-user=root", "--cleanup-user=ns-cleaner", "--clock-skew=90s"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(o.Policy.AdminUsers, []string{"ops-lead", "root"}) || !slices.Equal(o.Policy.CleanupUsers, []string{"ns-cleaner"}) ||
+		o.Policy.ClockSkew != 90*time.Second || !slices.Equal(o.Policy.AdminGroups, []string{"system:masters"}) {
+		t.Errorf("--admin-user, --cleanup-user, --clock-skew given: %+v", o.Policy)
+	}
 
 	o, _, err = parseFlags([]string{"--admin-group=ops", "--admin-group", "system:masters", "--admin-group=ops", "--key-rule=env", "--enable-http2", "--port=10250"}, io.Discard)
 	if err != nil {
@@ -42,6 +55,11 @@ func TestParseFlags(t *testing.T) {
 	}{
 		{[]string{"--key-rule=loose"}, `--key-rule="loose" is not a rule: expected one of default, env`},
 		{[]string{"--admin-group="}, "an admin group name cannot be empty"},
+		{[]string{"--admin-user= "}, "an admin user name cannot be empty"},
+		{[]string{"--cleanup-user="}, "a cleanup user name cannot be empty"},
+		{[]string{"--clock-skew=0s"}, "--clock-skew=0s is not a window"},
+		{[]string{"--clock-skew=-1m"}, "is not a window"},
+		{[]string{"--admin-user=x", "--cleanup-user=x"}, `user "x" is both --admin-user and --cleanup-user`},
 		{[]string{"--port=0"}, "--port=0 is not a TCP port"},
 		{[]string{"serve"}, `unexpected arguments ["serve"]`},
 		{[]string{"--no-such-flag"}, "flag provided but not defined"},

@@ -193,7 +193,9 @@ func TestRBACAndImpersonation(t *testing.T) {
 		t.Fatalf("--as alice without RBAC: want a forbidden error naming alice: %s", res)
 	}
 	bind("alice")
-	mustSucceed(t, value, "-n", ns, "create", "imp", "k1", "--stdin", "--as", "alice")
+	// alice's new project is hers alone unless she names bob too; with the
+	// webhook on, bob's set below needs it.
+	mustSucceed(t, value, "-n", ns, "create", "imp", "k1", "--stdin", "--as", "alice", "--owner", "user:alice", "--owner", "user:bob")
 	entries, _ := projsecret.ParseEntries(secret(t, ns, "imp").Annotations[projsecret.AnnotationEntries])
 	if entries["k1"].CreatedBy != "alice" {
 		t.Fatalf("--as alice recorded createdBy %q", entries["k1"].CreatedBy)

@@ -1,0 +1,122 @@
+package projsecret
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func TestClientCreatesOwnedProjects(t *testing.T) {
+	ctx := context.Background()
+	c, cs := newTestClient()
+	if err := c.Create(ctx, "p", "K", []byte("v"), MetaChange{}); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := stored(t, cs, "p"); s.Annotations[AnnotationOwners] != "user:alice" {
+		t.Errorf("create: owners %q, want the requester", s.Annotations[AnnotationOwners])
+	}
+	// A later write, by someone else, leaves the owners alone.
+	c.User = func(context.Context) (string, error) { return "bob", nil }
+	if err := c.Set(ctx, "p", "K", []byte("w"), false); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := stored(t, cs, "p"); s.Annotations[AnnotationOwners] != "user:alice" {
+		t.Errorf("update: owners %q, want them unchanged", s.Annotations[AnnotationOwners])
+	}
+
+	team := Owners{User("bob"), {Kind: "group", Name: "payments"}}
+	var sawNew bool
+	if err := c.Apply(ctx, "q", ApplyOptions{Owners: team}, func(b *Batch) error {
+		sawNew = b.IsNew()
+		return b.Put("K", []byte("v"), MetaChange{})
+	}); err != nil || !sawNew {
+		t.Fatalf("Apply with owners: %v, new %v", err, sawNew)
+	}
+	if s, _ := stored(t, cs, "q"); s.Annotations[AnnotationOwners] != "user:bob,group:payments" {
+		t.Errorf("Apply: owners %q, want the given ones", s.Annotations[AnnotationOwners])
+	}
+	// Given owners do not replace those of an existing project.
+	if err := c.Apply(ctx, "q", ApplyOptions{Owners: Owners{User("mallory")}}, func(b *Batch) error {
+		return b.Put("L", []byte("v"), MetaChange{})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := stored(t, cs, "q"); s.Annotations[AnnotationOwners] != "user:bob,group:payments" {
+		t.Errorf("Apply on an existing project: owners %q", s.Annotations[AnnotationOwners])
+	}
+
+	err := c.Apply(ctx, "r", ApplyOptions{Owners: Owners{User("a,b")}}, func(b *Batch) error { return b.Put("K", nil, MetaChange{}) })
+	if err == nil || !strings.Contains(err.Error(), "initial owners") {
+		t.Errorf("invalid initial owners: %v", err)
+	}
+	c.User = func(context.Context) (string, error) { return "", nil }
+	if err := c.Create(ctx, "s", "K", nil, MetaChange{}); err == nil || !strings.Contains(err.Error(), "no owner") {
+		t.Errorf("create with no user name: %v", err)
+	}
+}
+
+// mismatched is proj-secrets-aaa labeled for project payments: the webhook
+// refuses it, but it can exist where the webhook does not run.
+func mismatched() *corev1.Secret {
+	s := projectSecret(map[string]string{"K": "v"})
+	s.Name, s.Labels[LabelProject] = SecretName("aaa"), "payments"
+	return s
+}
+
+func TestClientTrustsTheLabelValueNotItsPresence(t *testing.T) {
+	ctx := context.Background()
+	c, cs := newTestClient(mismatched())
+	var warnings []string
+	c.Warn = func(m string) { warnings = append(warnings, m) }
+
+	for name, err := range map[string]error{
+		"read":   func() error { _, err := c.Read(ctx, "aaa", "K"); return err }(),
+		"list":   func() error { _, err := c.List(ctx, "aaa"); return err }(),
+		"owners": func() error { _, err := c.Owners(ctx, "aaa"); return err }(),
+		"set":    c.Set(ctx, "aaa", "K", []byte("x"), false),
+		"delete": c.Delete(ctx, "aaa", "K"),
+	} {
+		if !errors.Is(err, ErrNotProjectSecret) || !strings.Contains(err.Error(), `label says "payments"`) {
+			t.Errorf("%s: %v, want a refusal naming the label", name, err)
+		}
+	}
+	if _, err := c.Owners(ctx, "payments"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("owners payments: %v, want not found", err)
+	}
+	s, err := cs.CoreV1().Secrets("ns").Get(ctx, SecretName("aaa"), metav1.GetOptions{})
+	if err != nil || string(s.Data["K"]) != "v" {
+		t.Fatalf("the mismatched Secret changed: %v", err)
+	}
+
+	good := projectSecret(map[string]string{"K": "v"})
+	good.Name = SecretName("demo")
+	if _, err := cs.CoreV1().Secrets("ns").Create(ctx, good, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	projects, err := c.Projects(ctx, false)
+	if err != nil || len(projects) != 1 || projects[0].Name != "demo" {
+		t.Fatalf("projects %+v, %v: want demo only", projects, err)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "skipped 1 secret(s)") || !strings.Contains(warnings[0], "ns/proj-secrets-aaa") {
+		t.Errorf("warnings %q, want one naming ns/proj-secrets-aaa", warnings)
+	}
+}
+
+func TestClientOwnersIsOneGet(t *testing.T) {
+	s := projectSecret(map[string]string{"K": "v"})
+	s.Annotations[AnnotationOwners] = "user:alice,group:team"
+	c, cs := newTestClient(s)
+	cs.ClearActions()
+	owners, err := c.Owners(context.Background(), "demo")
+	if err != nil || owners.String() != "user:alice,group:team" {
+		t.Fatalf("owners %v, %v", owners, err)
+	}
+	actions := cs.Actions()
+	if len(actions) != 1 || actions[0].GetVerb() != "get" {
+		t.Errorf("requests %v, want one GET", actions)
+	}
+}

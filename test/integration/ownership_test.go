@@ -1,0 +1,185 @@
+//go:build integration
+
+package integration
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/internal/testenv"
+)
+
+const namespaceController = "system:serviceaccount:kube-system:namespace-controller"
+
+// TestOwnership: a new project is owned by its creator, and the attacks of
+// issue 8 by a tenant with Secret RBAC in the namespace are refused, while
+// an admin user and the namespace controller's delete go through.
+func TestOwnership(t *testing.T) {
+	StartWebhook(t, "--admin-user=ops-lead")
+	ns := namespace(t)
+	// Everyone here may write Secrets in ns, so what stops them is the
+	// webhook, not RBAC.
+	grant(t, ns, "alice", "mallory", "ops-lead", "rbac-admin", namespaceController)
+	clusterAdmin(t, "rbac-admin")
+	// as runs kubectl, or with "projsecret" first the plugin, as user.
+	as := func(user string, stdin []byte, args ...string) testenv.Result {
+		flags := []string{"-n", ns, "--as", user}
+		if args[0] == "projsecret" {
+			return kubectl(t, stdin, append(append([]string{"projsecret"}, flags...), args[1:]...)...)
+		}
+		return kubectl(t, stdin, append(flags, args...)...)
+	}
+	name := projsecret.SecretName("pay")
+
+	// Owned by default: the creator, and the success line says how to add a team.
+	res := as("alice", []byte("s3cr3t-VALUE-1"), "projsecret", "create", "pay", "k", "--stdin")
+	mustPass(t, res)
+	if !strings.Contains(res.Stdout, `project "pay": created, owned by user:alice; to add a team: kubectl projsecret owners pay user:alice group:TEAM`) {
+		t.Errorf("create does not say who owns the project: %s", res)
+	}
+	if got := secret(t, ns, "pay").Annotations[projsecret.AnnotationOwners]; got != "user:alice" {
+		t.Fatalf("owners after create: %q, want user:alice", got)
+	}
+	if got := as("alice", nil, "projsecret", "owners", "pay"); got.Stdout != "user:alice\n" {
+		t.Errorf("owners pay: %s", got)
+	}
+	before := secret(t, ns, "pay").ResourceVersion
+
+	t.Run("non-owner is denied", func(t *testing.T) {
+		mustBeDenied(t, as("mallory", []byte("s3cr3t-VALUE-2"), "projsecret", "set", "pay", "k", "--stdin"),
+			`user "mallory" is not an owner of project "pay" (owners: user:alice; admins: user ops-lead, group system:masters)`)
+		mustBeDenied(t, as("mallory", nil, "annotate", "--overwrite", "secret", name, projsecret.AnnotationOwners+"=user:mallory"), `user "mallory" is not an owner`)
+		mustBeDenied(t, as("mallory", nil, "delete", "secret", name), `user "mallory" is not an owner`)
+	})
+	t.Run("RBAC cluster-admin is no admin here", func(t *testing.T) {
+		mustBeDenied(t, as("rbac-admin", nil, "delete", "secret", name), `user "rbac-admin" is not an owner`)
+	})
+	t.Run("a huge owners list gives a bounded denial", func(t *testing.T) {
+		huge := "user:mallory," + strings.Repeat("group:"+strings.Repeat("g", 90)+",", 1000) // ~97 KiB: under the 128 KiB limit of one argument
+		res := as("mallory", nil, "annotate", "--overwrite", "secret", name, projsecret.AnnotationOwners+"="+huge)
+		mustBeDenied(t, res, `user "mallory" is not an owner`)
+		if len(res.Stderr) >= 4<<10 {
+			t.Errorf("denial of a %d-byte owners list is %d bytes, want under 4 KiB", len(huge), len(res.Stderr))
+		}
+	})
+	if after := secret(t, ns, "pay").ResourceVersion; after != before {
+		t.Fatalf("denied writes changed the project: resourceVersion %s -> %s", before, after)
+	}
+
+	t.Run("admin user is allowed", func(t *testing.T) {
+		mustPass(t, as("ops-lead", []byte("s3cr3t-VALUE-3"), "projsecret", "set", "pay", "k", "--stdin"))
+		if m := mustEntries(t, secret(t, ns, "pay"))["k"]; m.UpdatedBy != "ops-lead" {
+			t.Errorf("updatedBy %q after the admin's set", m.UpdatedBy)
+		}
+	})
+
+	t.Run("takeover of an ownerless project is denied", func(t *testing.T) {
+		mustPass(t, as("alice", []byte("s3cr3t-VALUE-4"), "projsecret", "create", "free", "k", "--stdin"))
+		mustPass(t, as("alice", nil, "projsecret", "owners", "free", "--clear"))
+		free := projsecret.SecretName("free")
+		mustBeDenied(t, as("mallory", nil, "annotate", "secret", free, projsecret.AnnotationOwners+"=user:mallory"),
+			`project "free" has no owners: only an admin (user ops-lead, group system:masters) may give it its first owners`)
+		mustBeDenied(t, as("mallory", nil, "projsecret", "owners", "free", "user:mallory"), "has no owners")
+		if got, ok := secret(t, ns, "free").Annotations[projsecret.AnnotationOwners]; ok {
+			t.Fatalf("the ownerless project got owners %q", got)
+		}
+		mustPass(t, as("ops-lead", nil, "annotate", "secret", free, projsecret.AnnotationOwners+"=user:alice"))
+		if got := secret(t, ns, "free").Annotations[projsecret.AnnotationOwners]; got != "user:alice" {
+			t.Errorf("owners after the admin's annotate: %q", got)
+		}
+	})
+
+	t.Run("immutable is refused", func(t *testing.T) {
+		mustBeDenied(t, as("alice", nil, "patch", "secret", name, "-p", `{"immutable":true}`), "immutable is true: project secrets must stay writable")
+	})
+
+	t.Run("backdated and non-UTC timestamps are refused", func(t *testing.T) {
+		entries := secret(t, ns, "pay").Annotations[projsecret.AnnotationEntries]
+		m := mustEntries(t, secret(t, ns, "pay"))["k"]
+		stamp := m.UpdatedAt.Format("2006-01-02T15:04:05Z")
+		// A changed entry dated in the future, and a new one backdated.
+		future := m.UpdatedAt.Add(2 * time.Hour).Format("2006-01-02T15:04:05Z")
+		forward := strings.Replace(strings.Replace(entries, `"updatedAt":"`+stamp+`"`, `"updatedAt":"`+future+`"`, 1), `"updatedBy":"ops-lead"`, `"updatedBy":"alice"`, 1)
+		mustBeDenied(t, as("alice", nil, "annotate", "--overwrite", "secret", name, projsecret.AnnotationEntries+"="+forward),
+			`entry "k": updatedAt `+future+` is 1h5`, "away from the webhook's clock")
+		withOld := mustEntries(t, secret(t, ns, "pay"))
+		old := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		withOld["old"] = projsecret.EntryMeta{CreatedAt: old, UpdatedAt: old, CreatedBy: "alice", UpdatedBy: "alice"}
+		enc, err := withOld.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		patch := asJSON(t, map[string]any{"metadata": map[string]any{"annotations": map[string]string{projsecret.AnnotationEntries: enc}}, "stringData": map[string]string{"old": "s3cr3t-VALUE-o"}})
+		mustBeDenied(t, as("alice", nil, "patch", "secret", name, "-p", string(patch)),
+			`entry "old": createdAt 2026-01-01T00:00:00Z is`, "away from the webhook's clock")
+		offset := strings.Replace(entries, `"createdAt":"`+m.CreatedAt.Format("2006-01-02T15:04:05Z")+`"`, `"createdAt":"`+m.CreatedAt.Format("2006-01-02T15:04:05+00:00")+`"`, 1)
+		mustBeDenied(t, as("alice", nil, "annotate", "--overwrite", "secret", name, projsecret.AnnotationEntries+"="+offset),
+			"is not a timestamp in RFC 3339, UTC, whole seconds, with Z")
+	})
+
+	t.Run("the namespace controller deletes and does nothing else", func(t *testing.T) {
+		mustBeDenied(t, as(namespaceController, nil, "annotate", "secret", name, "example.com/note=x"),
+			`user "`+namespaceController+`" is a cleanup identity: it may delete project secrets, not create or change them`)
+		mustPass(t, as(namespaceController, nil, "delete", "secret", name))
+		if _, err := env.Clientset.CoreV1().Secrets(ns).Get(context.Background(), name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Fatalf("the owned project Secret survived the namespace controller's delete: %v", err)
+		}
+	})
+}
+
+// TestOwnershipLabelValue: where the webhook does not run, a Secret named
+// for one project can carry another project's label; the plugin shows it
+// as neither.
+func TestOwnershipLabelValue(t *testing.T) {
+	ns := namespace(t)
+	odd := secretManifest(t, ns, "payments", "mallory", map[string]string{"k": "s3cr3t-VALUE-m"})
+	odd.Name = projsecret.SecretName("aaa")
+	if _, err := env.Clientset.CoreV1().Secrets(ns).Create(context.Background(), odd, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	mustSucceed(t, []byte("s3cr3t-VALUE-r"), "-n", ns, "create", "real", "k", "--stdin")
+
+	res := mustSucceed(t, nil, "-n", ns, "projects")
+	if strings.Contains(res.Stdout, "payments") || strings.Contains(res.Stdout, "aaa") || !strings.Contains(res.Stdout, "real") {
+		t.Errorf("projects lists the mismatched Secret, or not the real project: %s", res)
+	}
+	if lines := strings.Split(strings.TrimSpace(res.Stderr), "\n"); len(lines) != 1 || !strings.Contains(lines[0], ns+"/proj-secrets-aaa") {
+		t.Errorf("projects: want one warning line naming %s/proj-secrets-aaa: %q", ns, res.Stderr)
+	}
+	for _, args := range [][]string{{"owners", "payments"}, {"get", "payments"}} {
+		if res := kubectl(t, nil, append([]string{"projsecret", "-n", ns}, args...)...); res.ExitCode == 0 || !strings.Contains(res.Stderr, "not found") {
+			t.Errorf("%v: want not found: %s", args, res)
+		}
+	}
+	for _, args := range [][]string{{"get", "aaa"}, {"owners", "aaa"}, {"delete", "aaa", "k"}} {
+		if res := kubectl(t, nil, append([]string{"projsecret", "-n", ns}, args...)...); res.ExitCode == 0 || !strings.Contains(res.Stderr, `label says "payments"`) {
+			t.Errorf("%v: want a refusal naming the label: %s", args, res)
+		}
+	}
+}
+
+// clusterAdmin binds user to RBAC's cluster-admin ClusterRole until the
+// test ends.
+func clusterAdmin(t *testing.T, user string) {
+	t.Helper()
+	ctx := context.Background()
+	binding := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{GenerateName: "projsecret-test-cluster-admin-"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "cluster-admin"},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
+	}
+	created, err := env.Clientset.RbacV1().ClusterRoleBindings().Create(ctx, binding, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = env.Clientset.RbacV1().ClusterRoleBindings().Delete(ctx, created.Name, metav1.DeleteOptions{})
+	})
+}
