@@ -39,6 +39,10 @@ func FuzzPolicyInvariants(f *testing.F) {
 		{0, 1, 1, []byte{6, 2}},        // create naming someone else as author
 		{2, 1, 1, nil},                 // bob deletes alice's project
 		{2, 3, 1, nil},                 // an admin deletes it
+		{1, 2, 0, []byte{7, 1}},        // mallory claims an ownerless project for herself
+		{1, 4, 1, []byte{2, 0}},        // the namespace controller edits a description
+		{2, 4, 1, nil},                 // the namespace controller deletes an owned project
+		{1, 0, 0, []byte{12, 0}},       // immutable
 	} {
 		f.Add(seed.op, seed.who, seed.owners, seed.edits)
 	}
@@ -49,14 +53,14 @@ func FuzzPolicyInvariants(f *testing.F) {
 		if err != nil {
 			v.Message = err.Error()
 		}
-		if broken := invariant.Check(v, projsecret.DefaultPolicy.AdminGroups, values); broken != nil {
+		if broken := invariant.Check(v, invariant.TrustOf(projsecret.DefaultPolicy), values); broken != nil {
 			t.Fatalf("op %d, user %q, owners %d, edits %v: %v", op, w.User, owners, edits, broken)
 		}
 	})
 }
 
 var (
-	fuzzUsers  = []string{"alice", "bob", "mallory", "root"}
+	fuzzUsers  = []string{"alice", "bob", "mallory", "root", "system:serviceaccount:kube-system:namespace-controller"}
 	fuzzOwners = []string{"", "user:alice", "user:alice,group:team", "group:team", "user:mallory", "garbage"}
 	fuzzKeys   = []string{"A", "B", "NEW"}
 )

@@ -153,7 +153,7 @@ func checkAllowed(t *testing.T, body []byte, resp *admissionv1.AdmissionResponse
 	// Judged by properties stated apart from Policy.Review: re-running the
 	// policy here would accept any verdict the policy gives, right or wrong.
 	v := invariant.Verdict{Op: w.Operation, User: w.User, Groups: w.Groups, Old: w.Old, New: w.New, Allowed: true}
-	if broken := invariant.Check(v, projsecret.DefaultPolicy.AdminGroups, nil); broken != nil {
+	if broken := invariant.Check(v, invariant.TrustOf(projsecret.DefaultPolicy), nil); broken != nil {
 		t.Fatalf("%v: %q", broken, body)
 	}
 }
@@ -178,7 +178,7 @@ func checkDenial(t *testing.T, body []byte, message string) {
 			values = append(values, []byte(v))
 		}
 	}
-	if broken := invariant.Check(invariant.Verdict{Message: message}, nil, values); broken != nil {
+	if broken := invariant.Check(invariant.Verdict{Message: message}, invariant.Trust{}, values); broken != nil {
 		t.Fatalf("%v: %q", broken, body)
 	}
 }

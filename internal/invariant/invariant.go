@@ -35,11 +35,21 @@ type Verdict struct {
 	Message  string // the denial, when not allowed
 }
 
-// Check returns the first property v breaks, or nil. adminGroups are the
-// policy's admin groups, whose members may act on any project; values are
-// the secret values the write carried (in either object), none of which may
-// appear in a denial.
-func Check(v Verdict, adminGroups []string, values [][]byte) error {
+// Trust names who the policy trusts beyond a project's owners.
+type Trust struct {
+	AdminGroups, AdminUsers []string // may act on any project
+	CleanupUsers            []string // may delete any project Secret, and do nothing else
+}
+
+// TrustOf reads the trusted identities off a policy.
+func TrustOf(p projsecret.Policy) Trust {
+	return Trust{AdminGroups: p.AdminGroups, AdminUsers: p.AdminUsers, CleanupUsers: p.CleanupUsers}
+}
+
+// Check returns the first property v breaks, or nil. values are the secret
+// values the write carried (in either object), none of which may appear in
+// a denial.
+func Check(v Verdict, trust Trust, values [][]byte) error {
 	if !v.Allowed {
 		for _, value := range values {
 			if len(value) >= 6 && strings.Contains(v.Message, string(value)) {
@@ -52,8 +62,13 @@ func Check(v Verdict, adminGroups []string, values [][]byte) error {
 	if !oldProject && !isProject(v.New) {
 		return nil // not a project Secret: not the policy's business
 	}
-	admin := slices.ContainsFunc(adminGroups, func(g string) bool { return slices.Contains(v.Groups, g) })
-	if oldProject && !admin {
+	cleanup := slices.Contains(trust.CleanupUsers, v.User)
+	if cleanup && v.Op != projsecret.Delete {
+		return fmt.Errorf("allowed %s by cleanup identity %q, which may only delete", v.Op, v.User)
+	}
+	admin := slices.Contains(trust.AdminUsers, v.User) ||
+		slices.ContainsFunc(trust.AdminGroups, func(g string) bool { return slices.Contains(v.Groups, g) })
+	if oldProject && !admin && !(cleanup && v.Op == projsecret.Delete) {
 		owners := ownerList(v.Old)
 		if len(owners) > 0 && !includes(owners, v.User, v.Groups) {
 			return fmt.Errorf("allowed %s by %q, who is neither an owner (%v) nor an admin", v.Op, v.User, owners)
@@ -68,9 +83,16 @@ func Check(v Verdict, adminGroups []string, values [][]byte) error {
 	if err := storedContract(v.New); err != nil {
 		return fmt.Errorf("allowed a Secret that breaks the storage contract: %w", err)
 	}
+	if v.New.Immutable != nil && *v.New.Immutable {
+		return fmt.Errorf("allowed an immutable project Secret")
+	}
 	if !admin {
-		if newOwners := ownerList(v.New); len(newOwners) > 0 && !slices.Equal(newOwners, ownerList(v.Old)) && !includes(newOwners, v.User, v.Groups) {
+		newOwners := ownerList(v.New)
+		if len(newOwners) > 0 && !slices.Equal(newOwners, ownerList(v.Old)) && !includes(newOwners, v.User, v.Groups) {
 			return fmt.Errorf("allowed %q to set owners %v without being one", v.User, newOwners)
+		}
+		if v.Op == projsecret.Update && oldProject && len(ownerList(v.Old)) == 0 && len(newOwners) > 0 {
+			return fmt.Errorf("allowed %q, not an admin, to claim ownerless project with owners %v", v.User, newOwners)
 		}
 	}
 	newEntries := entriesOf(v.New)
