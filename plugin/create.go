@@ -88,7 +88,6 @@ func (o *CreateOptions) Run(ctx context.Context) error {
 	if err := client.Create(ctx, o.project, o.key, value, o.meta); err != nil {
 		return err
 	}
-	warnEmpty(o.ErrOut, o.project, o.key, value)
 	fmt.Fprintf(o.Out, "project %q, key %q: created\n", o.project, o.key)
 	return nil
 }

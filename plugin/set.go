@@ -69,7 +69,6 @@ func (o *SetOptions) Run(ctx context.Context) error {
 	if err := client.Set(ctx, o.project, o.key, value, o.Create); err != nil {
 		return err
 	}
-	warnEmpty(o.ErrOut, o.project, o.key, value)
 	fmt.Fprintf(o.Out, "project %q, key %q: value set\n", o.project, o.key)
 	return nil
 }
