@@ -164,14 +164,23 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// quoteKeys names keys in a message: `key "A"` or `keys "A", "B"`.
+// maxNamedKeys keeps a message naming keys to one readable line.
+const maxNamedKeys = 10
+
+// quoteKeys names keys in a message: `key "A"`, `keys "A", "B"`, or the
+// first maxNamedKeys and how many more.
 func quoteKeys(keys []string) string {
-	q := make([]string, len(keys))
-	for i, k := range keys {
+	shown := keys[:min(len(keys), maxNamedKeys)]
+	q := make([]string, len(shown))
+	for i, k := range shown {
 		q[i] = fmt.Sprintf("%q", k)
 	}
-	if len(q) == 1 {
+	if len(keys) == 1 {
 		return "key " + q[0]
 	}
-	return "keys " + strings.Join(q, ", ")
+	more := ""
+	if n := len(keys) - len(shown); n > 0 {
+		more = fmt.Sprintf(" and %d more", n)
+	}
+	return fmt.Sprintf("%d keys %s%s", len(keys), strings.Join(q, ", "), more)
 }

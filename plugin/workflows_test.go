@@ -38,7 +38,7 @@ func TestImport(t *testing.T) {
 	t.Run("existing keys refused without --overwrite", func(t *testing.T) {
 		h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "OLD", value: "keep"}, seedEntry{key: "OLD2", value: "keep"}))
 		f := writeFile(t, "x.env", env+"OLD2=x\n")
-		h.run(t, "", "import", "web", "-f", f).fails(t, `project "web": keys "OLD", "OLD2" already exist: nothing was imported (use --overwrite`)
+		h.run(t, "", "import", "web", "-f", f).fails(t, `project "web": 2 keys "OLD", "OLD2" already exist: nothing was imported (use --overwrite`)
 		if h.writes() != 0 || string(h.value(t, "web", "OLD")) != "keep" {
 			t.Fatalf("a refused import wrote %d times", h.writes())
 		}

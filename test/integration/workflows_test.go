@@ -85,7 +85,7 @@ func TestImportExport(t *testing.T) {
 	// nothing written.
 	rv := s.ResourceVersion
 	res = kubectl(t, []byte("NEW=1\nDB_USER=other\nSPACES=x\n"), "projsecret", "-n", ns, "import", "app", "-f", "-")
-	if res.ExitCode != 1 || !strings.Contains(res.Stderr, `keys "DB_USER", "SPACES" already exist: nothing was imported`) || strings.Count(res.Stderr, "\n") != 1 {
+	if res.ExitCode != 1 || !strings.Contains(res.Stderr, `2 keys "DB_USER", "SPACES" already exist: nothing was imported`) || strings.Count(res.Stderr, "\n") != 1 {
 		t.Fatalf("import over existing keys: %s", res)
 	}
 	if got := secret(t, ns, "app"); got.ResourceVersion != rv || got.Data["NEW"] != nil {
