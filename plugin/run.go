@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -118,6 +119,10 @@ func (o *RunOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if risky := riskyNames(vars); len(risky) > 0 {
+		fmt.Fprintf(o.ErrOut, "Warning: project %q sets %s: these change what the command loads or runs, and anyone who can write the project's Secret chooses them\n",
+			o.project, strings.Join(risky, ", "))
+	}
 	return o.runChild(mergeEnv(os.Environ(), vars, !o.NoOverride))
 }
 
@@ -140,6 +145,24 @@ func envVars(project string, values map[string][]byte, upper bool) (map[string][
 		vars[name] = values[key]
 	}
 	return vars, nil
+}
+
+// riskyNames are the variables among vars that make a process load code
+// or run commands it did not ask for. Entries are written by everyone
+// with Secret access in the namespace, so setting them deserves a warning
+// (names only).
+func riskyNames(vars map[string][]byte) []string {
+	var risky []string
+	for _, name := range sortedKeys(vars) {
+		switch {
+		case strings.HasPrefix(name, "LD_"), strings.HasPrefix(name, "DYLD_"):
+		case slices.Contains([]string{"PATH", "BASH_ENV", "ENV", "IFS", "NODE_OPTIONS", "PYTHONPATH", "PYTHONSTARTUP", "PERL5OPT", "RUBYOPT", "JAVA_TOOL_OPTIONS", "GIT_SSH_COMMAND"}, name):
+		default:
+			continue
+		}
+		risky = append(risky, name)
+	}
+	return risky
 }
 
 // mergeEnv adds vars to the inherited environment: replacing variables of

@@ -144,6 +144,18 @@ func TestRun(t *testing.T) {
 	h.run(t, "", "run", "web", "--env-names=lower", "--", "true").fails(t, `--env-names "lower" is not known`)
 }
 
+func TestRunWarnsOfRiskyNames(t *testing.T) {
+	h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "LD_LIBRARY_PATH", value: "/nonexistent"}, seedEntry{key: "OK", value: "v"}))
+	r := h.run(t, "", "run", "web", "OK", "--", "true").ok(t)
+	if r.stderr != "" {
+		t.Errorf("warning without a risky name: %q", r.stderr)
+	}
+	r = h.run(t, "", "run", "web", "LD_LIBRARY_PATH", "--", "true")
+	if r.code != 0 || r.stderr != "Warning: project \"web\" sets LD_LIBRARY_PATH: these change what the command loads or runs, and anyone who can write the project's Secret chooses them\n" {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
 func TestEnvVarsAndMerge(t *testing.T) {
 	if _, err := envVars("p", map[string][]byte{"a-b": nil, "A_B": nil}, true); err == nil || !strings.Contains(err.Error(), `keys "A_B" and "a-b" both map to the variable A_B`) {
 		t.Errorf("collision: %v", err)

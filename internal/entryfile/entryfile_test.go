@@ -72,6 +72,7 @@ func TestParseErrors(t *testing.T) {
 		{"json nested", JSON, `{"A": {"x": "y"}, "C": null}`, []string{`key "A": the value is not a string`, `key "C": the value is not a string`}, ""},
 		{"json duplicate", JSON, "{\"A\": \"1\",\n\"A\": \"2\"}", []string{`line 2: key "A": duplicates the key on line 1`}, ""},
 		{"json syntax", JSON, "{\n\"A\": \"1\"\n\"B\": \"2\"}", []string{"line 3:", "invalid JSON"}, ""},
+		{"json unquoted value", JSON, "{\"A\": Zecret}", []string{"line 1:", "invalid JSON syntax"}, "Z"},
 		{"json trailing", JSON, `{"A": "1"} {}`, []string{"after the JSON object"}, ""},
 		{"json invalid key", JSON, `{"a/b": "1"}`, []string{`key "a/b" is invalid`}, ""},
 		{"json truncated", JSON, `{"A": "1"`, []string{"invalid JSON"}, ""},

@@ -21,14 +21,16 @@ func parseJSON(data []byte) (map[string][]byte, error) {
 	dec.UseNumber()
 	lineAt := func(offset int64) int { return 1 + bytes.Count(data[:min(int(offset), len(data))], []byte("\n")) }
 	syntax := func(err error) error {
+		// encoding/json's message quotes the offending character, which
+		// may be part of a value: only the place is reported.
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			return errorf(lineAt(se.Offset), "", "invalid JSON: %v", se)
+			return errorf(lineAt(se.Offset), "", "invalid JSON syntax (a missing comma, quote or brace?)")
 		}
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return errorf(lineAt(int64(len(data))), "", "invalid JSON: unexpected end of input")
 		}
-		return errorf(lineAt(dec.InputOffset()), "", "invalid JSON: %v", err)
+		return errorf(lineAt(dec.InputOffset()), "", "invalid JSON syntax")
 	}
 
 	tok, err := dec.Token()
