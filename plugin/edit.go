@@ -108,17 +108,6 @@ func (o *EditOptions) Run(ctx context.Context) error {
 		return &projsecret.Error{Project: o.project, Err: err}
 	}
 
-	dir, err := os.MkdirTemp("", "projsecret-edit-")
-	if err != nil {
-		return fmt.Errorf("creating the temporary directory for the editor: %w", err)
-	}
-	// The file holds values: gone on every path out, signals included.
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, o.project+".yaml")
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, forwardedSignals...)
-	defer signal.Stop(sigs)
-
 	header := fmt.Sprintf(editHeader, o.project)
 	var lastErrs []string
 	var lastBody []byte
@@ -131,15 +120,9 @@ func (o *EditOptions) Run(ctx context.Context) error {
 			}
 		}
 		content += "#\n" + string(body)
-		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-			return fmt.Errorf("writing the temporary file for the editor: %w", err)
-		}
-		if err := o.runEditor(path, sigs, dir); err != nil {
-			return err
-		}
-		edited, err := os.ReadFile(path)
+		edited, err := o.edit([]byte(content))
 		if err != nil {
-			return fmt.Errorf("reading the edited file: %w", err)
+			return err
 		}
 		edited = stripLeadingComments(edited)
 		if len(bytes.TrimSpace(stripComments(edited))) == 0 {
@@ -173,10 +156,26 @@ func (o *EditOptions) Run(ctx context.Context) error {
 	}
 }
 
-// runEditor runs the editor on path and waits. A signal to the plugin goes
-// to the editor too, and the plugin then removes dir and ends: deferred
-// functions would not run on os.Exit.
-func (o *EditOptions) runEditor(path string, sigs <-chan os.Signal, dir string) error {
+// edit has the user edit content in a file that exists only while the
+// editor runs: a fresh 0700 directory, a 0600 file, both removed before
+// edit returns. A signal to the plugin meanwhile goes to the editor too,
+// and the plugin removes the directory and ends (deferred functions would
+// not run on os.Exit); outside the editor, signals act as usual and no
+// file is left to clean.
+func (o *EditOptions) edit(content []byte) ([]byte, error) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, forwardedSignals...)
+	defer signal.Stop(sigs)
+	dir, err := os.MkdirTemp("", "projsecret-edit-")
+	if err != nil {
+		return nil, fmt.Errorf("creating the temporary directory for the editor: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, o.project+".yaml")
+	if err := os.WriteFile(path, content, 0o600); err != nil {
+		return nil, fmt.Errorf("writing the temporary file for the editor: %w", err)
+	}
+
 	editor := os.Getenv("KUBE_EDITOR")
 	if editor == "" {
 		editor = os.Getenv("EDITOR")
@@ -194,23 +193,26 @@ func (o *EditOptions) runEditor(path string, sigs <-chan os.Signal, dir string) 
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.In, o.Out, o.ErrOut
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting the editor %q (set KUBE_EDITOR or EDITOR): %w", editor, unwrapPath(err))
+		return nil, fmt.Errorf("starting the editor %q (set KUBE_EDITOR or EDITOR): %w", editor, unwrapPath(err))
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
 		if err != nil {
-			return fmt.Errorf("the editor %q failed, nothing was written: %w", editor, err)
+			return nil, fmt.Errorf("the editor %q failed, nothing was written: %w", editor, err)
 		}
-		return nil
 	case s := <-sigs:
 		_ = cmd.Process.Signal(s)
 		_ = os.RemoveAll(dir)
 		fmt.Fprintf(o.ErrOut, "error: project %q: interrupted (%v), nothing was written\n", o.project, s)
 		os.Exit(1)
-		return nil
 	}
+	edited, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the edited file: %w", err)
+	}
+	return edited, nil
 }
 
 // renderEdit writes the document: a mapping from key to value, description
