@@ -97,6 +97,25 @@ func TestImport(t *testing.T) {
 	})
 }
 
+func TestQuoteKeys(t *testing.T) {
+	keys := make([]string, 12)
+	for i := range keys {
+		keys[i] = string(rune('A' + i))
+	}
+	for _, tt := range []struct {
+		keys []string
+		want string
+	}{
+		{keys[:1], `key "A"`},
+		{keys[:2], `2 keys "A", "B"`},
+		{keys, `12 keys "A", "B", "C", "D", "E", "F", "G", "H", "I", "J" and 2 more`},
+	} {
+		if got := quoteKeys(tt.keys); got != tt.want {
+			t.Errorf("quoteKeys(%d keys) = %q, want %q", len(tt.keys), got, tt.want)
+		}
+	}
+}
+
 func TestExport(t *testing.T) {
 	h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "B", value: "two words"}, seedEntry{key: "A", value: "1"}, seedEntry{key: "BIN", value: "\xff"}))
 	if r := h.run(t, "", "export", "web", "B", "A").ok(t); r.stdout != "A=1\nB=\"two words\"\n" {

@@ -27,8 +27,8 @@ const (
 	YAML = Format("yaml")
 )
 
-// Formats are the accepted --format / -o values, in help order.
-var Formats = []Format{Env, JSON, YAML}
+// Formats returns the accepted --format / -o values, in help order.
+func Formats() []Format { return []Format{Env, JSON, YAML} }
 
 // MaxFileBytes bounds what Read accepts. A project Secret holds at most
 // 1 MiB of values; escapes (\uXXXX in JSON) can make the file several times
@@ -37,7 +37,7 @@ const MaxFileBytes = 8 << 20
 
 // ParseFormat checks a --format value.
 func ParseFormat(s string) (Format, error) {
-	for _, f := range Formats {
+	for _, f := range Formats() {
 		if string(f) == s {
 			return f, nil
 		}

@@ -154,7 +154,7 @@ var tricky = map[string][]byte{
 }
 
 func TestRoundTrip(t *testing.T) {
-	for _, f := range Formats {
+	for _, f := range Formats() {
 		var buf bytes.Buffer
 		if err := Write(&buf, tricky, f); err != nil {
 			t.Fatalf("%s: write: %v", f, err)
@@ -185,7 +185,7 @@ func TestWriteEnvIsSortedAndReadable(t *testing.T) {
 }
 
 func TestWriteRefusesNonUTF8(t *testing.T) {
-	for _, f := range Formats {
+	for _, f := range Formats() {
 		var buf bytes.Buffer
 		err := Write(&buf, map[string][]byte{"OK": []byte("x"), "BIN": {0xff, 0xfe}}, f)
 		if err == nil || !strings.Contains(err.Error(), `key "BIN"`) || !strings.Contains(err.Error(), "UTF-8") {
@@ -235,7 +235,7 @@ func FuzzRoundTrip(f *testing.F) {
 		}{{k1, v1}, {k2, v2}} {
 			values[kv.k] = kv.v
 		}
-		for _, f := range Formats {
+		for _, f := range Formats() {
 			var buf bytes.Buffer
 			err := Write(&buf, values, f)
 			if err != nil {
@@ -263,7 +263,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"A": "1"}`))
 	f.Add([]byte("A: x\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, f := range Formats {
+		for _, f := range Formats() {
 			_, _ = Parse(data, f)
 		}
 	})
