@@ -268,6 +268,30 @@ else grep -q '^# error: line .*key "bad.key" is invalid' "$1"; sed -i 's/^bad.ke
 	}
 }
 
+// TestEditWhileServerChanges: another writer changes the Secret while the
+// editor is open (the editor script itself runs kubectl projsecret set).
+func TestEditWhileServerChanges(t *testing.T) {
+	ns := namespace(t)
+	mustSucceed(t, []byte("alpha"), "-n", ns, "create", "app", "A", "--stdin")
+	mustSucceed(t, []byte("beta"), "-n", ns, "create", "app", "B", "--stdin")
+
+	// B moves, the edit touches only A: applied, B's new value kept.
+	editorScript(t, "printf moved | kubectl projsecret -n "+ns+" set app B --stdin >/dev/null\n"+
+		`sed -i 's/value: "alpha"/value: "edited"/' "$1"`+"\n")
+	mustSucceed(t, nil, "-n", ns, "edit", "app")
+	sameData(t, "edit beside a concurrent set", secret(t, ns, "app").Data, map[string][]byte{"A": []byte("edited"), "B": []byte("moved")})
+
+	// A moves and the edit touches A: refused, naming A; the other
+	// writer's value stays.
+	editorScript(t, "printf theirs | kubectl projsecret -n "+ns+" set app A --stdin >/dev/null\n"+
+		`sed -i 's/value: "edited"/value: "mine"/' "$1"`+"\n")
+	res := kubectl(t, nil, "projsecret", "-n", ns, "edit", "app")
+	if res.ExitCode != 1 || !strings.Contains(res.Stderr, `key "A" changed on the server while the editor was open`) {
+		t.Fatalf("edit of a moved key: %s", res)
+	}
+	sameData(t, "after the refused edit", secret(t, ns, "app").Data, map[string][]byte{"A": []byte("theirs"), "B": []byte("moved")})
+}
+
 // TestImplicitEmptyValue: a script that forgot --stdin writes nothing.
 func TestImplicitEmptyValue(t *testing.T) {
 	ns := namespace(t)
