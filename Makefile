@@ -60,6 +60,8 @@ test-fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzReview$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./webhook
 	$(GO) test -run '^$$' -fuzz '^FuzzParseEntries$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x .
 	$(GO) test -run '^$$' -fuzz '^FuzzPolicyInvariants$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x .
+	$(GO) test -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./internal/entryfile
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./internal/entryfile
 
 # A longer fuzzing campaign over the same targets: make fuzz FUZZTIME=10m
 .PHONY: fuzz

@@ -110,7 +110,6 @@ func (o *CreateOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return atKey(err, o.project, o.key)
 	}
-	warnEmpty(o.ErrOut, o.project, o.key, value)
 	fmt.Fprintf(o.Out, "project %q, key %q: created\n", o.project, o.key)
 	if created {
 		return reportCreated(ctx, o.Out, client, o.project, o.owners)

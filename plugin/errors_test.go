@@ -21,7 +21,7 @@ func TestUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"crate", "p", "k"}, `error: unknown command "crate" (did you mean create?) (see 'kubectl projsecret --help')`},
-		{[]string{"frobnicate"}, `unknown command "frobnicate": expected one of completion, create, delete, get, meta, owners, projects, read, set, version`},
+		{[]string{"frobnicate"}, `unknown command "frobnicate": expected one of completion, create, delete, edit, export, get, import, meta, owners, projects, read, run, set, version`},
 		{[]string{"create", "p"}, `error: create takes PROJECT KEY: got 1 argument (see 'kubectl projsecret create --help')`},
 		{[]string{"create", "p", "k", "value-by-mistake"}, `create takes PROJECT KEY: got 3 arguments`},
 		{[]string{"read", "p"}, `read takes PROJECT KEY: got 1 argument`},
@@ -130,7 +130,7 @@ func TestNotAProjectSecret(t *testing.T) {
 	if _, err := h.cs.CoreV1().Secrets(ns).Create(t.Context(), seededForeign(), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	h.run(t, "v", "create", "web", "K").fails(t, `error: project "web", key "K": secret team-a/proj-secrets-web exists but is not labeled as a project secret`)
+	h.run(t, "v", "create", "web", "K", "--stdin").fails(t, `error: project "web", key "K": secret team-a/proj-secrets-web exists but is not labeled as a project secret`)
 }
 
 func seededForeign() *corev1.Secret {

@@ -5,6 +5,7 @@ package plugin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -30,10 +31,31 @@ func run(ctx context.Context, args []string, streams genericiooptions.IOStreams,
 	cmd := NewCmd(streams, newClient)
 	cmd.SetArgs(args)
 	if err := cmd.ExecuteContext(ctx); err != nil {
+		var exit *exitError
+		if errors.As(err, &exit) {
+			if exit.err != nil {
+				fmt.Fprintf(streams.ErrOut, "error: %s\n", projsecret.Printable(oneLine(exit.err)))
+			}
+			return exit.code
+		}
 		fmt.Fprintf(streams.ErrOut, "error: %s\n", projsecret.Printable(oneLine(err)))
 		return 1
 	}
 	return 0
+}
+
+// exitError ends the plugin with a code other than 1: run passes on its
+// child's exit status. err, if set, is printed as the usual one line.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err != nil {
+		return e.err.Error()
+	}
+	return fmt.Sprintf("exit status %d", e.code)
 }
 
 // NewCmd builds the root command. newClient may be nil, in which case every
@@ -79,6 +101,10 @@ changed it, when), which "get" lists.`,
 		newGetCmd(streams, newClient),
 		newMetaCmd(streams, newClient),
 		newDeleteCmd(streams, newClient),
+		newImportCmd(streams, newClient),
+		newExportCmd(streams, newClient),
+		newRunCmd(streams, newClient),
+		newEditCmd(streams, newClient),
 		newProjectsCmd(streams, newClient),
 		newOwnersCmd(streams, newClient),
 		newVersionCmd(streams),

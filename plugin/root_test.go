@@ -36,7 +36,7 @@ func TestHelpNamesKubectlProjsecret(t *testing.T) {
 	}{
 		{nil, []string{"Usage:\n  kubectl projsecret [flags]\n  kubectl projsecret [command]", "create      Create an entry", "--namespace", "--context", "--kubeconfig", "--as ", "--as-group", "--request-timeout"}},
 		{[]string{"--help"}, []string{"kubectl projsecret [command]"}},
-		{[]string{"create", "--help"}, []string{"kubectl projsecret create PROJECT KEY [flags]", "prefer --stdin or --from-file", "An empty value is allowed"}},
+		{[]string{"create", "--help"}, []string{"kubectl projsecret create PROJECT KEY [flags]", "prefer --stdin or --from-file", "refused\nunless --allow-empty"}},
 		{[]string{"get", "-h"}, []string{"kubectl projsecret get PROJECT [KEY...] [flags]", "custom-columns=HEADER:JSONPATH", "--no-headers"}},
 		{[]string{"help", "projects"}, []string{"kubectl projsecret projects [flags]", "-A, --all-namespaces"}},
 		{[]string{"completion", "--help"}, []string{"kubectl projsecret completion [command]"}},

@@ -42,7 +42,7 @@ func TestValuesNeverPrinted(t *testing.T) {
 		args  []string
 	}{
 		{name: "create literal", args: []string{"create", "web", "NEW", "--from-literal=" + written}},
-		{name: "create stdin", stdin: written, args: []string{"create", "web", "NEW"}},
+		{name: "create stdin", stdin: written, args: []string{"create", "web", "NEW", "--stdin"}},
 		{name: "create file", args: []string{"create", "web", "NEW", "--from-file", file}},
 		{name: "create exists", args: []string{"create", "web", "K", "--from-literal=" + written}},
 		{name: "create invalid key", args: []string{"create", "web", "bad.key", "--from-literal=" + written}},

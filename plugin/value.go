@@ -15,12 +15,13 @@ import (
 
 // valueHelp is shared by the commands that take a value.
 const valueHelp = `The value comes from exactly one of --from-file, --stdin or --from-literal.
-With none of them it is read from standard input: with a prompt that does
-not echo when standard input is a terminal, else up to end of input.
+With none of them, standard input must be a terminal: the value is then
+prompted for without echo. A script must say where its value comes from
+(--stdin for a pipe), so a forgotten flag cannot store an empty value.
 
 Values are stored byte for byte: nothing is trimmed, so "echo s | ..." stores
-"s" plus a newline (use printf). An empty value is allowed, as a Secret may
-hold one, and is reported with a warning.`
+"s" plus a newline (use printf). An empty value, from any source, is refused
+unless --allow-empty is given, as a Secret may hold one.`
 
 // valueSource is where a value comes from. The value itself is only ever
 // held in memory and handed to the client: no message, error or log line
@@ -29,6 +30,7 @@ type valueSource struct {
 	fromFile    string
 	fromStdin   bool
 	fromLiteral string
+	allowEmpty  bool
 
 	literalSet bool
 
@@ -51,6 +53,7 @@ func (v *valueSource) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&v.fromFile, "from-file", "", "Read the value from this file, byte for byte.")
 	cmd.Flags().BoolVar(&v.fromStdin, "stdin", false, "Read the value from standard input up to end of input, byte for byte (never prompts).")
 	cmd.Flags().StringVar(&v.fromLiteral, "from-literal", "", "Take the value from this argument. It is then visible in the process list and shell history: prefer --stdin or --from-file.")
+	cmd.Flags().BoolVar(&v.allowEmpty, "allow-empty", false, "Store an empty value instead of refusing it.")
 	_ = cmd.MarkFlagFilename("from-file")
 }
 
@@ -80,8 +83,17 @@ func (v *valueSource) validate(cmd *cobra.Command) error {
 	return nil
 }
 
-// read returns the value. errOut gets the prompt; what is typed is not echoed.
+// read returns the value. errOut gets the prompt; what is typed is not
+// echoed. An empty value is an error unless allowEmpty.
 func (v *valueSource) read(in io.Reader, errOut io.Writer, project, key string) ([]byte, error) {
+	value, err := v.readAny(in, errOut, project, key)
+	if err == nil && len(value) == 0 && !v.allowEmpty {
+		return nil, errors.New("the value is empty, nothing was written: pass --allow-empty to store an empty value")
+	}
+	return value, err
+}
+
+func (v *valueSource) readAny(in io.Reader, errOut io.Writer, project, key string) ([]byte, error) {
 	switch {
 	case v.literalSet:
 		return []byte(v.fromLiteral), nil
@@ -102,6 +114,9 @@ func (v *valueSource) read(in io.Reader, errOut io.Writer, project, key string) 
 			}
 			return value, nil
 		}
+		// A script that forgot --stdin would otherwise store whatever
+		// standard input holds, often nothing.
+		return nil, errors.New("no value given and standard input is not a terminal, nothing was written: expected --stdin, --from-file or --from-literal")
 	}
 	return readLimited(in, "standard input")
 }
@@ -156,12 +171,4 @@ func readPasswordRestoring(fd int) ([]byte, error) {
 		return nil, errors.New("input ended before a value was entered (press Enter on an empty line for an empty value)")
 	}
 	return value, err
-}
-
-// warnEmpty points out an empty value, allowed but more often an empty file
-// or a forgotten pipe than intended.
-func warnEmpty(w io.Writer, project, key string, value []byte) {
-	if len(value) == 0 {
-		fmt.Fprintf(w, "warning: project %q, key %q: the value is empty\n", project, key)
-	}
 }

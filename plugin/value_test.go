@@ -26,19 +26,17 @@ func TestCreateValueSources(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		name      string
-		args      []string
-		stdin     string
-		want      string
-		wantEmpty bool
+		name  string
+		args  []string
+		stdin string
+		want  string
 	}{
 		{name: "from file", args: []string{"--from-file", file}, want: binaryValue},
 		{name: "stdin flag", args: []string{"--stdin"}, stdin: binaryValue, want: binaryValue},
-		{name: "stdin without flag and no terminal", stdin: binaryValue, want: binaryValue},
 		{name: "literal", args: []string{"--from-literal=lit eral\n"}, want: "lit eral\n"},
-		{name: "empty literal", args: []string{"--from-literal="}, want: "", wantEmpty: true},
-		{name: "empty file", args: []string{"--from-file=" + empty}, want: "", wantEmpty: true},
-		{name: "empty stdin", args: []string{"--stdin"}, want: "", wantEmpty: true},
+		{name: "empty literal", args: []string{"--from-literal=", "--allow-empty"}, want: ""},
+		{name: "empty file", args: []string{"--from-file=" + empty, "--allow-empty"}, want: ""},
+		{name: "empty stdin", args: []string{"--stdin", "--allow-empty"}, want: ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,12 +48,8 @@ func TestCreateValueSources(t *testing.T) {
 			if r.stdout != "project \"web\", key \"API_KEY\": created\nproject \"web\": created, owned by user:alice; to add a team: kubectl projsecret owners web user:alice group:TEAM\n" {
 				t.Errorf("stdout %q", r.stdout)
 			}
-			wantErr := ""
-			if tt.wantEmpty {
-				wantErr = "warning: project \"web\", key \"API_KEY\": the value is empty\n"
-			}
-			if r.stderr != wantErr {
-				t.Errorf("stderr %q, want %q", r.stderr, wantErr)
+			if r.stderr != "" {
+				t.Errorf("stderr %q, want nothing", r.stderr)
 			}
 		})
 	}
@@ -76,6 +70,11 @@ func TestValueSourceErrors(t *testing.T) {
 		{name: "stdin and literal", args: []string{"--stdin", "--from-literal=x"}, want: "--stdin and --from-literal both give the value"},
 		{name: "file and empty literal", args: []string{"--from-file", file, "--from-literal="}, want: "--from-file and --from-literal both give the value"},
 		{name: "empty file path", args: []string{"--from-file="}, want: "--from-file needs a path"},
+		// Issue 10, item 5: a script that forgot --stdin writes nothing.
+		{name: "no source and no terminal", stdin: "", want: `no value given and standard input is not a terminal, nothing was written: expected --stdin, --from-file or --from-literal`},
+		{name: "no source, piped value, no terminal", stdin: "piped", want: `expected --stdin, --from-file or --from-literal`},
+		{name: "empty stdin without --allow-empty", args: []string{"--stdin"}, want: `the value is empty, nothing was written: pass --allow-empty`},
+		{name: "empty literal without --allow-empty", args: []string{"--from-literal="}, want: `the value is empty, nothing was written: pass --allow-empty`},
 		{name: "missing file", args: []string{"--from-file", file + ".missing"}, want: `project "web", key "K": reading the value: open ` + file + ".missing: no such file or directory"},
 		{name: "too large", args: []string{"--stdin"}, stdin: strings.Repeat("x", projsecret.MaxSecretDataBytes+1), want: `project "web", key "K": the value from standard input is larger than 1048576 bytes`},
 	}
@@ -162,7 +161,7 @@ func TestSet(t *testing.T) {
 	t.Run("keeps metadata, records the writer", func(t *testing.T) {
 		h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "K", value: "old", description: "the key", labels: map[string]string{"env": "prod"}}))
 		h.user = "dave"
-		r := h.run(t, "new", "set", "web", "K").ok(t)
+		r := h.run(t, "new", "set", "web", "K", "--stdin").ok(t)
 		if r.stdout != "project \"web\", key \"K\": value set\n" {
 			t.Errorf("stdout %q", r.stdout)
 		}
@@ -179,11 +178,11 @@ func TestSet(t *testing.T) {
 	})
 	t.Run("absent without --create", func(t *testing.T) {
 		h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "K", value: "v"}))
-		h.run(t, "x", "set", "web", "OTHER").fails(t, `error: project "web", key "OTHER": not found (use create, or set --create)`)
+		h.run(t, "x", "set", "web", "OTHER", "--stdin").fails(t, `error: project "web", key "OTHER": not found (use create, or set --create)`)
 	})
 	t.Run("upsert with --create", func(t *testing.T) {
 		h := newHarness(t)
-		h.run(t, "x", "set", "web", "NEW", "--create").ok(t)
+		h.run(t, "x", "set", "web", "NEW", "--create", "--stdin").ok(t)
 		if e := h.entry(t, "web", "NEW"); e.CreatedBy != "alice" || e.UpdatedBy != "alice" {
 			t.Errorf("new entry metadata %+v", e)
 		}
@@ -193,7 +192,7 @@ func TestSet(t *testing.T) {
 func TestCreate(t *testing.T) {
 	t.Run("metadata from flags", func(t *testing.T) {
 		h := newHarness(t)
-		h.run(t, "v", "create", "web", "K", "--description", "db password", "--label", "env=prod", "--label", "tier=db").ok(t)
+		h.run(t, "v", "create", "web", "K", "--stdin", "--description", "db password", "--label", "env=prod", "--label", "tier=db").ok(t)
 		e := h.entry(t, "web", "K")
 		if e.Description != "db password" || len(e.Labels) != 2 || e.Labels["env"] != "prod" || e.Labels["tier"] != "db" {
 			t.Errorf("metadata %+v", e)
@@ -208,17 +207,17 @@ func TestCreate(t *testing.T) {
 	})
 	t.Run("exists", func(t *testing.T) {
 		h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "K", value: "v"}))
-		h.run(t, "other", "create", "web", "K").fails(t, `error: project "web", key "K": already exists`)
+		h.run(t, "other", "create", "web", "K", "--stdin").fails(t, `error: project "web", key "K": already exists`)
 		if got := string(h.value(t, "web", "K")); got != "v" {
 			t.Errorf("value changed to %q", got)
 		}
 	})
 	t.Run("invalid key", func(t *testing.T) {
 		h := newHarness(t)
-		h.run(t, "v", "create", "web", "bad.key").fails(t, `error: project "web", key "bad.key": key "bad.key" is invalid: expected ^[A-Za-z0-9_-]+$`)
+		h.run(t, "v", "create", "web", "bad.key", "--stdin").fails(t, `error: project "web", key "bad.key": key "bad.key" is invalid: expected ^[A-Za-z0-9_-]+$`)
 	})
 	t.Run("invalid project", func(t *testing.T) {
 		h := newHarness(t)
-		h.run(t, "v", "create", "Web", "K").fails(t, `project name "Web" is invalid`)
+		h.run(t, "v", "create", "Web", "K", "--stdin").fails(t, `project name "Web" is invalid`)
 	})
 }

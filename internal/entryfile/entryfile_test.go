@@ -1,0 +1,287 @@
+package entryfile
+
+import (
+	"bytes"
+	"errors"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestParseEnv(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want map[string]string
+	}{
+		{"plain", "A=1\nB=two\n", map[string]string{"A": "1", "B": "two"}},
+		{"no final newline", "A=1", map[string]string{"A": "1"}},
+		{"blank lines and comments", "\n# a comment\n  # indented comment\n\nA=1\n\n", map[string]string{"A": "1"}},
+		{"export prefix", "export A=1\nexport\tB=2\n", map[string]string{"A": "1", "B": "2"}},
+		{"key named export", "export=1\n", map[string]string{"export": "1"}},
+		{"empty value", "A=\n", map[string]string{"A": ""}},
+		{"unquoted is verbatim", "A= spaced # not a comment \n", map[string]string{"A": " spaced # not a comment "}},
+		{"first = splits", "A=b=c==\n", map[string]string{"A": "b=c=="}},
+		{"CRLF", "A=1\r\nB=\"x\"\r\n", map[string]string{"A": "1", "B": "x"}},
+		{"BOM", "\ufeffA=1\n", map[string]string{"A": "1"}},
+		{"space around key", "  A  =1\n", map[string]string{"A": "1"}},
+		{"single quotes literal", `A='a\nb "c" $d #e'` + "\n", map[string]string{"A": `a\nb "c" $d #e`}},
+		{"single quotes span lines", "A='line1\nline2'\nB=2\n", map[string]string{"A": "line1\nline2", "B": "2"}},
+		{"double quote escapes", `A="a\nb\rc\td\"e\\f"` + "\n", map[string]string{"A": "a\nb\rc\td\"e\\f"}},
+		{"double quotes span lines", "A=\"-----BEGIN KEY-----\nMIIB=\n-----END KEY-----\n\"\nB=2\n", map[string]string{"A": "-----BEGIN KEY-----\nMIIB=\n-----END KEY-----\n", "B": "2"}},
+		{"double quotes keep # $ = and quotes of the other kind", `A="#x $HOME =y 'z'"`, map[string]string{"A": "#x $HOME =y 'z'"}},
+		{"comment after closing quote", `A="x"  # note` + "\n", map[string]string{"A": "x"}},
+		{"spaces inside quotes", `A="  both ends  "`, map[string]string{"A": "  both ends  "}},
+		{"non-ASCII", "A=\"héllo ✓ 日本\"\nB=ünquoted\n", map[string]string{"A": "héllo ✓ 日本", "B": "ünquoted"}},
+		{"empty quoted", `A=""` + "\nB=''\n", map[string]string{"A": "", "B": ""}},
+		{"quote not at start is literal", `A=it's "fine"`, map[string]string{"A": `it's "fine"`}},
+		{"empty file", "", map[string]string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Parse([]byte(tt.in), Env)
+			if err != nil {
+				t.Fatalf("parse: %v", err)
+			}
+			if !maps.EqualFunc(got, toBytes(tt.want), bytes.Equal) {
+				t.Fatalf("got keys %v with values that differ from the expected ones (keys %v)", sortedKeys(got), sortedKeys(toBytes(tt.want)))
+			}
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		format Format
+		in     string
+		want   []string // substrings of the error
+		secret string   // must not appear in the error
+	}{
+		{"no equals", Env, "A=1\nMIIBsecretbody\n", []string{"line 2:", "expected KEY=VALUE"}, "MIIBsecretbody"},
+		{"unclosed double quote", Env, "A=1\nB=\"open\nmore\n", []string{"line 2:", `key "B"`, "not closed"}, "open"},
+		{"unclosed single quote", Env, "B='open", []string{"line 1:", "not closed"}, "open"},
+		{"unknown escape", Env, `A="a\qb"`, []string{"line 1:", "unknown escape"}, "a\\qb"},
+		{"text after quote", Env, "A=\"x\nx\" tail\n", []string{"line 2:", "after the closing quote"}, "tail"},
+		{"duplicate", Env, "A=1\n\nA=2\nB=1\nB=2\n", []string{`line 3: key "A": duplicates the key on line 1`, `line 5: key "B": duplicates the key on line 4`}, ""},
+		{"invalid keys all listed, text not echoed", Env, "a.b=1\nOK=2\nc d=3\n", []string{"line 1: the key is invalid", "line 3: the key is invalid"}, "a.b"},
+		{"empty key", Env, "=value\n", []string{"line 1: the key is invalid"}, "value"},
+		{"json not object", JSON, `["a"]`, []string{"expected one JSON object"}, ""},
+		{"json number", JSON, "{\n\"A\": \"x\",\n\"B\": 12\n}", []string{`line 3: key "B": the value is not a string`}, ""},
+		{"json nested", JSON, `{"A": {"x": "y"}, "C": null}`, []string{`key "A": the value is not a string`, `key "C": the value is not a string`}, ""},
+		{"json duplicate", JSON, "{\"A\": \"1\",\n\"A\": \"2\"}", []string{`line 2: key "A": duplicates the key on line 1`}, ""},
+		{"json syntax", JSON, "{\n\"A\": \"1\"\n\"B\": \"2\"}", []string{"line 3:", "invalid JSON"}, ""},
+		{"json unquoted value", JSON, "{\"A\": Zecret}", []string{"line 1:", "invalid JSON syntax"}, "Z"},
+		{"json trailing", JSON, `{"A": "1"} {}`, []string{"after the JSON object"}, ""},
+		{"json invalid key", JSON, `{"a/b": "1"}`, []string{`key "a/b" is invalid`}, ""},
+		{"json truncated", JSON, `{"A": "1"`, []string{"invalid JSON"}, ""},
+		{"yaml duplicate", YAML, "A: x\nB: y\nA: z\n", []string{`line 3: key "A": duplicates the key on line 1`}, ""},
+		{"yaml int", YAML, "A: x\nPORT: 8080\n", []string{`line 2: key "PORT": the value is not a string`}, ""},
+		{"yaml bool null list map", YAML, "A: yes\nB: true\nC:\nD: [x]\nE: {x: y}\n", []string{`line 2: key "B"`, `line 3: key "C"`, `line 4: key "D"`, `line 5: key "E"`}, ""},
+		{"yaml alias", YAML, "A: &x v\nB: *x\n", []string{`line 2: key "B": the value is not a string`}, ""},
+		{"yaml merge", YAML, "A: &m {x: y}\n<<: *m\n", []string{"line 1: key \"A\"", "line 2: expected a plain key"}, ""},
+		{"yaml not a map", YAML, "- a\n- b\n", []string{"line 1: expected one mapping"}, ""},
+		{"yaml two documents", YAML, "A: x\n---\nB: y\n", []string{"second YAML document"}, ""},
+		{"yaml empty", YAML, "", []string{"empty"}, ""},
+		{"yaml syntax", YAML, "A: \"x\nB: [\n", []string{"invalid YAML"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Parse([]byte(tt.in), tt.format)
+			if err == nil {
+				t.Fatalf("parse succeeded with keys %v, expected an error", sortedKeys(got))
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+			if tt.secret != "" && strings.Contains(err.Error(), tt.secret) {
+				t.Errorf("error repeats text of the file that may be a value")
+			}
+			var fe *Error
+			var fes Errors
+			if !errors.As(err, &fe) && !errors.As(err, &fes) {
+				t.Errorf("error is %T, expected *Error or Errors", err)
+			}
+		})
+	}
+}
+
+func TestParseJSONAndYAML(t *testing.T) {
+	want := map[string][]byte{"A": []byte("x"), "B": []byte("multi\nline"), "C": []byte(""), "D": []byte("yes")}
+	for _, tc := range []struct {
+		format Format
+		in     string
+	}{
+		{JSON, `{"A": "x", "B": "multi\nline", "C": "", "D": "yes"}`},
+		{YAML, "A: x\nB: |-\n  multi\n  line\nC: \"\"\nD: yes\n"},
+	} {
+		got, err := Parse([]byte(tc.in), tc.format)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.format, err)
+		}
+		if !maps.EqualFunc(got, want, bytes.Equal) {
+			t.Fatalf("%s: keys %v, or their values, differ from the expected", tc.format, sortedKeys(got))
+		}
+	}
+}
+
+// tricky holds every value the issue names: newlines, both quotes, #, =,
+// $, backslashes, spaces at either end, non-ASCII, and more.
+var tricky = map[string][]byte{
+	"NEWLINES":   []byte("a\nb\n"),
+	"CRLF":       []byte("a\r\nb\r"),
+	"QUOTES":     []byte(`it's "quoted"`),
+	"SINGLE":     []byte("'"),
+	"DOUBLE":     []byte(`"`),
+	"HASH":       []byte("#not a comment"),
+	"EQUALS":     []byte("=a=b="),
+	"DOLLAR":     []byte("$HOME ${X} $(id)"),
+	"BACKSLASH":  []byte(`C:\path\n\\`),
+	"SPACES":     []byte("  lead and trail  "),
+	"TAB":        []byte("\ta\t"),
+	"NON_ASCII":  []byte("héllo ✓ 日本 🔑"),
+	"EMPTY":      []byte(""),
+	"YAMLISH":    []byte("no"),
+	"NUMBER":     []byte("0123"),
+	"NULLISH":    []byte("null"),
+	"PEM":        []byte("-----BEGIN KEY-----\nMIIB+/=\n-----END KEY-----\n"),
+	"plain-key_": []byte("simple"),
+	"NUL":        []byte("a\x00b"),
+	"EXPORT":     []byte("export X=1"),
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, f := range Formats() {
+		var buf bytes.Buffer
+		if err := Write(&buf, tricky, f); err != nil {
+			t.Fatalf("%s: write: %v", f, err)
+		}
+		got, err := Parse(buf.Bytes(), f)
+		if err != nil {
+			t.Fatalf("%s: reading back what was written: %v", f, err)
+		}
+		for k, v := range tricky {
+			if !bytes.Equal(got[k], v) {
+				t.Errorf("%s: key %q reads back as %d bytes that differ from the %d written", f, k, len(got[k]), len(v))
+			}
+		}
+		if len(got) != len(tricky) {
+			t.Errorf("%s: %d keys read back, %d written", f, len(got), len(tricky))
+		}
+	}
+}
+
+func TestWriteEnvIsSortedAndReadable(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Write(&buf, map[string][]byte{"B": []byte("two words"), "A": []byte("1"), "C": []byte("x\ny")}, Env); err != nil {
+		t.Fatal(err)
+	}
+	if want := "A=1\nB=\"two words\"\nC=\"x\\ny\"\n"; buf.String() != want {
+		t.Fatalf("env output differs from the expected %d bytes", len(want))
+	}
+}
+
+func TestWriteRefusesNonUTF8(t *testing.T) {
+	for _, f := range Formats() {
+		var buf bytes.Buffer
+		err := Write(&buf, map[string][]byte{"OK": []byte("x"), "BIN": {0xff, 0xfe}}, f)
+		if err == nil || !strings.Contains(err.Error(), `key "BIN"`) || !strings.Contains(err.Error(), "UTF-8") {
+			t.Fatalf("%s: error %v, expected one naming BIN and UTF-8", f, err)
+		}
+		if buf.Len() != 0 {
+			t.Fatalf("%s: %d bytes written before the error", f, buf.Len())
+		}
+	}
+}
+
+func TestWriteEnvRefusesKeysOutsideTheContract(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Write(&buf, map[string][]byte{"a=b": []byte("x")}, Env); err == nil {
+		t.Fatal("a key with '=' was written as env")
+	}
+}
+
+func TestFormatFor(t *testing.T) {
+	for _, tt := range []struct {
+		path, explicit string
+		want           Format
+	}{
+		{"x.env", "", Env}, {"x.json", "", JSON}, {"x.yaml", "", YAML}, {"X.YML", "", YAML},
+		{"-", "", Env}, {"secrets", "", Env}, {"x.json", "yaml", YAML},
+	} {
+		if got, err := FormatFor(tt.path, tt.explicit); err != nil || got != tt.want {
+			t.Errorf("FormatFor(%q, %q) = %q, %v; want %q", tt.path, tt.explicit, got, err, tt.want)
+		}
+	}
+	if _, err := FormatFor("x", "toml"); err == nil {
+		t.Error("format toml accepted")
+	}
+}
+
+// FuzzRoundTrip: anything Write produces, Parse reads back identically, in
+// every format.
+func FuzzRoundTrip(f *testing.F) {
+	for k, v := range tricky {
+		f.Add(k, v, "SECOND", []byte("x"))
+	}
+	f.Fuzz(func(t *testing.T, k1 string, v1 []byte, k2 string, v2 []byte) {
+		values := map[string][]byte{}
+		for _, kv := range []struct {
+			k string
+			v []byte
+		}{{k1, v1}, {k2, v2}} {
+			values[kv.k] = kv.v
+		}
+		for _, f := range Formats() {
+			var buf bytes.Buffer
+			err := Write(&buf, values, f)
+			if err != nil {
+				continue // non-UTF-8 value, or a key outside the contract for env
+			}
+			got, err := Parse(buf.Bytes(), f)
+			if err != nil {
+				// Keys outside the contract are refused on reading.
+				var es Errors
+				if errors.As(err, &es) && strings.Contains(err.Error(), "invalid") {
+					continue
+				}
+				t.Fatalf("%s: reading back what was written: %v", f, err)
+			}
+			if !maps.EqualFunc(got, values, bytes.Equal) {
+				t.Fatalf("%s: read back keys %v, or their values, differ from those written", f, sortedKeys(got))
+			}
+		}
+	})
+}
+
+// FuzzParse: no input makes a parser panic or hang.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("A=1\nexport B=\"x\\ny\"\n# c\nC='z'\n"))
+	f.Add([]byte(`{"A": "1"}`))
+	f.Add([]byte("A: x\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, f := range Formats() {
+			_, _ = Parse(data, f)
+		}
+	})
+}
+
+func toBytes(m map[string]string) map[string][]byte {
+	out := make(map[string][]byte, len(m))
+	for k, v := range m {
+		out[k] = []byte(v)
+	}
+	return out
+}
+
+func sortedKeys(m map[string][]byte) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

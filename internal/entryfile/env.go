@@ -1,0 +1,203 @@
+package entryfile
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/projsecret/projsecret"
+)
+
+// parseEnv reads KEY=VALUE lines. Blank lines and lines starting with # are
+// skipped, and "export " before a key is allowed, as Docker and kubectl do.
+// An unquoted value is everything after the first "=", as they do too (a
+// trailing CR from a CRLF file aside). A value starting with a quote is
+// quoted: single quotes are literal, double quotes know \n \r \t \" \\, and
+// either may span lines. Invalid and duplicate keys are all reported;
+// a syntax error stops the parse.
+//
+// Messages never quote the text of a line that is not a valid key: in a
+// file with a broken multi-line value, that text is part of a secret.
+func parseEnv(data []byte) (map[string][]byte, error) {
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	values := map[string][]byte{}
+	seen := map[string]int{}
+	var keyErrs Errors
+	line := 0
+	for pos := 0; pos < len(data); {
+		line++
+		end := lineEnd(data, pos)
+		text := strings.TrimRight(string(data[pos:end]), "\r")
+		next := end + 1
+		start := line
+
+		trimmed := strings.TrimLeft(text, " \t")
+		if trimmed == "" || trimmed[0] == '#' {
+			pos = next
+			continue
+		}
+		if rest, ok := strings.CutPrefix(trimmed, "export"); ok && rest != "" && (rest[0] == ' ' || rest[0] == '\t') {
+			trimmed = strings.TrimLeft(rest, " \t")
+		}
+		rawKey, rawValue, ok := strings.Cut(trimmed, "=")
+		if !ok {
+			return nil, errorf(line, "", `expected KEY=VALUE, a comment starting with "#", or a blank line (a multi-line value must be quoted)`)
+		}
+		key := strings.TrimRight(rawKey, " \t")
+		var value []byte
+		if rawValue != "" && (rawValue[0] == '"' || rawValue[0] == '\'') {
+			// Offset of the opening quote in data: the value is the tail of
+			// this line's text.
+			open := pos + len(text) - len(rawValue)
+			v, after, lines, err := parseQuoted(data, open)
+			if err != nil {
+				err.Line = start
+				if projsecret.ValidateKey(key) == nil {
+					err.Key = key
+				}
+				return nil, err
+			}
+			line += lines
+			end = lineEnd(data, after)
+			tail := strings.TrimSpace(string(data[after:end]))
+			if tail != "" && tail[0] != '#' {
+				return nil, &Error{Line: line, Key: validOrEmpty(key), Msg: `unexpected text after the closing quote: expected the end of the line or a "#" comment`}
+			}
+			value, next = v, end+1
+		} else {
+			value = []byte(rawValue)
+		}
+		pos = next
+
+		if err := projsecret.ValidateKey(key); err != nil {
+			keyErrs = append(keyErrs, errorf(start, "", "the key is invalid: expected %s", projsecret.DefaultKeyRule))
+			continue
+		}
+		if first, dup := seen[key]; dup {
+			keyErrs = append(keyErrs, errorf(start, key, "duplicates the key on line %d", first))
+			continue
+		}
+		seen[key] = start
+		values[key] = value
+	}
+	if len(keyErrs) > 0 {
+		return nil, keyErrs
+	}
+	return values, nil
+}
+
+func validOrEmpty(key string) string {
+	if projsecret.ValidateKey(key) == nil {
+		return key
+	}
+	return ""
+}
+
+// lineEnd is the offset of the newline ending the line at pos, or len(data).
+func lineEnd(data []byte, pos int) int {
+	if i := bytes.IndexByte(data[pos:], '\n'); i >= 0 {
+		return pos + i
+	}
+	return len(data)
+}
+
+// parseQuoted reads the quoted value whose opening quote is at data[open].
+// It returns the value, the offset just past the closing quote and how many
+// newlines the value spans.
+func parseQuoted(data []byte, open int) (value []byte, after, lines int, err *Error) {
+	quote := data[open]
+	var out []byte
+	for i := open + 1; i < len(data); i++ {
+		c := data[i]
+		switch {
+		case c == quote:
+			return out, i + 1, lines, nil
+		case c == '\n':
+			lines++
+		case c == '\\' && quote == '"':
+			if i+1 >= len(data) {
+				break
+			}
+			i++
+			switch data[i] {
+			case 'n':
+				c = '\n'
+			case 'r':
+				c = '\r'
+			case 't':
+				c = '\t'
+			case '"', '\\':
+				c = data[i]
+			default:
+				return nil, 0, 0, &Error{Msg: `unknown escape in a double-quoted value: expected \n, \r, \t, \" or \\ (use single quotes for a literal backslash)`}
+			}
+		}
+		out = append(out, c)
+	}
+	return nil, 0, 0, &Error{Msg: "the quoted value that starts on this line is not closed"}
+}
+
+// writeEnv writes KEY=VALUE lines, quoting every value that is not plainly
+// safe to leave bare, so that parseEnv reads each back unchanged.
+func writeEnv(buf *bytes.Buffer, keys []string, values map[string][]byte) error {
+	for _, k := range keys {
+		// Keys outside the contract (a Secret written around it) could
+		// contain "=", "#" or spaces and would not read back.
+		if err := projsecret.ValidateKey(k); err != nil {
+			return errorf(0, "", "%v: it cannot be written as env", err)
+		}
+	}
+	for _, k := range keys {
+		buf.WriteString(k)
+		buf.WriteByte('=')
+		v := values[k]
+		if bare(v) {
+			buf.Write(v)
+		} else {
+			buf.WriteByte('"')
+			for _, c := range v {
+				switch c {
+				case '\\', '"':
+					buf.WriteByte('\\')
+					buf.WriteByte(c)
+				case '\n':
+					buf.WriteString(`\n`)
+				case '\r':
+					buf.WriteString(`\r`)
+				case '\t':
+					buf.WriteString(`\t`)
+				default:
+					buf.WriteByte(c)
+				}
+			}
+			buf.WriteByte('"')
+		}
+		buf.WriteByte('\n')
+	}
+	return nil
+}
+
+// bare reports whether v can be written unquoted and still read back,
+// and read by a person without doubt: no spaces, quotes, "#" or "$".
+func bare(v []byte) bool {
+	for _, c := range v {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("_-./:@%+,=", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// Errors are every key problem in one file, reported together so one fix
+// covers them all.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "; ")
+}

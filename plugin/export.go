@@ -1,0 +1,95 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/internal/entryfile"
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+// ExportOptions prints values in a form import reads back.
+type ExportOptions struct {
+	genericiooptions.IOStreams
+	NewClient ClientFunc
+
+	Output string
+
+	project string
+	keys    []string
+	format  entryfile.Format
+}
+
+func newExportCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
+	o := &ExportOptions{IOStreams: streams, NewClient: newClient}
+	cmd := &cobra.Command{
+		Use:   "export PROJECT [KEY...]",
+		Short: "Print values as .env, JSON or YAML, for import or for tools",
+		Long: `Print a project's values (all of them, or the keys given) on standard
+output, sorted by key, in a form that "import" reads back byte for byte.
+Like "read", this prints values: mind where the output goes.
+
+A value that is not valid UTF-8 cannot be written in any of these formats:
+the command then fails, naming the key, and prints nothing (use "read").
+Env output double-quotes any value that is not plain, with \n \r \t \" \\
+escapes; it is meant for import and tools that read that syntax, not for a
+shell to source ($ is not escaped).`,
+		Example: `  # Back up, then restore into another project
+  kubectl projsecret export payments > payments.env
+  kubectl projsecret import payments-staging -f payments.env
+
+  # Two keys as JSON
+  kubectl projsecret export payments DB_USER DB_PASSWORD -o json`,
+		Args:              argsBetween(1, -1),
+		ValidArgsFunction: completeProjectKeys(newClient, true, -1),
+		RunE:              runE(o),
+	}
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "env", "Output format: env, json or yaml.")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"env", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// Complete takes the arguments.
+func (o *ExportOptions) Complete(_ *cobra.Command, args []string) error {
+	o.project, o.keys = args[0], args[1:]
+	return nil
+}
+
+// Validate checks the output format.
+func (o *ExportOptions) Validate(cmd *cobra.Command) error {
+	f, err := entryfile.ParseFormat(o.Output)
+	if err != nil {
+		return usageErrorf(cmd, "-o: %v", err)
+	}
+	o.format = f
+	return nil
+}
+
+// Run reads the values in one GET and prints them, or nothing on error.
+func (o *ExportOptions) Run(ctx context.Context) error {
+	client, err := o.NewClient()
+	if err != nil {
+		return err
+	}
+	values, err := client.Values(ctx, o.project, o.keys...)
+	if err != nil {
+		return err
+	}
+	for _, k := range sortedKeys(values) {
+		if !utf8.Valid(values[k]) {
+			return &projsecret.Error{Project: o.project, Key: k, Err: fmt.Errorf("the value is not valid UTF-8 and cannot be exported as %s: use \"read\" for it (export the other keys by name)", o.format)}
+		}
+	}
+	if err := entryfile.Write(o.Out, values, o.format); err != nil {
+		var fe *entryfile.Error
+		if errors.As(err, &fe) {
+			return &projsecret.Error{Project: o.project, Err: err}
+		}
+		return fmt.Errorf("project %q: writing to standard output: %w", o.project, err)
+	}
+	return nil
+}

@@ -1,0 +1,252 @@
+package plugin
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/projsecret/projsecret"
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+// RunOptions runs a command with a project's values in its environment.
+type RunOptions struct {
+	genericiooptions.IOStreams
+	NewClient ClientFunc
+
+	EnvNames   string
+	NoOverride bool
+
+	project string
+	keys    []string
+	argv    []string
+}
+
+// The exit codes env(1) and POSIX shells use when the command cannot run.
+const (
+	exitCannotExecute = 126
+	exitNotFound      = 127
+	exitSignalBase    = 128
+)
+
+// forwardedSignals are passed on to the child instead of ending the plugin:
+// the child decides how to stop, and the plugin reports how it did.
+var forwardedSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
+
+func newRunCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
+	o := &RunOptions{IOStreams: streams, NewClient: newClient}
+	cmd := &cobra.Command{
+		Use:   "run PROJECT [KEY...] -- COMMAND [ARG...]",
+		Short: "Run a command with a project's values as environment variables",
+		Long: `Run COMMAND with the inherited environment plus the project's entries (only
+the keys given, if any) as environment variables, the way envFrom gives them
+to a Pod. The values go only into the command's environment: never into its
+arguments, never into a file. Project values win over inherited variables of
+the same name unless --no-override is given.
+
+--env-names=keep (the default) uses keys as they are, as envFrom does;
+--env-names=upper maps them to upper case with "-" as "_" (two keys mapping
+to one name is an error).
+
+Standard input, output and error are the command's; SIGINT, SIGTERM and
+SIGHUP are forwarded to it. The exit status is the command's (128+N when a
+signal N ended it); as with env(1), 127 means COMMAND was not found and 126
+that it could not be executed.`,
+		Example: `  # Run the app locally as it runs on the platform
+  kubectl projsecret run payments -- ./server --port 8080
+
+  # Only two entries, with environment-style names, inherited values kept
+  kubectl projsecret run payments db-user db-password --env-names=upper --no-override -- psql`,
+		Args:              runArgs,
+		ValidArgsFunction: completeProjectKeys(newClient, true, -1),
+		RunE:              runE(o),
+	}
+	cmd.Flags().StringVar(&o.EnvNames, "env-names", "keep", "How keys become variable names: keep, or upper (upper case, '-' as '_').")
+	cmd.Flags().BoolVar(&o.NoOverride, "no-override", false, "Keep inherited variables that have the same name as an entry.")
+	_ = cmd.RegisterFlagCompletionFunc("env-names", cobra.FixedCompletions([]string{"keep", "upper"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// runArgs wants a project before "--" and a command after it.
+func runArgs(cmd *cobra.Command, args []string) error {
+	dash := cmd.ArgsLenAtDash()
+	switch {
+	case dash < 0:
+		return usageErrorf(cmd, "expected PROJECT [KEY...] -- COMMAND [ARG...]: the command to run goes after --")
+	case dash == 0:
+		return usageErrorf(cmd, "expected PROJECT before --")
+	case dash == len(args):
+		return usageErrorf(cmd, "expected a COMMAND after --")
+	}
+	return nil
+}
+
+// Complete splits the arguments at "--".
+func (o *RunOptions) Complete(cmd *cobra.Command, args []string) error {
+	dash := cmd.ArgsLenAtDash()
+	o.project, o.keys, o.argv = args[0], args[1:dash], args[dash:]
+	return nil
+}
+
+// Validate checks --env-names.
+func (o *RunOptions) Validate(cmd *cobra.Command) error {
+	if o.EnvNames != "keep" && o.EnvNames != "upper" {
+		return usageErrorf(cmd, "--env-names %q is not known: expected keep or upper", o.EnvNames)
+	}
+	return nil
+}
+
+// Run reads the values, builds the environment and runs the command.
+func (o *RunOptions) Run(ctx context.Context) error {
+	client, err := o.NewClient()
+	if err != nil {
+		return err
+	}
+	values, err := client.Values(ctx, o.project, o.keys...)
+	if err != nil {
+		return err
+	}
+	vars, err := envVars(o.project, values, o.EnvNames == "upper")
+	if err != nil {
+		return err
+	}
+	if risky := riskyNames(vars); len(risky) > 0 {
+		fmt.Fprintf(o.ErrOut, "Warning: project %q sets %s: these change what the command loads or runs, and anyone who can write the project's Secret chooses them\n",
+			o.project, strings.Join(risky, ", "))
+	}
+	return o.runChild(mergeEnv(os.Environ(), vars, !o.NoOverride))
+}
+
+// envVars names each value as a variable.
+func envVars(project string, values map[string][]byte, upper bool) (map[string][]byte, error) {
+	vars := make(map[string][]byte, len(values))
+	from := map[string]string{}
+	for _, key := range sortedKeys(values) {
+		name := key
+		if upper {
+			name = strings.ReplaceAll(strings.ToUpper(key), "-", "_")
+		}
+		if other, ok := from[name]; ok {
+			return nil, &projsecret.Error{Project: project, Err: fmt.Errorf("keys %q and %q both map to the variable %s: pass the keys to use, or --env-names=keep", other, key, name)}
+		}
+		if bytes.IndexByte(values[key], 0) >= 0 {
+			return nil, &projsecret.Error{Project: project, Key: key, Err: errors.New("the value contains a NUL byte, which an environment variable cannot hold: leave the key out")}
+		}
+		from[name] = key
+		vars[name] = values[key]
+	}
+	return vars, nil
+}
+
+// riskyNames are the variables among vars that make a process load code
+// or run commands it did not ask for. Entries are written by everyone
+// with Secret access in the namespace, so setting them deserves a warning
+// (names only).
+func riskyNames(vars map[string][]byte) []string {
+	var risky []string
+	for _, name := range sortedKeys(vars) {
+		switch {
+		case strings.HasPrefix(name, "LD_"), strings.HasPrefix(name, "DYLD_"):
+		case slices.Contains([]string{"PATH", "BASH_ENV", "ENV", "IFS", "NODE_OPTIONS", "PYTHONPATH", "PYTHONSTARTUP", "PERL5OPT", "RUBYOPT", "JAVA_TOOL_OPTIONS", "GIT_SSH_COMMAND"}, name):
+		default:
+			continue
+		}
+		risky = append(risky, name)
+	}
+	return risky
+}
+
+// mergeEnv adds vars to the inherited environment: replacing variables of
+// the same name when override, else leaving them and skipping the entry.
+func mergeEnv(inherited []string, vars map[string][]byte, override bool) []string {
+	env := make([]string, 0, len(inherited)+len(vars))
+	have := map[string]bool{}
+	for _, kv := range inherited {
+		name, _, _ := strings.Cut(kv, "=")
+		if _, ours := vars[name]; ours && override {
+			continue
+		}
+		have[name] = true
+		env = append(env, kv)
+	}
+	for _, name := range sortedKeys(vars) {
+		if !have[name] {
+			env = append(env, name+"="+string(vars[name]))
+		}
+	}
+	return env
+}
+
+// runChild runs argv with env and returns its exit status as an exitError.
+func (o *RunOptions) runChild(env []string) error {
+	path, err := exec.LookPath(o.argv[0])
+	if err != nil {
+		return startError(o.argv[0], err)
+	}
+	child := exec.Command(path, o.argv[1:]...)
+	child.Args[0] = o.argv[0]
+	child.Env = env
+	child.Stdin, child.Stdout, child.Stderr = o.In, o.Out, o.ErrOut
+
+	// Catch the signals before starting, so none ends the plugin between
+	// the start and the forwarding.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, forwardedSignals...)
+	defer signal.Stop(sigs)
+	if err := child.Start(); err != nil {
+		return startError(o.argv[0], err)
+	}
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				_ = child.Process.Signal(s)
+			case <-done:
+				return
+			}
+		}
+	}()
+	err = child.Wait()
+	close(done)
+
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &exit):
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return &exitError{code: exitSignalBase + int(ws.Signal())}
+		}
+		return &exitError{code: exit.ExitCode()}
+	default:
+		// The command ran, but copying its standard streams failed.
+		return fmt.Errorf("running %s: %w", o.argv[0], err)
+	}
+}
+
+// startError maps a command that could not start to env(1)'s exit codes.
+func startError(name string, err error) error {
+	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+		return &exitError{code: exitNotFound, err: fmt.Errorf("%s: command not found", name)}
+	}
+	return &exitError{code: exitCannotExecute, err: fmt.Errorf("%s: cannot execute: %w", name, unwrapPath(err))}
+}
+
+// unwrapPath drops the path from an *fs.PathError, which repeats the name.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
