@@ -18,7 +18,8 @@ import (
 const displayName = "kubectl projsecret"
 
 // Main runs the plugin with args and returns the process exit code: 0 on
-// success, 1 on any error, after printing that error as one line on stderr.
+// success, 1 on any error (unless the command says otherwise, see
+// exitError), after printing that error as one line on stderr.
 func Main(ctx context.Context, args []string, streams genericiooptions.IOStreams) int {
 	return run(ctx, args, streams, nil)
 }
@@ -28,11 +29,15 @@ func Main(ctx context.Context, args []string, streams genericiooptions.IOStreams
 func run(ctx context.Context, args []string, streams genericiooptions.IOStreams, newClient ClientFunc) int {
 	cmd := NewCmd(streams, newClient)
 	cmd.SetArgs(args)
-	if err := cmd.ExecuteContext(ctx); err != nil {
-		fmt.Fprintf(streams.ErrOut, "error: %s\n", oneLine(err))
-		return 1
+	executed, err := cmd.ExecuteContextC(ctx)
+	if err == nil {
+		return 0
 	}
-	return 0
+	code, hasMessage := exitCode(executed, err)
+	if hasMessage {
+		fmt.Fprintf(streams.ErrOut, "error: %s\n", oneLine(adoptHint(err)))
+	}
+	return code
 }
 
 // NewCmd builds the root command. newClient may be nil, in which case every
@@ -80,6 +85,10 @@ changed it, when), which "get" lists.`,
 		newDeleteCmd(streams, newClient),
 		newProjectsCmd(streams, newClient),
 		newOwnersCmd(streams, newClient),
+		newCopyCmd(streams, newClient),
+		newDiffCmd(streams, newClient),
+		newAdoptCmd(streams, newClient),
+		newUsesCmd(streams, newClient),
 		newVersionCmd(streams),
 	)
 	return cmd
