@@ -138,7 +138,7 @@ func (o *CopyOptions) Run(ctx context.Context) error {
 	if dst != client {
 		where += fmt.Sprintf(" in namespace %q", dst.Namespace())
 	}
-	fmt.Fprintf(o.Out, "copied %d from project %q to %s: %s\n", len(keys), o.src, where, strings.Join(keys, ", "))
+	fmt.Fprintf(o.Out, "%s: copied %s from project %q\n", where, strings.Join(keys, ", "), o.src)
 	return nil
 }
 
