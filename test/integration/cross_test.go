@@ -277,4 +277,8 @@ func TestWebhookCross(t *testing.T) {
 	if after := secret(t, ns, "owned"); after.ResourceVersion != before.ResourceVersion {
 		t.Fatal("a denied copy changed the owned project")
 	}
+	// delete --all meets the webhook's DELETE rule as any delete does.
+	res = kubectl(t, nil, "projsecret", "-n", ns, "delete", "owned", "--all", "--yes", "--as", "mallory")
+	mustBeDenied(t, res, `user "mallory" is not an owner of project "owned"`)
+	secret(t, ns, "owned")
 }
