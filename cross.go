@@ -120,7 +120,7 @@ func (c *Client) Adopt(ctx context.Context, project string, opts AdoptOptions) (
 		case err != nil:
 			return err
 		}
-		if err := adoptSecret(s, user, owners, clock()); err != nil {
+		if err := adoptSecret(s, project, user, owners, clock()); err != nil {
 			return err
 		}
 		keys = mapKeys(s.Data)
@@ -139,8 +139,7 @@ func (c *Client) Adopt(ctx context.Context, project string, opts AdoptOptions) (
 
 // adoptSecret turns s into a project Secret in place, or reports every
 // reason it cannot.
-func adoptSecret(s *corev1.Secret, user string, owners Owners, now time.Time) error {
-	project := s.Name[len(SecretNamePrefix):]
+func adoptSecret(s *corev1.Secret, project, user string, owners Owners, now time.Time) error {
 	var vs Violations
 	if IsProjectSecret(s) {
 		vs = append(vs, violation(RuleOwnership, "secret %s/%s %v", s.Namespace, s.Name, ErrAlreadyManaged))

@@ -101,7 +101,7 @@ func TestAdoptPassesPolicy(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			adopted := unlabeled()
-			if err := adoptSecret(adopted, "alice", tt.owners, now); err != nil {
+			if err := adoptSecret(adopted, "legacy", "alice", tt.owners, now); err != nil {
 				t.Fatal(err)
 			}
 			_, err := DefaultPolicy.Review(Write{Operation: Update, User: "alice", Groups: []string{"system:authenticated"}, Old: unlabeled(), New: adopted})

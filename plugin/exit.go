@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"errors"
+	"strconv"
 
 	"github.com/spf13/cobra"
 )
@@ -36,8 +37,10 @@ func exitCode(cmd *cobra.Command, err error) (code int, hasMessage bool) {
 	if errors.As(err, &e) {
 		return e.code, e.err != nil
 	}
-	if cmd != nil && cmd.Annotations[errorExitCodeAnnotation] == "2" {
-		return 2, true
+	if cmd != nil {
+		if code, err := strconv.Atoi(cmd.Annotations[errorExitCodeAnnotation]); err == nil && code > 0 {
+			return code, true
+		}
 	}
 	return 1, true
 }
