@@ -383,3 +383,48 @@ func TestDiffValuesJSONShape(t *testing.T) {
 		t.Errorf("%s, %v", out, err)
 	}
 }
+
+// TestCrossValuesNeverPrinted is TestValuesNeverPrinted for the commands
+// that read values to copy or compare them.
+func TestCrossValuesNeverPrinted(t *testing.T) {
+	const stored = "STORED-s3cr3t-7f1c"
+	const other = "OTHER-s3cr3t-1d4b"
+	dir := t.TempDir()
+	files := map[string]string{"v.env": "K=" + other + "\n", "v.json": `{"K": "` + other + `"}`, "v.yaml": "K: [" + other + "]\n", "bad.json": `{"K": "` + other + `"`}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{
+		{"copy", "web", "K", "--to", "qa"},
+		{"copy", "web", "K", "--to", "web2"},
+		{"copy", "web", "--all", "--to", "web2", "--overwrite", "-n", ns},
+		{"diff", "web", "--to", "web2", "--all"},
+		{"diff", "web", "--to", "web2", "-o", "yaml"},
+		{"diff", "web", "-f", filepath.Join(dir, "v.env")},
+		{"diff", "web", "-f", filepath.Join(dir, "v.json"), "-o", "json"},
+		{"diff", "web", "-f", filepath.Join(dir, "v.yaml")},
+		{"diff", "web", "-f", filepath.Join(dir, "bad.json")},
+		{"adopt", "web"},
+		{"adopt", "legacy"},
+		{"uses", "web", "-o", "yaml"},
+		{"projects", "--unmanaged", "-o", "json"},
+		{"delete", "web", "--all", "--yes"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			h := newHarness(t,
+				seeded(t, ns, "web", seedEntry{key: "K", value: stored}),
+				seeded(t, ns, "web2", seedEntry{key: "K", value: other}),
+				dhcoreSecret("proj-secrets-legacy", map[string]string{"K": stored, "bad.key": other}),
+				&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "run", Namespace: ns, Labels: map[string]string{LabelDHCoreProject: "web"}}, Data: map[string][]byte{"K": []byte(other)}},
+			)
+			r := h.run(t, "", args...)
+			for _, v := range []string{stored, other} {
+				if strings.Contains(r.stdout+r.stderr, v) {
+					t.Errorf("a value leaked (exit %d):\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
+				}
+			}
+		})
+	}
+}
