@@ -428,3 +428,26 @@ func TestCrossValuesNeverPrinted(t *testing.T) {
 		})
 	}
 }
+
+// TestUsesAllNamespaces: each run copy is compared with the project of its
+// own namespace, and a namespace without the project makes every key stale.
+func TestUsesAllNamespaces(t *testing.T) {
+	runCopy := func(namespace, name string) *corev1.Secret {
+		return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: map[string]string{LabelDHCoreProject: "dev"}},
+			Data: map[string][]byte{"A": []byte(valA)}}
+	}
+	h := newHarness(t,
+		seeded(t, ns, "dev", seedEntry{key: "A", value: valA}),
+		seeded(t, "prod", "dev", seedEntry{key: "A", value: valB}),
+		runCopy(ns, "run-a"), runCopy("prod", "run-b"), runCopy("qa", "run-c"))
+	r := h.run(t, "", "uses", "dev", "-A").ok(t)
+	noValues(t, r)
+	want := `NAMESPACE   KIND     NAME    KEYS   HOW    STALE
+prod        Secret   run-b   A      copy   A
+qa          Secret   run-c   A      copy   A
+team-a      Secret   run-a   A      copy   <none>
+`
+	if r.stdout != want {
+		t.Errorf("stdout:\n%s\nwant:\n%s", r.stdout, want)
+	}
+}

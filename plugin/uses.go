@@ -124,6 +124,9 @@ func (o *UsesOptions) Run(ctx context.Context) error {
 		return err
 	}
 	uses = append(uses, copies...)
+	slices.SortFunc(uses, func(a, b use) int {
+		return cmp.Or(cmp.Compare(a.namespace, b.namespace), cmp.Compare(a.kind, b.kind), cmp.Compare(a.name, b.name))
+	})
 	fmt.Fprintf(o.ErrOut, "scanned %d objects\n", scan.scanned)
 	if len(uses) == 0 && o.Output.isTable() {
 		if o.AllNamespaces {
@@ -293,7 +296,7 @@ func listWorkloads(ctx context.Context, client *projsecret.Client, ns, project s
 }
 
 // match returns the workloads that read secret (at least one of keys, if
-// any are given), sorted by namespace, kind and name.
+// any are given).
 func (w *workloads) match(secret string, keys []string) []use {
 	var out []use
 	for _, wl := range w.specs {
@@ -310,9 +313,6 @@ func (w *workloads) match(secret string, keys []string) []use {
 		u.namespace, u.kind, u.name = wl.namespace, wl.kind, wl.name
 		out = append(out, u)
 	}
-	slices.SortFunc(out, func(a, b use) int {
-		return cmp.Or(cmp.Compare(a.namespace, b.namespace), cmp.Compare(a.kind, b.kind), cmp.Compare(a.name, b.name))
-	})
 	return out
 }
 
