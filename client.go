@@ -2,9 +2,11 @@ package projsecret
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"strings"
 	"sync"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
 )
 
 // Backoff paces retries of a write that lost a race: the delay grows from
@@ -44,6 +47,11 @@ type Client struct {
 	// kubeconfig or --as because the server cannot say, or Projects
 	// skipped Secrets whose name and label disagree.
 	Warn func(message string)
+	// Metadata, if set, serves the listings that need no values (projects,
+	// completion) with metadata-only LISTs (PartialObjectMetadataList), so
+	// values never cross the wire for them. Without it they LIST whole
+	// Secrets; the plugin always sets it.
+	Metadata metadata.Interface
 }
 
 // NewClient returns a client for namespace that asks the API server who the
@@ -211,9 +219,21 @@ func (c *Client) List(ctx context.Context, project string, keys ...string) ([]En
 type Project struct {
 	Name      string
 	Namespace string
-	Entries   int
-	Owners    string
-	Created   metav1.Time
+	// Entries counts the entries annotation's entries; it is 0 for an
+	// unmanaged Secret, whose keys a metadata-only listing cannot see.
+	Entries int
+	Owners  string
+	Created metav1.Time
+	// Unmanaged marks a proj-secrets-NAME Secret without the project label,
+	// as DigitalHub Core creates them: adopt takes it under management.
+	Unmanaged bool
+}
+
+// ProjectQuery chooses what ListProjects returns.
+type ProjectQuery struct {
+	AllNamespaces bool
+	// Unmanaged adds the unlabeled proj-secrets-* Secrets, in a second LIST.
+	Unmanaged bool
 }
 
 // Projects lists the projects in the client's namespace, or in all of them,
@@ -221,31 +241,55 @@ type Project struct {
 // than its name does (possible where the webhook does not run) is not a
 // project: it is skipped, and Warn is told its name.
 func (c *Client) Projects(ctx context.Context, allNamespaces bool) ([]Project, error) {
+	return c.ListProjects(ctx, ProjectQuery{AllNamespaces: allNamespaces})
+}
+
+// ListProjects lists project Secrets by their metadata only (names,
+// labels, annotations, creation times) when the client has a Metadata
+// client, so no value crosses the wire; the entry count comes from the
+// entries annotation.
+func (c *Client) ListProjects(ctx context.Context, q ProjectQuery) ([]Project, error) {
 	ns := c.namespace
-	if allNamespaces {
+	if q.AllNamespaces {
 		ns = metav1.NamespaceAll
 	}
-	list, err := c.cs.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{LabelSelector: LabelProject})
+	managed, err := c.listMeta(ctx, ns, LabelProject)
 	if err != nil {
 		return nil, fmt.Errorf("listing project secrets: %w", err)
 	}
-	out := make([]Project, 0, len(list.Items))
+	out := make([]Project, 0, len(managed))
 	var mismatched []string
-	for _, s := range list.Items {
-		if !isSecretOf(&s, s.Labels[LabelProject]) {
-			mismatched = append(mismatched, clip(s.Namespace+"/"+s.Name))
+	for _, m := range managed {
+		if !isSecretOf(&corev1.Secret{ObjectMeta: m}, m.Labels[LabelProject]) {
+			mismatched = append(mismatched, clip(m.Namespace+"/"+m.Name))
 			continue
 		}
 		out = append(out, Project{
-			Name:      s.Labels[LabelProject],
-			Namespace: s.Namespace,
-			Entries:   len(s.Data),
-			Owners:    s.Annotations[AnnotationOwners],
-			Created:   s.CreationTimestamp,
+			Name:      m.Labels[LabelProject],
+			Namespace: m.Namespace,
+			Entries:   countEntries(m.Annotations[AnnotationEntries]),
+			Owners:    m.Annotations[AnnotationOwners],
+			Created:   m.CreationTimestamp,
 		})
 	}
 	if len(mismatched) > 0 && c.Warn != nil {
 		c.Warn(fmt.Sprintf("skipped %d secret(s) whose %s label does not match their name %s<project>: %s", len(mismatched), LabelProject, SecretNamePrefix, keyList(mismatched)))
+	}
+	if !q.Unmanaged {
+		return out, nil
+	}
+	// The server filters on the label's absence; the name is checked here,
+	// as no selector matches a name prefix.
+	unlabeled, err := c.listMeta(ctx, ns, "!"+LabelProject)
+	if err != nil {
+		return nil, fmt.Errorf("listing unmanaged project secrets: %w", err)
+	}
+	for _, m := range unlabeled {
+		name, ok := strings.CutPrefix(m.Name, SecretNamePrefix)
+		if !ok || ValidateProjectName(name) != nil {
+			continue
+		}
+		out = append(out, Project{Name: name, Namespace: m.Namespace, Owners: m.Annotations[AnnotationOwners], Created: m.CreationTimestamp, Unmanaged: true})
 	}
 	return out, nil
 }
@@ -262,6 +306,43 @@ func (c *Client) Owners(ctx context.Context, project string) (Owners, error) {
 		return nil, &Error{Project: project, Err: err}
 	}
 	return owners, nil
+}
+
+// listMeta LISTs the metadata of the Secrets matching selector: through
+// the metadata client when there is one, else as whole Secrets.
+func (c *Client) listMeta(ctx context.Context, ns, selector string) ([]metav1.ObjectMeta, error) {
+	opts := metav1.ListOptions{LabelSelector: selector}
+	if c.Metadata != nil {
+		list, err := c.Metadata.Resource(corev1.SchemeGroupVersion.WithResource("secrets")).Namespace(ns).List(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]metav1.ObjectMeta, len(list.Items))
+		for i := range list.Items {
+			out[i] = list.Items[i].ObjectMeta
+		}
+		return out, nil
+	}
+	list, err := c.cs.CoreV1().Secrets(ns).List(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]metav1.ObjectMeta, len(list.Items))
+	for i := range list.Items {
+		out[i] = list.Items[i].ObjectMeta
+	}
+	return out, nil
+}
+
+// countEntries counts the entries of an annotation without validating
+// them; a listing shows what is stored, and an unreadable annotation
+// counts as none.
+func countEntries(annotation string) int {
+	var entries map[string]json.RawMessage
+	if json.Unmarshal([]byte(annotation), &entries) != nil {
+		return 0
+	}
+	return len(entries)
 }
 
 // SetOwners replaces the project's owners list; an empty list removes it.

@@ -96,6 +96,11 @@ func (b *Bench) manyProjects(ctx context.Context) error {
 		Notes:  []string{fmt.Sprintf("Projects of 10 entries each. `projects` lists the current namespace, `projects -A` all of them; `kubectl get secrets` with the same label selector is the baseline. %d runs each, interleaved within a layout; requests counted as in 3b.", b.ScaleRuns)},
 		Header: []string{"Layout", "Command", "Projects listed", "p50", "p99", "p50 ratio", "Requests", "One LIST"},
 	}
+	wire := &Table{
+		Title:  "4c. Scale: bytes `projects` receives for 1,000 projects",
+		Notes:  []string{"One listing each, in process through projsecret.Client: before, a LIST of whole Secrets (values included) as JSON, as `projects` did; after, the metadata-only LIST (PartialObjectMetadataList) it makes now. Body is the response after decompression; wire is what the TCP connection carried (TLS handshake and the API server's gzip included)."},
+		Header: []string{"Layout", "Command", "Projects listed", "Body before", "Body after", "Ratio", "Wire before", "Wire after", "Ratio"},
+	}
 	layouts := []struct {
 		name       string
 		namespaces int
@@ -121,13 +126,19 @@ func (b *Bench) manyProjects(ctx context.Context) error {
 		if err := b.listLayout(ctx, t, l.name, nsName(0)); err != nil {
 			return err
 		}
+		if err := b.listBytes(ctx, wire, l.name, nsName(0)); err != nil {
+			return err
+		}
 		for i := range l.namespaces {
 			if err := deleteProjects(ctx, b.admin, nsName(i)); err != nil {
 				return err
 			}
 		}
 	}
-	return b.report.Add(t)
+	if err := b.report.Add(t); err != nil {
+		return err
+	}
+	return b.report.Add(wire)
 }
 
 func (b *Bench) listLayout(ctx context.Context, t *Table, layout, ns string) error {

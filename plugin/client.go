@@ -8,6 +8,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 
 	// Exec, OIDC and the cloud auth providers: whatever kubectl itself can
@@ -43,11 +44,18 @@ func clientFromFlags(flags *genericclioptions.ConfigFlags, streams genericioopti
 		if err != nil {
 			return nil, fmt.Errorf("building the Kubernetes client: %w", err)
 		}
+		// Listings that need no values (projects, completion) go through
+		// the metadata client, so values never cross the wire for them.
+		md, err := metadata.NewForConfig(config)
+		if err != nil {
+			return nil, fmt.Errorf("building the Kubernetes metadata client: %w", err)
+		}
 		fallbackUser := config.Impersonate.UserName
 		if fallbackUser == "" {
 			fallbackUser = config.Username
 		}
 		client := projsecret.NewClient(cs, namespace, fallbackUser)
+		client.Metadata = md
 		client.Warn = func(msg string) { fmt.Fprintf(streams.ErrOut, "Warning: %s\n", msg) }
 		return client, nil
 	}

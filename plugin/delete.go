@@ -1,36 +1,53 @@
 package plugin
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"strings"
 
 	"github.com/projsecret/projsecret"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
-// DeleteOptions removes entries.
+// DeleteOptions removes entries, or with --all the whole project.
 type DeleteOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
 
-	project string
-	keys    []string
+	All bool
+	Yes bool
+
+	project    string
+	keys       []string
+	isTerminal func(in io.Reader) (fd int, ok bool)
 }
 
 func newDeleteCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &DeleteOptions{IOStreams: streams, NewClient: newClient}
+	o := &DeleteOptions{IOStreams: streams, NewClient: newClient, isTerminal: isTerminal}
 	cmd := &cobra.Command{
-		Use:   "delete PROJECT KEY...",
-		Short: "Delete entries",
+		Use:   "delete PROJECT (KEY... | --all)",
+		Short: "Delete entries, or a whole project",
 		Long: `Delete one or more entries of a project in one write: if any key does not
 exist, nothing is deleted. The project's Secret stays, with its labels and
-owners, when its last entry goes.`,
-		Example:           `  kubectl projsecret delete payments OLD_TOKEN LEGACY_PASSWORD`,
-		Args:              argsBetween(2, -1),
+owners, when its last entry goes.
+
+With --all, delete the project's Secret itself: every entry, its metadata and
+owners. On a terminal you are asked to confirm by typing the project name;
+otherwise --yes is required. The delete applies only to the Secret as it was
+read: if it changes before the delete, nothing is deleted.`,
+		Example: `  kubectl projsecret delete payments OLD_TOKEN LEGACY_PASSWORD
+
+  # The whole project, without a prompt
+  kubectl projsecret delete payments --all --yes`,
+		Args:              argsBetween(1, -1),
 		ValidArgsFunction: completeProjectKeys(newClient, true, -1),
 		RunE:              runE(o),
 	}
+	cmd.Flags().BoolVar(&o.All, "all", false, "Delete the whole project: its Secret, every entry, its metadata and owners.")
+	cmd.Flags().BoolVarP(&o.Yes, "yes", "y", false, "With --all, delete without asking for confirmation.")
 	return cmd
 }
 
@@ -40,8 +57,17 @@ func (o *DeleteOptions) Complete(_ *cobra.Command, args []string) error {
 	return nil
 }
 
-// Validate rejects a key given twice, which is more likely a slip than intent.
+// Validate rejects a key given twice, which is more likely a slip than
+// intent, and keys together with --all.
 func (o *DeleteOptions) Validate(cmd *cobra.Command) error {
+	switch {
+	case o.All && len(o.keys) > 0:
+		return usageErrorf(cmd, "--all and keys both given: expected keys, or --all to delete the whole project")
+	case !o.All && len(o.keys) == 0:
+		return usageErrorf(cmd, "no keys given: expected the keys to delete, or --all to delete the whole project")
+	case o.Yes && !o.All:
+		return usageErrorf(cmd, "--yes applies only to --all: deleting entries asks for no confirmation")
+	}
 	seen := map[string]bool{}
 	for _, k := range o.keys {
 		if seen[k] {
@@ -52,17 +78,48 @@ func (o *DeleteOptions) Validate(cmd *cobra.Command) error {
 	return nil
 }
 
-// Run deletes the entries.
+// Run deletes the entries, or the project.
 func (o *DeleteOptions) Run(ctx context.Context) error {
 	client, err := o.NewClient()
 	if err != nil {
 		return err
+	}
+	if o.All {
+		n, err := client.DeleteProject(ctx, o.project, func(entries int) error {
+			return o.confirm(client.Namespace(), entries)
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(o.Out, "project %q: deleted with its %d entries\n", o.project, n)
+		return nil
 	}
 	if err := client.Delete(ctx, o.project, o.keys...); err != nil {
 		return err
 	}
 	for _, k := range o.keys {
 		fmt.Fprintf(o.Out, "project %q, key %q: deleted\n", o.project, k)
+	}
+	return nil
+}
+
+// confirm asks on a terminal for the project name to be typed, as a guard
+// against deleting the wrong project from shell history; without a
+// terminal only --yes confirms, so a script never deletes by accident.
+func (o *DeleteOptions) confirm(namespace string, entries int) error {
+	if o.Yes {
+		return nil
+	}
+	if _, ok := o.isTerminal(o.In); !ok {
+		return fmt.Errorf("deleting the whole project needs confirmation: standard input is not a terminal, pass --yes")
+	}
+	fmt.Fprintf(o.ErrOut, "Delete project %q in namespace %q with its %d entries? Type the project name to confirm: ", o.project, namespace, entries)
+	line, err := bufio.NewReader(o.In).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return fmt.Errorf("reading the confirmation: %w", err)
+	}
+	if strings.TrimSpace(line) != o.project {
+		return fmt.Errorf("not confirmed (expected the project name), nothing deleted")
 	}
 	return nil
 }

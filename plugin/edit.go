@@ -95,13 +95,13 @@ func (o *EditOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	values, metas, err := client.Snapshot(ctx, o.project, o.keys...)
+	snap, err := client.Snapshot(ctx, o.project, o.keys...)
 	if err != nil {
 		return err
 	}
-	original := make(map[string]editEntry, len(values))
-	for k, v := range values {
-		original[k] = editEntry{value: v, binary: !utf8.Valid(v), description: metas[k].Description, labels: metas[k].Labels}
+	original := make(map[string]editEntry, len(snap.Values))
+	for k, v := range snap.Values {
+		original[k] = editEntry{value: v, binary: !utf8.Valid(v), description: snap.Entries[k].Description, labels: snap.Entries[k].Labels}
 	}
 	body, err := renderEdit(original)
 	if err != nil {

@@ -15,6 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes/fake"
+	metadatafake "k8s.io/client-go/metadata/fake"
+	k8stesting "k8s.io/client-go/testing"
 )
 
 const ns = "team-a"
@@ -43,9 +45,39 @@ func newHarness(t *testing.T, objects ...runtime.Object) *harness {
 	t.Helper()
 	h := &harness{cs: fake.NewClientset(objects...), user: "alice"}
 	h.client = projsecret.NewClient(h.cs, ns, "")
+	h.client.Metadata = metadataOver(t, h.cs)
 	// The fake has no SelfSubjectReview; the name is whatever the test says.
 	h.client.User = func(context.Context) (string, error) { return h.user, nil }
 	return h
+}
+
+// metadataOver is a fake metadata client that answers LISTs of Secrets
+// through the fake clientset, as the API server answers both from one
+// store: what a command wrote is what projects lists, and reactors that
+// make the clientset fail make it fail too.
+func metadataOver(t *testing.T, cs *fake.Clientset) *metadatafake.FakeMetadataClient {
+	t.Helper()
+	scheme := metadatafake.NewTestScheme()
+	if err := metav1.AddMetaToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	md := metadatafake.NewSimpleMetadataClient(scheme)
+	md.PrependReactor("list", "secrets", func(action k8stesting.Action) (bool, runtime.Object, error) {
+		selector := action.(k8stesting.ListAction).GetListRestrictions().Labels.String()
+		secrets, err := cs.CoreV1().Secrets(action.GetNamespace()).List(context.Background(), metav1.ListOptions{LabelSelector: selector})
+		if err != nil {
+			return true, nil, err
+		}
+		list := &metav1.List{}
+		for _, s := range secrets.Items {
+			list.Items = append(list.Items, runtime.RawExtension{Object: &metav1.PartialObjectMetadata{
+				TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+				ObjectMeta: s.ObjectMeta,
+			}})
+		}
+		return true, list, nil
+	})
+	return md
 }
 
 type result struct {

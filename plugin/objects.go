@@ -57,7 +57,11 @@ func projectObject(p projsecret.Project) *unstructured.Unstructured {
 		"apiVersion": outputAPIVersion,
 		"kind":       kindProject,
 		"metadata":   meta,
-		"entries":    int64(p.Entries),
+	}
+	if p.Unmanaged {
+		obj["unmanaged"] = true
+	} else {
+		obj["entries"] = int64(p.Entries)
 	}
 	putString(obj, "owners", p.Owners)
 	return &unstructured.Unstructured{Object: obj}

@@ -20,6 +20,7 @@ type ProjectsOptions struct {
 	NewClient     ClientFunc
 	Output        *outputFlags
 	AllNamespaces bool
+	Unmanaged     bool
 	Now           func() time.Time
 }
 
@@ -31,15 +32,22 @@ func newProjectsCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *c
 		Long: `List the projects (the project Secrets) in the current namespace, or with
 -A in every namespace you may list Secrets in, with their entry counts and
 owners. With -o, projects print as a List of objects of kind Project
-(apiVersion projsecret.io/v1alpha1) with the fields entries and owners.`,
+(apiVersion projsecret.io/v1alpha1) with the fields entries and owners.
+
+Only metadata is listed (names, labels, annotations, creation times): no
+value crosses the wire. --unmanaged also lists the proj-secrets-* Secrets
+without the project label, as DigitalHub Core creates them, marked
+unmanaged (field unmanaged: true), so they can be adopted.`,
 		Example: `  kubectl projsecret projects
-  kubectl projsecret projects -A -o name`,
+  kubectl projsecret projects -A -o name
+  kubectl projsecret projects --unmanaged`,
 		Args:              argsBetween(0, 0),
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE:              runE(o),
 	}
 	o.Output.addFlags(cmd)
 	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "List the projects of all namespaces.")
+	cmd.Flags().BoolVar(&o.Unmanaged, "unmanaged", false, "Also list proj-secrets-* Secrets without the project label (adopt takes them under management).")
 	return cmd
 }
 
@@ -55,7 +63,7 @@ func (o *ProjectsOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	projects, err := client.Projects(ctx, o.AllNamespaces)
+	projects, err := client.ListProjects(ctx, projsecret.ProjectQuery{AllNamespaces: o.AllNamespaces, Unmanaged: o.Unmanaged})
 	if err != nil {
 		if o.AllNamespaces {
 			return fmt.Errorf("all namespaces: %w", err)
@@ -77,23 +85,38 @@ func (o *ProjectsOptions) Run(ctx context.Context) error {
 	for i, p := range projects {
 		items[i] = projectObject(p)
 	}
-	table := func() *metav1.Table { return projectsTable(projects, items, o.Now()) }
+	table := func() *metav1.Table { return projectsTable(projects, items, o.Now(), o.Unmanaged) }
 	return o.Output.printTo(o.Out, listOf(items), items, table, o.AllNamespaces)
 }
 
-func projectsTable(projects []projsecret.Project, items []*unstructured.Unstructured, at time.Time) *metav1.Table {
+// projectsTable adds a STATUS column only with --unmanaged, so the default
+// table stays as scripts know it.
+func projectsTable(projects []projsecret.Project, items []*unstructured.Unstructured, at time.Time, withStatus bool) *metav1.Table {
 	t := &metav1.Table{ColumnDefinitions: []metav1.TableColumnDefinition{
 		{Name: "Project", Type: "string", Format: "name"},
-		{Name: "Entries", Type: "integer"},
+		{Name: "Entries", Type: "string"},
 		{Name: "Owners", Type: "string"},
 		{Name: "Age", Type: "string"},
 	}}
+	if withStatus {
+		t.ColumnDefinitions = append(t.ColumnDefinitions, metav1.TableColumnDefinition{Name: "Status", Type: "string"})
+	}
 	for i, p := range projects {
 		owners := projsecret.Printable(p.Owners)
 		if owners == "" {
 			owners = "<none>"
 		}
-		t.Rows = append(t.Rows, tableRow(items[i], p.Name, int64(p.Entries), owners, age(at, p.Created.Time)))
+		entries, status := fmt.Sprint(p.Entries), "managed"
+		if p.Unmanaged {
+			// A metadata-only listing cannot count the keys of a Secret
+			// that has no entries annotation.
+			entries, status = "<unknown>", "unmanaged"
+		}
+		cells := []any{p.Name, entries, owners, age(at, p.Created.Time)}
+		if withStatus {
+			cells = append(cells, status)
+		}
+		t.Rows = append(t.Rows, tableRow(items[i], cells...))
 	}
 	return t
 }

@@ -5,7 +5,6 @@ package plugin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -20,7 +19,8 @@ import (
 const displayName = "kubectl projsecret"
 
 // Main runs the plugin with args and returns the process exit code: 0 on
-// success, 1 on any error, after printing that error as one line on stderr.
+// success, 1 on any error (unless the command says otherwise, see
+// exitError), after printing that error as one line on stderr.
 func Main(ctx context.Context, args []string, streams genericiooptions.IOStreams) int {
 	return run(ctx, args, streams, nil)
 }
@@ -30,32 +30,15 @@ func Main(ctx context.Context, args []string, streams genericiooptions.IOStreams
 func run(ctx context.Context, args []string, streams genericiooptions.IOStreams, newClient ClientFunc) int {
 	cmd := NewCmd(streams, newClient)
 	cmd.SetArgs(args)
-	if err := cmd.ExecuteContext(ctx); err != nil {
-		var exit *exitError
-		if errors.As(err, &exit) {
-			if exit.err != nil {
-				fmt.Fprintf(streams.ErrOut, "error: %s\n", projsecret.Printable(oneLine(exit.err)))
-			}
-			return exit.code
-		}
-		fmt.Fprintf(streams.ErrOut, "error: %s\n", projsecret.Printable(oneLine(err)))
-		return 1
+	executed, err := cmd.ExecuteContextC(ctx)
+	if err == nil {
+		return 0
 	}
-	return 0
-}
-
-// exitError ends the plugin with a code other than 1: run passes on its
-// child's exit status. err, if set, is printed as the usual one line.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string {
-	if e.err != nil {
-		return e.err.Error()
+	code, hasMessage := exitCode(executed, err)
+	if hasMessage {
+		fmt.Fprintf(streams.ErrOut, "error: %s\n", projsecret.Printable(oneLine(adoptHint(err))))
 	}
-	return fmt.Sprintf("exit status %d", e.code)
+	return code
 }
 
 // NewCmd builds the root command. newClient may be nil, in which case every
@@ -107,6 +90,10 @@ changed it, when), which "get" lists.`,
 		newEditCmd(streams, newClient),
 		newProjectsCmd(streams, newClient),
 		newOwnersCmd(streams, newClient),
+		newCopyCmd(streams, newClient),
+		newDiffCmd(streams, newClient),
+		newAdoptCmd(streams, newClient),
+		newUsesCmd(streams, newClient),
 		newVersionCmd(streams),
 	)
 	return cmd

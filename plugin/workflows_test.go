@@ -288,13 +288,13 @@ fi
 func TestEditMoved(t *testing.T) {
 	h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "A", value: "a"}, seedEntry{key: "B", value: "b"}))
 	ctx := context.Background()
-	values, metas, err := h.client.Snapshot(ctx, "web")
+	snap, err := h.client.Snapshot(ctx, "web")
 	if err != nil {
 		t.Fatal(err)
 	}
 	original := map[string]editEntry{}
-	for k, v := range values {
-		original[k] = editEntry{value: v, description: metas[k].Description, labels: metas[k].Labels}
+	for k, v := range snap.Values {
+		original[k] = editEntry{value: v, description: snap.Entries[k].Description, labels: snap.Entries[k].Labels}
 	}
 	if err := h.client.Set(ctx, "web", "B", []byte("moved"), false); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,425 @@
+package plugin
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/projsecret/projsecret"
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+// LabelDHCoreProject marks the per-run copies DigitalHub Core makes of a
+// project's secrets; its value is the project.
+const LabelDHCoreProject = "dhcore/project"
+
+const kindUse = "Use"
+
+// UsesOptions finds the workloads that read a project's Secret, and
+// DigitalHub's run copies of it.
+type UsesOptions struct {
+	genericiooptions.IOStreams
+	NewClient     ClientFunc
+	Output        *outputFlags
+	AllNamespaces bool
+
+	project string
+	keys    []string
+}
+
+func newUsesCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
+	o := &UsesOptions{IOStreams: streams, NewClient: newClient, Output: newOutputFlags()}
+	cmd := &cobra.Command{
+		Use:   "uses PROJECT [KEY...]",
+		Short: "Find the workloads that read a project's entries, and stale run copies",
+		Long: `List the workloads whose Pod templates read the project's Secret: through
+env valueFrom.secretKeyRef, envFrom secretRef (every key), or a secret volume
+or projected secret source (every key, or the listed items), in containers,
+init containers and ephemeral containers. Pods, Deployments, StatefulSets,
+DaemonSets, ReplicaSets not owned by a Deployment, Jobs not owned by a
+CronJob, and CronJobs are scanned; Pods owned by a scanned controller are
+shown as that controller. KEYS is which keys the workload can read (* for
+all), HOW is env, envFrom or volume. With KEY arguments, only workloads that
+can read at least one of them are listed.
+
+DigitalHub run copies, Secrets labeled dhcore/project=PROJECT, are listed too
+(HOW copy), with STALE naming the keys whose value differs from the project's
+now: values are compared, never printed.
+
+Only LIST requests are made, one per kind, and how many objects were scanned
+is reported on standard error. With -o, each line prints as an object of kind
+Use (apiVersion projsecret.io/v1alpha1) with the fields workload (kind, name),
+keys, how and, for copies, staleKeys.`,
+		Example: `  # Who reads anything of payments?
+  kubectl projsecret uses payments
+
+  # Who must restart after rotating DB_PASSWORD, in every namespace
+  kubectl projsecret uses payments DB_PASSWORD -A`,
+		Args:              argsBetween(1, -1),
+		ValidArgsFunction: completeProjectKeys(newClient, true, -1),
+		RunE:              runE(o),
+	}
+	o.Output.addFlags(cmd)
+	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "Scan every namespace (each workload is matched against the project's Secret of its own namespace).")
+	return cmd
+}
+
+// Complete takes the arguments.
+func (o *UsesOptions) Complete(_ *cobra.Command, args []string) error {
+	o.project, o.keys = args[0], args[1:]
+	return nil
+}
+
+// Validate checks the project name and the output format.
+func (o *UsesOptions) Validate(cmd *cobra.Command) error {
+	if err := projsecret.ValidateProjectName(o.project); err != nil {
+		return usageErrorf(cmd, "%v", err)
+	}
+	return o.Output.validate(cmd)
+}
+
+// use is one line of the answer: a workload, or a run copy.
+type use struct {
+	namespace, kind, name string
+	all                   bool
+	keys                  []string
+	how                   []string
+	isCopy                bool
+	stale                 []string
+}
+
+// Run lists every kind once, matches and prints.
+func (o *UsesOptions) Run(ctx context.Context) error {
+	client, err := o.NewClient()
+	if err != nil {
+		return err
+	}
+	ns := client.Namespace()
+	if o.AllNamespaces {
+		ns = metav1.NamespaceAll
+	}
+	if !o.AllNamespaces {
+		// Fail early, and clearly, on a project that is not there.
+		if _, err := client.Snapshot(ctx, o.project); err != nil {
+			return err
+		}
+	}
+	scan, err := listWorkloads(ctx, client, ns, o.project)
+	if err != nil {
+		return err
+	}
+	uses := scan.match(projsecret.SecretName(o.project), o.keys)
+	copies, err := o.runCopies(ctx, client, scan.copies)
+	if err != nil {
+		return err
+	}
+	uses = append(uses, copies...)
+	slices.SortFunc(uses, func(a, b use) int {
+		return cmp.Or(cmp.Compare(a.namespace, b.namespace), cmp.Compare(a.kind, b.kind), cmp.Compare(a.name, b.name))
+	})
+	fmt.Fprintf(o.ErrOut, "scanned %d objects\n", scan.scanned)
+	if len(uses) == 0 && o.Output.isTable() {
+		if o.AllNamespaces {
+			fmt.Fprintf(o.ErrOut, "Nothing uses project %q.\n", o.project)
+		} else {
+			fmt.Fprintf(o.ErrOut, "Nothing uses project %q in namespace %q.\n", o.project, client.Namespace())
+		}
+		return nil
+	}
+	items := make([]*unstructured.Unstructured, len(uses))
+	for i, u := range uses {
+		items[i] = u.object()
+	}
+	return o.Output.printTo(o.Out, listOf(items), items, func() *metav1.Table { return usesTable(uses, items) }, o.AllNamespaces)
+}
+
+// runCopies compares each run copy with the project as stored in the
+// copy's namespace now.
+func (o *UsesOptions) runCopies(ctx context.Context, client *projsecret.Client, copies []corev1.Secret) ([]use, error) {
+	current := map[string]map[string][]byte{}
+	var out []use
+	for _, s := range copies {
+		if s.Name == projsecret.SecretName(o.project) {
+			// The project's own Secret, labeled by DigitalHub too, is no copy.
+			continue
+		}
+		values, ok := current[s.Namespace]
+		if !ok {
+			snap, err := client.InNamespace(s.Namespace).Snapshot(ctx, o.project)
+			switch {
+			case errors.Is(err, projsecret.ErrNotFound):
+				// Every key of a copy of a project gone is stale.
+			case err != nil:
+				return nil, err
+			default:
+				values = snap.Values
+			}
+			current[s.Namespace] = values
+		}
+		held := slices.Sorted(maps.Keys(s.Data))
+		if len(o.keys) > 0 {
+			held = slices.DeleteFunc(held, func(k string) bool { return !slices.Contains(o.keys, k) })
+			if len(held) == 0 {
+				continue
+			}
+		}
+		u := use{namespace: s.Namespace, kind: "Secret", name: s.Name, keys: held, how: []string{"copy"}, isCopy: true}
+		for _, k := range held {
+			if v, ok := values[k]; !ok || !bytes.Equal(v, s.Data[k]) {
+				u.stale = append(u.stale, k)
+			}
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// workloads is what one LIST per kind returned.
+type workloads struct {
+	scanned int
+	// specs are the Pod templates to match, each under the name shown.
+	specs  []workload
+	copies []corev1.Secret
+}
+
+type workload struct {
+	namespace, kind, name string
+	spec                  *corev1.PodSpec
+}
+
+// listWorkloads makes one LIST per kind. Controllers owned by a listed
+// controller (a Deployment's ReplicaSets, a CronJob's Jobs) and Pods owned
+// by any listed controller are counted as scanned but not shown: their
+// owner is.
+func listWorkloads(ctx context.Context, client *projsecret.Client, ns, project string) (*workloads, error) {
+	cs := client.Clientset()
+	w := &workloads{}
+	opts := metav1.ListOptions{}
+	controllers := map[types.UID]bool{}
+	add := func(meta metav1.ObjectMeta, kind string, spec *corev1.PodSpec) {
+		controllers[meta.UID] = true
+		w.specs = append(w.specs, workload{meta.Namespace, kind, meta.Name, spec})
+	}
+	listErr := func(kind string, err error) error { return fmt.Errorf("listing %s: %w", kind, err) }
+
+	deployments, err := cs.AppsV1().Deployments(ns).List(ctx, opts)
+	if err != nil {
+		return nil, listErr("deployments", err)
+	}
+	w.scanned += len(deployments.Items)
+	for i := range deployments.Items {
+		d := &deployments.Items[i]
+		add(d.ObjectMeta, "Deployment", &d.Spec.Template.Spec)
+	}
+	statefulSets, err := cs.AppsV1().StatefulSets(ns).List(ctx, opts)
+	if err != nil {
+		return nil, listErr("statefulsets", err)
+	}
+	w.scanned += len(statefulSets.Items)
+	for i := range statefulSets.Items {
+		s := &statefulSets.Items[i]
+		add(s.ObjectMeta, "StatefulSet", &s.Spec.Template.Spec)
+	}
+	daemonSets, err := cs.AppsV1().DaemonSets(ns).List(ctx, opts)
+	if err != nil {
+		return nil, listErr("daemonsets", err)
+	}
+	w.scanned += len(daemonSets.Items)
+	for i := range daemonSets.Items {
+		d := &daemonSets.Items[i]
+		add(d.ObjectMeta, "DaemonSet", &d.Spec.Template.Spec)
+	}
+	replicaSets, err := cs.AppsV1().ReplicaSets(ns).List(ctx, opts)
+	if err != nil {
+		return nil, listErr("replicasets", err)
+	}
+	w.scanned += len(replicaSets.Items)
+	for i := range replicaSets.Items {
+		r := &replicaSets.Items[i]
+		if ref := metav1.GetControllerOf(r); ref != nil && ref.Kind == "Deployment" {
+			controllers[r.UID] = true
+			continue
+		}
+		add(r.ObjectMeta, "ReplicaSet", &r.Spec.Template.Spec)
+	}
+	cronJobs, err := cs.BatchV1().CronJobs(ns).List(ctx, opts)
+	if err != nil {
+		return nil, listErr("cronjobs", err)
+	}
+	w.scanned += len(cronJobs.Items)
+	for i := range cronJobs.Items {
+		c := &cronJobs.Items[i]
+		add(c.ObjectMeta, "CronJob", &c.Spec.JobTemplate.Spec.Template.Spec)
+	}
+	jobs, err := cs.BatchV1().Jobs(ns).List(ctx, opts)
+	if err != nil {
+		return nil, listErr("jobs", err)
+	}
+	w.scanned += len(jobs.Items)
+	for i := range jobs.Items {
+		j := &jobs.Items[i]
+		if ref := metav1.GetControllerOf(j); ref != nil && ref.Kind == "CronJob" {
+			controllers[j.UID] = true
+			continue
+		}
+		add(j.ObjectMeta, "Job", &j.Spec.Template.Spec)
+	}
+	pods, err := cs.CoreV1().Pods(ns).List(ctx, opts)
+	if err != nil {
+		return nil, listErr("pods", err)
+	}
+	w.scanned += len(pods.Items)
+	for i := range pods.Items {
+		p := &pods.Items[i]
+		if ref := metav1.GetControllerOf(p); ref != nil && controllers[ref.UID] {
+			continue
+		}
+		w.specs = append(w.specs, workload{p.Namespace, "Pod", p.Name, &p.Spec})
+	}
+	copies, err := cs.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{LabelSelector: LabelDHCoreProject + "=" + project})
+	if err != nil {
+		return nil, listErr("DigitalHub run copies (secrets labeled "+LabelDHCoreProject+")", err)
+	}
+	w.scanned += len(copies.Items)
+	w.copies = copies.Items
+	return w, nil
+}
+
+// match returns the workloads that read secret (at least one of keys, if
+// any are given).
+func (w *workloads) match(secret string, keys []string) []use {
+	var out []use
+	for _, wl := range w.specs {
+		u := readsOf(wl.spec, secret)
+		if len(u.how) == 0 {
+			continue
+		}
+		if len(keys) > 0 && !u.all {
+			u.keys = slices.DeleteFunc(u.keys, func(k string) bool { return !slices.Contains(keys, k) })
+			if len(u.keys) == 0 {
+				continue
+			}
+		}
+		u.namespace, u.kind, u.name = wl.namespace, wl.kind, wl.name
+		out = append(out, u)
+	}
+	return out
+}
+
+// readsOf is what a Pod spec reads of secret, and how.
+func readsOf(spec *corev1.PodSpec, secret string) use {
+	keys, how := map[string]bool{}, map[string]bool{}
+	var all bool
+	scanContainer := func(env []corev1.EnvVar, envFrom []corev1.EnvFromSource) {
+		for _, e := range env {
+			if ref := e.ValueFrom; ref != nil && ref.SecretKeyRef != nil && ref.SecretKeyRef.Name == secret {
+				keys[ref.SecretKeyRef.Key], how["env"] = true, true
+			}
+		}
+		for _, e := range envFrom {
+			if e.SecretRef != nil && e.SecretRef.Name == secret {
+				all, how["envFrom"] = true, true
+			}
+		}
+	}
+	for _, c := range spec.InitContainers {
+		scanContainer(c.Env, c.EnvFrom)
+	}
+	for _, c := range spec.Containers {
+		scanContainer(c.Env, c.EnvFrom)
+	}
+	for _, c := range spec.EphemeralContainers {
+		scanContainer(c.Env, c.EnvFrom)
+	}
+	volume := func(items []corev1.KeyToPath) {
+		how["volume"] = true
+		if len(items) == 0 {
+			all = true
+		}
+		for _, it := range items {
+			keys[it.Key] = true
+		}
+	}
+	for _, v := range spec.Volumes {
+		if v.Secret != nil && v.Secret.SecretName == secret {
+			volume(v.Secret.Items)
+		}
+		if v.Projected != nil {
+			for _, src := range v.Projected.Sources {
+				if src.Secret != nil && src.Secret.Name == secret {
+					volume(src.Secret.Items)
+				}
+			}
+		}
+	}
+	u := use{all: all, how: slices.Sorted(maps.Keys(how))}
+	if !all {
+		u.keys = slices.Sorted(maps.Keys(keys))
+	}
+	return u
+}
+
+func (u use) keysText() string {
+	if u.all {
+		return "*"
+	}
+	return strings.Join(u.keys, ",")
+}
+
+func (u use) object() *unstructured.Unstructured {
+	keys := []any{"*"}
+	if !u.all {
+		keys = toAny(u.keys)
+	}
+	obj := map[string]any{
+		"apiVersion": outputAPIVersion,
+		"kind":       kindUse,
+		"metadata":   map[string]any{"name": u.name, "namespace": u.namespace},
+		"workload":   map[string]any{"kind": u.kind, "name": u.name},
+		"keys":       keys,
+		"how":        toAny(u.how),
+	}
+	if u.isCopy {
+		obj["staleKeys"] = toAny(u.stale)
+	}
+	return &unstructured.Unstructured{Object: obj}
+}
+
+func toAny(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
+func usesTable(uses []use, items []*unstructured.Unstructured) *metav1.Table {
+	t := &metav1.Table{ColumnDefinitions: []metav1.TableColumnDefinition{
+		{Name: "Kind", Type: "string"},
+		{Name: "Name", Type: "string", Format: "name"},
+		{Name: "Keys", Type: "string"},
+		{Name: "How", Type: "string"},
+		{Name: "Stale", Type: "string", Description: "keys of a run copy whose value differs from the project's"},
+	}}
+	for i, u := range uses {
+		stale := ""
+		if u.isCopy {
+			stale = "<none>"
+			if len(u.stale) > 0 {
+				stale = strings.Join(u.stale, ",")
+			}
+		}
+		t.Rows = append(t.Rows, tableRow(items[i], u.kind, u.name, u.keysText(), strings.Join(u.how, ","), stale))
+	}
+	return t
+}
