@@ -128,7 +128,7 @@ func TestDiff(t *testing.T) {
 			"[\n    {\n        \"key\": \"B\",\n        \"change\": \"changed\"\n    },\n    {\n        \"key\": \"D\",\n        \"change\": \"added\"\n    }\n]\n", ""},
 		{"yaml file", []string{"diff", "dev", "-f", yamlFile, "-o", "yaml"}, 1, "- change: removed\n  key: B\n", ""},
 		{"format overrides extension", []string{"diff", "dev", "-f", yamlFile, "--format", "env"}, 2, "", "line 1: expected KEY=VALUE"},
-		{"non-string value", []string{"diff", "dev", "-f", badJSON}, 2, "", `key "A": expected a string value (quote it)`},
+		{"non-string value", []string{"diff", "dev", "-f", badJSON}, 2, "", `key "A": the value is not a string`},
 		{"missing project", []string{"diff", "nope", "--to", "dev"}, 2, "", `project "nope": not found`},
 		{"usage error", []string{"diff", "dev"}, 2, "", "expected exactly one of --to OTHER or -f FILE"},
 		{"unknown flag", []string{"diff", "dev", "--bogus"}, 2, "", "unknown flag: --bogus"},

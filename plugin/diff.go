@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/projsecret/projsecret/internal/entryfile"
 	"maps"
 	"slices"
 
@@ -27,6 +28,7 @@ type DiffOptions struct {
 	Output      string
 
 	project string
+	format  entryfile.Format
 }
 
 // The changes diff reports, by the symbol its text output uses.
@@ -99,15 +101,12 @@ func (o *DiffOptions) Validate(cmd *cobra.Command) error {
 	case o.Output != "" && o.Output != "json" && o.Output != "yaml":
 		return usageErrorf(cmd, "-o %q is not a known format: expected json or yaml", o.Output)
 	}
-	if o.File != "" && o.Format == "" {
-		format, err := formatOf(o.File)
+	if o.File != "" {
+		f, err := entryfile.FormatFor(o.File, o.Format)
 		if err != nil {
-			return usageErrorf(cmd, "%v", err)
+			return usageErrorf(cmd, "--format: %v", err)
 		}
-		o.Format = format
-	}
-	if o.Format != "" && !slices.Contains(fileFormats, o.Format) {
-		return usageErrorf(cmd, "--format %q is not known: expected env, json or yaml", o.Format)
+		o.format = f
 	}
 	return nil
 }
@@ -125,7 +124,7 @@ func (o *DiffOptions) Run(ctx context.Context) error {
 	}
 	var second map[string][]byte
 	if o.File != "" {
-		if second, err = readValuesFile(o.File, o.Format); err != nil {
+		if second, err = entryfile.Read(o.File, o.format, o.In); err != nil {
 			return err
 		}
 	} else {
