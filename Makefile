@@ -18,7 +18,7 @@ CONTROLPLANE_LDFLAGS := -s -w -X k8s.io/component-base/version.gitVersion=$(KUBE
            -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37 \
            -X k8s.io/component-base/version.gitTreeState=clean
 
-.PHONY: all build controlplane test test-unit test-integration demo dev-cluster vet clean dist krew-manifest test-krew test-fuzz webhook-certs
+.PHONY: all build controlplane chromium test test-unit test-integration demo dev-cluster vet clean dist krew-manifest test-krew test-fuzz webhook-certs
 
 all: build
 
@@ -37,6 +37,11 @@ controlplane: $(CONTROLPLANE)/kube-apiserver $(CONTROLPLANE)/etcd
 $(CONTROLPLANE)/kube-apiserver $(CONTROLPLANE)/etcd &: tools/controlplane/go.mod tools/controlplane/go.sum
 	cd tools/controlplane && $(GO) build -trimpath -ldflags '$(CONTROLPLANE_LDFLAGS)' -o $(CONTROLPLANE)/ ./kube-apiserver ./etcd
 
+# Debian's chromium, for the console's browser tests (test/integration
+# console_test.go drives it headless); installed once when missing.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then apt-get update && apt-get install -y chromium; fi
+
 vet:
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./...
@@ -47,7 +52,7 @@ test: vet test-unit test-fuzz test-integration test-krew
 test-unit:
 	$(GO) test -count=1 ./...
 
-test-integration: controlplane build
+test-integration: controlplane build chromium
 	$(GO) test -count=1 -tags integration -timeout 30m ./test/integration/...
 
 # Each fuzz target for a short while, starting from its committed seed

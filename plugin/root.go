@@ -80,6 +80,7 @@ changed it, when), which "get" lists.`,
 		newDeleteCmd(streams, newClient),
 		newProjectsCmd(streams, newClient),
 		newOwnersCmd(streams, newClient),
+		newUICmd(streams, newClient),
 		newVersionCmd(streams),
 	)
 	return cmd
