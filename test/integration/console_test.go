@@ -1,0 +1,378 @@
+//go:build integration
+
+package integration
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/projsecret/projsecret"
+)
+
+// chromium is Debian's package, which `make chromium` installs.
+const chromium = "/usr/bin/chromium"
+
+// console is `kubectl projsecret ui --no-browser` run through the real
+// kubectl, and the URL it printed.
+type console struct {
+	URL    *url.URL
+	cmd    *exec.Cmd
+	stderr *lockedBuffer
+	done   chan error
+}
+
+// startConsole runs the console as the kubeconfig's user with extra flags
+// (-n, --as); the cleanup stops it with SIGTERM, as Ctrl-C would, and
+// checks that it stopped cleanly.
+func startConsole(t *testing.T, kubeconfig string, args ...string) *console {
+	t.Helper()
+	cmd := exec.Command("kubectl", append([]string{"projsecret", "ui", "--no-browser"}, args...)...)
+	cmd.Env = append(os.Environ(),
+		"KUBECONFIG="+kubeconfig,
+		"PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &console{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	cmd.Stderr = c.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting kubectl projsecret ui: %v", err)
+	}
+	lines := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(stdout).ReadString('\n')
+		lines <- line
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	go func() { c.done <- cmd.Wait() }()
+	t.Cleanup(func() { c.stop(t) })
+	select {
+	case line := <-lines:
+		// The URL carries the token: parse it, never print it.
+		u, err := url.Parse(strings.TrimSpace(line))
+		if err != nil || u.Query().Get("token") == "" || u.Hostname() != "127.0.0.1" {
+			t.Fatalf("the console's first line of stdout is not its URL with a token (%d bytes); stderr: %s", len(line), c.stderr)
+		}
+		c.URL = u
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the console printed no URL in 30s; stderr: %s", c.stderr)
+	}
+	return c
+}
+
+func (c *console) stop(t *testing.T) {
+	t.Helper()
+	if c.cmd.ProcessState != nil {
+		return
+	}
+	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-c.done:
+		if err != nil {
+			t.Errorf("the console did not exit cleanly on SIGTERM: %v; stderr: %s", err, c.stderr)
+		}
+		if !strings.Contains(c.stderr.String(), "Console stopped.") {
+			t.Errorf("the console did not say it stopped; stderr: %s", c.stderr)
+		}
+	case <-time.After(15 * time.Second):
+		_ = c.cmd.Process.Kill()
+		t.Errorf("the console did not stop within 15s of SIGTERM")
+	}
+}
+
+// page returns the console's URL for path (no token).
+func (c *console) page(path string) string {
+	return (&url.URL{Scheme: "http", Host: c.URL.Host, Path: path}).String()
+}
+
+// browser starts headless Debian chromium with a fresh profile, as root
+// needs it (no sandbox) and with nothing that reaches the network.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("%s is missing: run `make chromium` (make test-integration does): %v", chromium, err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 860),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	// The first call starts the browser, which lives as long as ctx: the
+	// timeout goes on the context the steps run under, not on this one.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(cancelTimeout)
+	return ctx
+}
+
+func do(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// waitLocation waits until the browser shows path (the page's script
+// follows the server's redirect after an action).
+// get runs one browser action that returns a value.
+func get[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+func waitLocation(t *testing.T, ctx context.Context, c *console, path string) {
+	t.Helper()
+	want := c.page(path)
+	waitFor(t, "the browser to reach "+path, func() bool {
+		loc, err := chromedp.Run(ctx, chromedp.Location())
+		return err == nil && loc == want
+	})
+	do(t, ctx, "loading "+path, chromedp.WaitReady("body"))
+}
+
+func storedEntry(t *testing.T, ns, project, key string) (projsecret.EntryMeta, []byte, bool) {
+	t.Helper()
+	s := secret(t, ns, project)
+	v, ok := s.Data[key]
+	return mustEntries(t, s)[key], v, ok
+}
+
+// TestConsoleFlow drives the seed flow through the page in a real browser
+// against the real API server: create, reveal, set, edit metadata, delete,
+// checking stored state after each step and that no value is in any page
+// before it is revealed.
+func TestConsoleFlow(t *testing.T) {
+	ns := namespace(t)
+	admin, err := projsecret.WhoAmI(context.Background(), env.Clientset, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := startConsole(t, env.Kubeconfig, "-n", ns)
+	ctx := browser(t)
+	first := "s3cr3t-first-VALUE"
+	second := "s3cr3t-second-VALUE\nline two"
+
+	// The token URL opens a session and lands on the namespace's projects
+	// without the token in the address bar.
+	do(t, ctx, "opening the console", chromedp.Navigate(c.URL.String()))
+	waitLocation(t, ctx, c, "/ns/"+ns+"/")
+
+	// Create a project with its first entry.
+	do(t, ctx, "creating a project",
+		chromedp.SendKeys(chromedp.CSS("#np-project"), "payments"),
+		chromedp.SendKeys(chromedp.CSS("#np-key"), "DB_PASSWORD"),
+		chromedp.SendKeys(chromedp.CSS("#np-value"), first),
+		chromedp.SendKeys(chromedp.CSS("#np-description"), "primary database"),
+		chromedp.SendKeys(chromedp.CSS("#np-labels"), "env=prod"),
+		chromedp.Click(chromedp.CSS(`button[type="submit"].primary`)),
+	)
+	project := "/ns/" + ns + "/p/payments/"
+	waitLocation(t, ctx, c, project)
+	m, v, ok := storedEntry(t, ns, "payments", "DB_PASSWORD")
+	if !ok || string(v) != first || m.Description != "primary database" || m.Labels["env"] != "prod" || m.CreatedBy != admin {
+		t.Fatalf("after create through the page: present %v, value %d bytes (want %d), meta %+v (admin %q)", ok, len(v), len(first), m, admin)
+	}
+
+	// Masked until revealed: the value is nowhere in the page.
+	html := get(t, ctx, "reading the project page", chromedp.OuterHTML(chromedp.CSS("html")))
+	if strings.Contains(html, first) {
+		t.Fatal("the project page holds the value before it is revealed")
+	}
+	if !strings.Contains(html, "primary database") || !strings.Contains(html, "env=prod") {
+		t.Error("the project page does not show the entry's description and labels")
+	}
+	row := `tr[data-key="DB_PASSWORD"] `
+	do(t, ctx, "revealing the value",
+		chromedp.Click(chromedp.CSS(row+`[data-action="reveal"]`)),
+		chromedp.WaitVisible(chromedp.CSS(row+`.secret.revealed`)),
+	)
+	shown := get(t, ctx, "revealing the value", chromedp.TextContent(chromedp.CSS(row+`.secret`)))
+	if shown != first {
+		t.Fatalf("revealed %d bytes, want the %d stored", len(shown), len(first))
+	}
+	do(t, ctx, "hiding it again",
+		chromedp.Click(chromedp.CSS(row+`[data-action="reveal"]`)),
+	)
+	shown = get(t, ctx, "hiding it again", chromedp.TextContent(chromedp.CSS(row+`.secret`)))
+	if shown == first {
+		t.Fatal("Hide left the value on the page")
+	}
+
+	// The entry page: set a new (multi-line) value.
+	entry := project + "e/DB_PASSWORD"
+	do(t, ctx, "opening the entry", chromedp.Click(chromedp.CSS(row+`a.key`)))
+	waitLocation(t, ctx, c, entry)
+	html = get(t, ctx, "reading the entry page", chromedp.OuterHTML(chromedp.CSS("html")))
+	if strings.Contains(html, first) {
+		t.Fatal("the entry page holds the value before it is revealed")
+	}
+	do(t, ctx, "setting a value",
+		chromedp.SetValue(chromedp.CSS("#sv-value"), second),
+		chromedp.Click(chromedp.CSS(`form[action$="/value"] button[type="submit"]`)),
+	)
+	waitFor(t, "the new value to be stored", func() bool {
+		_, v, _ := storedEntry(t, ns, "payments", "DB_PASSWORD")
+		return string(v) == second
+	})
+	waitLocation(t, ctx, c, entry)
+	do(t, ctx, "revealing the new value",
+		chromedp.Click(chromedp.CSS(`.value-box [data-action="reveal"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.secret.revealed`)),
+	)
+	shown = get(t, ctx, "revealing the new value", chromedp.TextContent(chromedp.CSS(`.secret`)))
+	if shown != second {
+		t.Fatalf("revealed %d bytes after set, want the %d set", len(shown), len(second))
+	}
+
+	// Description and labels: one label changed, one added, env removed.
+	do(t, ctx, "editing metadata",
+		chromedp.SetValue(chromedp.CSS("#me-description"), "primary database, rotated"),
+		chromedp.SetValue(chromedp.CSS("#me-labels"), "team=payments\ntier=gold"),
+		chromedp.Click(chromedp.CSS(`form[action$="/meta"] button[type="submit"]`)),
+	)
+	waitFor(t, "the metadata to be stored", func() bool {
+		m, _, _ := storedEntry(t, ns, "payments", "DB_PASSWORD")
+		return m.Description == "primary database, rotated"
+	})
+	m, v, _ = storedEntry(t, ns, "payments", "DB_PASSWORD")
+	if fmt.Sprint(m.Labels) != "map[team:payments tier:gold]" || string(v) != second || m.UpdatedBy != admin {
+		t.Fatalf("after editing metadata: labels %v, value %d bytes (want %d), updatedBy %q", m.Labels, len(v), len(second), m.UpdatedBy)
+	}
+	waitLocation(t, ctx, c, entry)
+
+	// Delete, confirmed by typing the key, sent as a plain form post (no
+	// script): the fallback path redirects as the script would.
+	do(t, ctx, "deleting",
+		chromedp.SendKeys(chromedp.CSS("#del-confirm"), "DB_PASSWORD"),
+		chromedp.Submit(chromedp.CSS("#del-confirm")),
+	)
+	waitLocation(t, ctx, c, project)
+	if _, _, ok := storedEntry(t, ns, "payments", "DB_PASSWORD"); ok {
+		t.Fatal("the entry is still stored after delete")
+	}
+	if strings.Contains(c.stderr.String(), "s3cr3t") {
+		t.Error("a value reached the console's stderr")
+	}
+}
+
+// TestConsoleDenials: the webhook's denial and a missing permission are
+// shown on the page, in words, where the action was taken; nothing changes.
+func TestConsoleDenials(t *testing.T) {
+	StartWebhook(t)
+	ns := namespace(t)
+	grant(t, ns, "alice", "bob")
+	as := func(user string, stdin []byte, args ...string) {
+		t.Helper()
+		mustPass(t, kubectl(t, stdin, append([]string{"projsecret", "-n", ns, "--as", user}, args...)...))
+	}
+	as("alice", []byte("s3cr3t-alice"), "create", "owned", "API_KEY", "--stdin", "--description", "alice's key")
+	as("alice", nil, "owners", "owned", "user:alice")
+
+	c := startConsole(t, env.Kubeconfig, "-n", ns, "--as", "bob")
+	ctx := browser(t)
+	do(t, ctx, "opening the console", chromedp.Navigate(c.URL.String()))
+	entry := "/ns/" + ns + "/p/owned/e/API_KEY"
+	do(t, ctx, "opening the entry", chromedp.Navigate(c.page(entry)))
+	do(t, ctx, "setting a value as bob",
+		chromedp.SetValue(chromedp.CSS("#sv-value"), "s3cr3t-bob"),
+		chromedp.Click(chromedp.CSS(`form[action$="/value"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action$="/value"] .error.shown`)),
+	)
+	msg := get(t, ctx, "setting a value as bob", chromedp.Text(chromedp.CSS(`form[action$="/value"] .error`)))
+	for _, want := range []string{"admission webhook", `user "bob" is not an owner of project "owned"`} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the page's error %q lacks %q", msg, want)
+		}
+	}
+	if _, v, _ := storedEntry(t, ns, "owned", "API_KEY"); string(v) != "s3cr3t-alice" {
+		t.Errorf("the denied set changed the stored value (%d bytes)", len(v))
+	}
+
+	// carol has no RBAC at all in ns: the page names the permission.
+	cc := startConsole(t, env.Kubeconfig, "-n", ns, "--as", "carol")
+	do(t, ctx, "opening carol's console", chromedp.Navigate(cc.URL.String()))
+	msg = get(t, ctx, "reading carol's page", chromedp.Text(chromedp.CSS(".error")))
+	for _, want := range []string{"Missing permission", `User "carol" cannot list resource "secrets"`} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("carol's page %q lacks %q", msg, want)
+		}
+	}
+}
+
+// TestConsoleScreenshot saves the project page of a project with a few
+// entries as a PNG test artifact (go test -artifacts keeps it; the path is
+// logged either way). docs/console.png is one of these.
+func TestConsoleScreenshot(t *testing.T) {
+	ns := namespace(t)
+	seed := []struct{ key, desc, labels string }{
+		{"DB_PASSWORD", "Primary PostgreSQL password", "env=prod"},
+		{"STRIPE_API_KEY", "Payments provider, live mode", "env=prod,team=payments"},
+		{"SENTRY_DSN", "Error reporting", "env=prod"},
+		{"S3_ACCESS_KEY", "Nightly exports bucket", "env=staging,team=data"},
+		{"SMTP_PASSWORD", "", ""},
+		{"TLS_KEY", "TLS key for api.example.com", "rotation=yearly"},
+	}
+	for i, e := range seed {
+		args := []string{"-n", ns, "create", "payments", e.key, "--stdin"}
+		if e.desc != "" {
+			args = append(args, "--description", e.desc)
+		}
+		for _, l := range strings.Split(e.labels, ",") {
+			if l != "" {
+				args = append(args, "--label", l)
+			}
+		}
+		mustSucceed(t, []byte(strings.Repeat("s3cr3t", i+2)), args...)
+	}
+	mustSucceed(t, nil, "-n", ns, "owners", "payments", "group:system:masters")
+	c := startConsole(t, env.Kubeconfig, "-n", ns)
+	ctx := browser(t)
+	do(t, ctx, "opening the project page",
+		chromedp.Navigate(c.URL.String()),
+		chromedp.Navigate(c.page("/ns/"+ns+"/p/payments/")),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-key="TLS_KEY"]`)),
+		chromedp.Click(chromedp.CSS(`tr[data-key="STRIPE_API_KEY"] [data-action="reveal"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.secret.revealed`)),
+	)
+	png := get(t, ctx, "taking the screenshot", chromedp.CaptureScreenshot())
+	path := filepath.Join(t.ArtifactDir(), "console-project.png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if len(png) < 10_000 {
+		t.Errorf("the screenshot is only %d bytes", len(png))
+	}
+	t.Logf("screenshot of the project page: %s (%d bytes)", path, len(png))
+}
