@@ -52,8 +52,11 @@ test: vet test-unit test-fuzz test-integration test-krew
 test-unit:
 	$(GO) test -count=1 ./...
 
+# Test artifacts (the console's screenshot) are kept in $(ARTIFACTS).
+ARTIFACTS ?= $(CURDIR)/test-artifacts
 test-integration: controlplane build chromium
-	$(GO) test -count=1 -tags integration -timeout 30m ./test/integration/...
+	mkdir -p $(ARTIFACTS)
+	$(GO) test -count=1 -tags integration -timeout 30m -artifacts -outputdir $(ARTIFACTS) ./test/integration/...
 
 # Each fuzz target for a short while, starting from its committed seed
 # corpus (testdata/fuzz); a failure leaves the input there to commit.

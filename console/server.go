@@ -219,11 +219,16 @@ func (s *Server) session(r *http.Request) (session, bool) {
 // csrf form field (a form sent without script), and an Origin, when the
 // browser sends one, that is this console. It returns why it refuses, or "".
 func (s *Server) checkWrite(r *http.Request, sess session) string {
-	if origin := r.Header.Get("Origin"); origin != "" && origin != "http://"+r.Host {
-		return "cross-origin request refused"
-	}
-	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+	site := r.Header.Get("Sec-Fetch-Site")
+	if site != "" && site != "same-origin" && site != "none" {
 		return "cross-site request refused"
+	}
+	// Under Referrer-Policy: no-referrer a browser sends "Origin: null"
+	// with a plain form post, even to its own origin; that is accepted only
+	// when the browser's fetch metadata vouches for the origin.
+	origin := r.Header.Get("Origin")
+	if origin != "" && origin != "http://"+r.Host && (origin != "null" || site != "same-origin") {
+		return "cross-origin request refused"
 	}
 	// Parsed here, before routing, with every part kept in memory (the
 	// body is at most maxBody): values never go to temporary files.

@@ -363,6 +363,15 @@ func TestCSRF(t *testing.T) {
 			r.Header.Set("X-CSRF-Token", h.csrf)
 			r.Header.Set("Origin", "null")
 		}},
+		{"null origin from another site", func(r *http.Request) {
+			r.Header.Set("X-CSRF-Token", h.csrf)
+			r.Header.Set("Origin", "null")
+			r.Header.Set("Sec-Fetch-Site", "cross-site")
+		}},
+		{"same-site (another port)", func(r *http.Request) {
+			r.Header.Set("X-CSRF-Token", h.csrf)
+			r.Header.Set("Sec-Fetch-Site", "same-site")
+		}},
 		{"another port on localhost", func(r *http.Request) {
 			r.Header.Set("X-CSRF-Token", h.csrf)
 			r.Header.Set("Origin", "http://127.0.0.1:8080")
@@ -396,6 +405,9 @@ func TestCSRF(t *testing.T) {
 	body, ct := form(map[string]string{"confirm": "DB_PASSWORD", "csrf": h.csrf}, nil)
 	r = request("POST", path, body)
 	r.Header.Set("Content-Type", ct)
+	// What chromium sends with a form post under no-referrer.
+	r.Header.Set("Origin", "null")
+	r.Header.Set("Sec-Fetch-Site", "same-origin")
 	r.AddCookie(h.cookie)
 	rec = h.raw(r)
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/ns/"+ns+"/p/payments/" {

@@ -140,8 +140,6 @@ func do(t *testing.T, ctx context.Context, what string, actions ...chromedp.Acti
 	}
 }
 
-// waitLocation waits until the browser shows path (the page's script
-// follows the server's redirect after an action).
 // get runs one browser action that returns a value.
 func get[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
 	t.Helper()
@@ -152,14 +150,30 @@ func get[T any](t *testing.T, ctx context.Context, what string, a chromedp.Actio
 	return v
 }
 
-func waitLocation(t *testing.T, ctx context.Context, c *console, path string) {
+// navigate runs actions that make the page go to path (the page's script
+// follows the server's redirect after an action, often to the same URL) and
+// waits for the new document: the old one carries a mark the new one lacks.
+func navigate(t *testing.T, ctx context.Context, c *console, path, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
+	do(t, ctx, what, append([]chromedp.Action[chromedp.Void]{chromedp.Evaluate[chromedp.Void](`window.consoleTestOldPage = true`)}, actions...)...)
 	want := c.page(path)
-	waitFor(t, "the browser to reach "+path, func() bool {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
 		loc, err := chromedp.Run(ctx, chromedp.Location())
-		return err == nil && loc == want
-	})
-	do(t, ctx, "loading "+path, chromedp.WaitReady("body"))
+		if err == nil && loc == want {
+			fresh, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!window.consoleTestOldPage && document.readyState === "complete"`))
+			if err == nil && fresh {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			// The heading and any error say where it went; no value can be
+			// in either.
+			head, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector("h1")||{}).textContent + " | " + Array.from(document.querySelectorAll(".error")).map(e => e.textContent).join(" | ")`))
+			t.Fatalf("%s: the browser is at %s, not a new page at %s: %s (%v)", what, loc, want, head, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func storedEntry(t *testing.T, ns, project, key string) (projsecret.EntryMeta, []byte, bool) {
@@ -186,11 +200,11 @@ func TestConsoleFlow(t *testing.T) {
 
 	// The token URL opens a session and lands on the namespace's projects
 	// without the token in the address bar.
-	do(t, ctx, "opening the console", chromedp.Navigate(c.URL.String()))
-	waitLocation(t, ctx, c, "/ns/"+ns+"/")
+	navigate(t, ctx, c, "/ns/"+ns+"/", "opening the console", chromedp.Navigate(c.URL.String()))
 
 	// Create a project with its first entry.
-	do(t, ctx, "creating a project",
+	project := "/ns/" + ns + "/p/payments/"
+	navigate(t, ctx, c, project, "creating a project",
 		chromedp.SendKeys(chromedp.CSS("#np-project"), "payments"),
 		chromedp.SendKeys(chromedp.CSS("#np-key"), "DB_PASSWORD"),
 		chromedp.SendKeys(chromedp.CSS("#np-value"), first),
@@ -198,8 +212,6 @@ func TestConsoleFlow(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#np-labels"), "env=prod"),
 		chromedp.Click(chromedp.CSS(`button[type="submit"].primary`)),
 	)
-	project := "/ns/" + ns + "/p/payments/"
-	waitLocation(t, ctx, c, project)
 	m, v, ok := storedEntry(t, ns, "payments", "DB_PASSWORD")
 	if !ok || string(v) != first || m.Description != "primary database" || m.Labels["env"] != "prod" || m.CreatedBy != admin {
 		t.Fatalf("after create through the page: present %v, value %d bytes (want %d), meta %+v (admin %q)", ok, len(v), len(first), m, admin)
@@ -232,13 +244,12 @@ func TestConsoleFlow(t *testing.T) {
 
 	// The entry page: set a new (multi-line) value.
 	entry := project + "e/DB_PASSWORD"
-	do(t, ctx, "opening the entry", chromedp.Click(chromedp.CSS(row+`a.key`)))
-	waitLocation(t, ctx, c, entry)
+	navigate(t, ctx, c, entry, "opening the entry", chromedp.Click(chromedp.CSS(row+`a.key`)))
 	html = get(t, ctx, "reading the entry page", chromedp.OuterHTML(chromedp.CSS("html")))
 	if strings.Contains(html, first) {
 		t.Fatal("the entry page holds the value before it is revealed")
 	}
-	do(t, ctx, "setting a value",
+	navigate(t, ctx, c, entry, "setting a value",
 		chromedp.SetValue(chromedp.CSS("#sv-value"), second),
 		chromedp.Click(chromedp.CSS(`form[action$="/value"] button[type="submit"]`)),
 	)
@@ -246,7 +257,6 @@ func TestConsoleFlow(t *testing.T) {
 		_, v, _ := storedEntry(t, ns, "payments", "DB_PASSWORD")
 		return string(v) == second
 	})
-	waitLocation(t, ctx, c, entry)
 	do(t, ctx, "revealing the new value",
 		chromedp.Click(chromedp.CSS(`.value-box [data-action="reveal"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.secret.revealed`)),
@@ -257,7 +267,7 @@ func TestConsoleFlow(t *testing.T) {
 	}
 
 	// Description and labels: one label changed, one added, env removed.
-	do(t, ctx, "editing metadata",
+	navigate(t, ctx, c, entry, "editing metadata",
 		chromedp.SetValue(chromedp.CSS("#me-description"), "primary database, rotated"),
 		chromedp.SetValue(chromedp.CSS("#me-labels"), "team=payments\ntier=gold"),
 		chromedp.Click(chromedp.CSS(`form[action$="/meta"] button[type="submit"]`)),
@@ -270,15 +280,13 @@ func TestConsoleFlow(t *testing.T) {
 	if fmt.Sprint(m.Labels) != "map[team:payments tier:gold]" || string(v) != second || m.UpdatedBy != admin {
 		t.Fatalf("after editing metadata: labels %v, value %d bytes (want %d), updatedBy %q", m.Labels, len(v), len(second), m.UpdatedBy)
 	}
-	waitLocation(t, ctx, c, entry)
 
 	// Delete, confirmed by typing the key, sent as a plain form post (no
 	// script): the fallback path redirects as the script would.
-	do(t, ctx, "deleting",
+	navigate(t, ctx, c, project, "deleting",
 		chromedp.SendKeys(chromedp.CSS("#del-confirm"), "DB_PASSWORD"),
 		chromedp.Submit(chromedp.CSS("#del-confirm")),
 	)
-	waitLocation(t, ctx, c, project)
 	if _, _, ok := storedEntry(t, ns, "payments", "DB_PASSWORD"); ok {
 		t.Fatal("the entry is still stored after delete")
 	}
