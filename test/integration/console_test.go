@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/projsecret/projsecret"
@@ -374,13 +375,32 @@ func TestConsoleScreenshot(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`tr[data-key="STRIPE_API_KEY"] [data-action="reveal"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.secret.revealed`)),
 	)
-	png := get(t, ctx, "taking the screenshot", chromedp.CaptureScreenshot())
-	path := filepath.Join(t.ArtifactDir(), "console-project.png")
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		t.Fatal(err)
+	shot := func(name string) {
+		t.Helper()
+		png := get(t, ctx, "taking the screenshot "+name, chromedp.CaptureScreenshot())
+		if len(png) < 10_000 {
+			t.Errorf("the screenshot %s is only %d bytes", name, len(png))
+		}
+		path := filepath.Join(t.ArtifactDir(), name)
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s (%d bytes)", path, len(png))
 	}
-	if len(png) < 10_000 {
-		t.Errorf("the screenshot is only %d bytes", len(png))
+	shot("console-project.png")
+
+	// The same page in dark mode, the entry page, and the projects list.
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
+	}); err != nil {
+		t.Fatalf("emulating dark mode: %v", err)
 	}
-	t.Logf("screenshot of the project page: %s (%d bytes)", path, len(png))
+	shot("console-project-dark.png")
+	do(t, ctx, "opening the entry page", chromedp.Navigate(c.page("/ns/"+ns+"/p/payments/e/STRIPE_API_KEY")))
+	shot("console-entry-dark.png")
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+		t.Fatalf("ending the dark mode: %v", err)
+	}
+	do(t, ctx, "opening the projects page", chromedp.Navigate(c.page("/ns/"+ns+"/")))
+	shot("console-projects.png")
 }
