@@ -78,15 +78,15 @@ type projectRow struct {
 	Created time.Time
 }
 
-type valueBox struct {
-	Page page
-	Key  string
-}
-
 type label struct{ Key, Value string }
 
+// entryRow is one entry as the pages show it, with every string the
+// templates need computed here: a project page renders a thousand of them.
 type entryRow struct {
 	Key         string
+	URL         string
+	UpdatedISO  string
+	UpdatedUnix int64
 	Description string
 	Labels      []label
 	LabelsText  string
@@ -174,7 +174,7 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request) {
 	p.Owners = owners
 	now := s.now()
 	for _, e := range entries {
-		p.Entries = append(p.Entries, row(e, now))
+		p.Entries = append(p.Entries, row(c.Namespace(), project, e, now))
 	}
 	s.render(w, "project", http.StatusOK, p)
 }
@@ -191,7 +191,7 @@ func (s *Server) entryPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(r, key+" · "+project, c.Namespace())
-	p.Entry = row(entries[0], s.now())
+	p.Entry = row(c.Namespace(), project, entries[0], s.now())
 	s.render(w, "entry", http.StatusOK, p)
 }
 
@@ -210,9 +210,11 @@ func ownersOf(ctx context.Context, c *projsecret.Client, project string) (string
 	return "", nil
 }
 
-func row(e projsecret.Entry, now time.Time) entryRow {
+func row(ns, project string, e projsecret.Entry, now time.Time) entryRow {
 	r := entryRow{
-		Key: e.Key, Description: e.Description, Size: e.Size, SizeText: size(e.Size),
+		Key: e.Key, URL: entryPath(ns, project, e.Key),
+		UpdatedISO: e.UpdatedAt.UTC().Format(time.RFC3339), UpdatedUnix: e.UpdatedAt.Unix(),
+		Description: e.Description, Size: e.Size, SizeText: size(e.Size),
 		UpdatedAt: e.UpdatedAt, UpdatedBy: e.UpdatedBy, CreatedAt: e.CreatedAt, CreatedBy: e.CreatedBy,
 	}
 	if !e.UpdatedAt.IsZero() {
@@ -552,11 +554,7 @@ func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"nsPath":      nsPath,
 		"projectPath": projectPath,
-		"entryPath":   entryPath,
 		"rfc3339":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"unix":        func(t time.Time) int64 { return t.Unix() },
-		// valueBox hands the masked value widget its page and key.
-		"valueBox": func(p page, key string) valueBox { return valueBox{Page: p, Key: key} },
 	}
 	pages := map[string]*template.Template{}
 	for _, name := range []string{"projects", "project", "entry", "error"} {

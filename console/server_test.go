@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net"
@@ -48,7 +49,7 @@ func TestMain(m *testing.M) {
 // harness is a console over a fake cluster, with a browser session opened
 // through the token.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	cs     *fake.Clientset
 	client *projsecret.Client
 	srv    *Server
@@ -56,7 +57,7 @@ type harness struct {
 	csrf   string
 }
 
-func newHarness(t *testing.T, objects ...runtime.Object) *harness {
+func newHarness(t testing.TB, objects ...runtime.Object) *harness {
 	t.Helper()
 	cs := fake.NewClientset(objects...)
 	client := projsecret.NewClient(cs, ns, "")
@@ -156,7 +157,7 @@ func (h *harness) post(path string, fields map[string]string, file []byte) *http
 	return h.raw(r)
 }
 
-func checkHeaders(t *testing.T, what string, rec *httptest.ResponseRecorder) {
+func checkHeaders(t testing.TB, what string, rec *httptest.ResponseRecorder) {
 	t.Helper()
 	want := map[string]string{
 		"X-Content-Type-Options": "nosniff",
@@ -188,7 +189,7 @@ func errorOf(t *testing.T, rec *httptest.ResponseRecorder) string {
 	return body.Error
 }
 
-func seeded(t *testing.T, project string, owners string, keys ...string) *corev1.Secret {
+func seeded(t testing.TB, project string, owners string, keys ...string) *corev1.Secret {
 	t.Helper()
 	t0 := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 	s := &corev1.Secret{
@@ -690,3 +691,27 @@ func fmtMap(m map[string]string) string {
 }
 
 func fmtSlice(s []string) string { return "[" + strings.Join(s, " ") + "]" }
+
+// BenchmarkProjectPage is the server's time for the project page of a
+// project with 1,000 entries (a fake clientset: the API server's share is
+// measured by the browser benchmark in test/integration).
+func BenchmarkProjectPage(b *testing.B) {
+	keys := make([]string, 1000)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("KEY_%04d", i)
+	}
+	h := newHarness(b, seeded(b, "big", "", keys...))
+	path := "/ns/" + ns + "/p/big/"
+	var size int
+	for b.Loop() {
+		r := request("GET", path, nil)
+		r.AddCookie(h.cookie)
+		rec := httptest.NewRecorder()
+		h.srv.ServeHTTP(rec, r)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d", rec.Code)
+		}
+		size = rec.Body.Len()
+	}
+	b.ReportMetric(float64(size), "page-bytes")
+}
