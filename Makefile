@@ -112,10 +112,16 @@ demo: controlplane build $(BIN)/devcluster
 # overhead, webhook cost per review, plugin speed, scale and contention, one
 # Markdown table per part, printed and written to bench-results/. About ten
 # minutes on two cores; BENCH_FLAGS tunes it (go run ./bench -h).
-.PHONY: bench
-bench: controlplane build
+.PHONY: bench bench-console
+bench: controlplane build bench-console
 	$(GO) run -ldflags '-X github.com/projsecret/projsecret/internal/version.Version=$(VERSION) -X github.com/projsecret/projsecret/internal/version.Commit=$(COMMIT)' \
 		./bench -plugin $(BIN)/kubectl-projsecret -out bench-results $(BENCH_FLAGS)
+
+# The console's project page with 1,000 entries: the server's time (fake
+# clientset) and the load time in headless chromium (real API server).
+bench-console: controlplane build chromium
+	$(GO) test -run '^$$' -bench ProjectPage -benchtime 20x ./console
+	$(GO) test -tags integration -run '^$$' -bench ConsoleProjectPage -benchtime 5x ./test/integration/
 
 clean:
 	rm -rf $(BIN) dist

@@ -185,6 +185,7 @@
       count.textContent = words.length ? shown + " of " + rows.length : "";
     }
     input.addEventListener("input", apply);
-    apply();
+    // A value the browser restored (back navigation) applies at once.
+    if (input.value) apply();
   });
 })();

@@ -20,6 +20,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/projsecret/projsecret"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // chromium is Debian's package, which `make chromium` installs.
@@ -37,7 +39,7 @@ type console struct {
 // startConsole runs the console as the kubeconfig's user with extra flags
 // (-n, --as); the cleanup stops it with SIGTERM, as Ctrl-C would, and
 // checks that it stopped cleanly.
-func startConsole(t *testing.T, kubeconfig string, args ...string) *console {
+func startConsole(t testing.TB, kubeconfig string, args ...string) *console {
 	t.Helper()
 	cmd := exec.Command("kubectl", append([]string{"projsecret", "ui", "--no-browser"}, args...)...)
 	cmd.Env = append(os.Environ(),
@@ -74,7 +76,7 @@ func startConsole(t *testing.T, kubeconfig string, args ...string) *console {
 	return c
 }
 
-func (c *console) stop(t *testing.T) {
+func (c *console) stop(t testing.TB) {
 	t.Helper()
 	if c.cmd.ProcessState != nil {
 		return
@@ -101,7 +103,7 @@ func (c *console) page(path string) string {
 
 // browser starts headless Debian chromium with a fresh profile, as root
 // needs it (no sandbox) and with nothing that reaches the network.
-func browser(t *testing.T) context.Context {
+func browser(t testing.TB) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromium); err != nil {
 		t.Fatalf("%s is missing: run `make chromium` (make test-integration does): %v", chromium, err)
@@ -134,7 +136,7 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
-func do(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+func do(t testing.TB, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		t.Fatalf("%s: %v", what, err)
@@ -142,7 +144,7 @@ func do(t *testing.T, ctx context.Context, what string, actions ...chromedp.Acti
 }
 
 // get runs one browser action that returns a value.
-func get[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
+func get[T any](t testing.TB, ctx context.Context, what string, a chromedp.Action[T]) T {
 	t.Helper()
 	v, err := chromedp.Run(ctx, a)
 	if err != nil {
@@ -403,4 +405,49 @@ func TestConsoleScreenshot(t *testing.T) {
 	}
 	do(t, ctx, "opening the projects page", chromedp.Navigate(c.page("/ns/"+ns+"/")))
 	shot("console-projects.png")
+}
+
+// BenchmarkConsoleProjectPage loads the project page of a project with
+// 1,000 entries in headless chromium, from the real API server: ms/op is
+// the whole navigation to the load event (the page's script has run by
+// then), server-ms the time to the first byte of the answer, dom-ready-ms
+// from there to the end of DOMContentLoaded (parsing, the page's script).
+func BenchmarkConsoleProjectPage(b *testing.B) {
+	ctx := context.Background()
+	nsObj, err := env.Clientset.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "bench-"}}, metav1.CreateOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ns := nsObj.Name
+	client := projsecret.NewClient(env.Clientset, ns, "")
+	err = client.Apply(ctx, "big", projsecret.ApplyOptions{}, func(batch *projsecret.Batch) error {
+		for i := range 1000 {
+			d := fmt.Sprintf("entry number %d", i)
+			if err := batch.Put(fmt.Sprintf("KEY_%04d", i), []byte("v"), projsecret.MetaChange{Description: &d, SetLabels: map[string]string{"env": "prod"}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := startConsole(b, env.Kubeconfig, "-n", ns)
+	bctx := browser(b)
+	do(b, bctx, "opening the console", chromedp.Navigate(c.URL.String()))
+	page := c.page("/ns/" + ns + "/p/big/")
+	var server, parsed float64
+	for b.Loop() {
+		do(b, bctx, "loading the project page", chromedp.Navigate(page))
+		timing := get(b, bctx, "reading the navigation timing",
+			chromedp.Evaluate[[]float64](`(e => [e.responseStart - e.requestStart, e.domContentLoadedEventEnd - e.responseStart])(performance.getEntriesByType("navigation")[0])`))
+		server += timing[0]
+		parsed += timing[1]
+	}
+	rows := get(b, bctx, "counting rows", chromedp.Evaluate[int](`document.querySelectorAll("#entries tbody tr[data-key]").length`))
+	if rows != 1000 {
+		b.Fatalf("the page shows %d rows, want 1000", rows)
+	}
+	b.ReportMetric(server/float64(b.N), "server-ms")
+	b.ReportMetric(parsed/float64(b.N), "dom-ready-ms")
 }
