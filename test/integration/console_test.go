@@ -391,6 +391,23 @@ func TestConsoleScreenshot(t *testing.T) {
 	}
 	shot("console-project.png")
 
+	// The table filters as you type and sorts by a column's button.
+	do(t, ctx, "filtering", chromedp.SendKeys(chromedp.CSS("#filter"), "prod payments"))
+	visible := get(t, ctx, "reading the visible rows", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#entries tbody tr")).filter(r => !r.hidden).map(r => r.dataset.key)`))
+	if fmt.Sprint(visible) != "[STRIPE_API_KEY]" {
+		t.Errorf("filtering for %q shows %v, want [STRIPE_API_KEY]", "prod payments", visible)
+	}
+	do(t, ctx, "clearing the filter and sorting by size",
+		// What deleting the text does: an empty value, then an input event.
+		chromedp.Evaluate[chromedp.Void](`(i => { i.value = ""; i.dispatchEvent(new Event("input")) })(document.querySelector("#filter"))`),
+		chromedp.Click(chromedp.CSS(`th:nth-child(5) button.sort`)),
+		chromedp.Click(chromedp.CSS(`th:nth-child(5) button.sort`)),
+	)
+	order := get(t, ctx, "reading the row order", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#entries tbody tr")).filter(r => !r.hidden).map(r => r.dataset.key)`))
+	if want := "[TLS_KEY SMTP_PASSWORD S3_ACCESS_KEY SENTRY_DSN STRIPE_API_KEY DB_PASSWORD]"; fmt.Sprint(order) != want {
+		t.Errorf("sorted by size, descending: %v, want %s", order, want)
+	}
+
 	// The same page in dark mode, the entry page, and the projects list.
 	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
