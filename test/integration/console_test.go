@@ -422,6 +422,11 @@ func TestConsoleScreenshot(t *testing.T) {
 	}
 	do(t, ctx, "opening the projects page", chromedp.Navigate(c.page("/ns/"+ns+"/")))
 	shot("console-projects.png")
+	do(t, ctx, "opening the project page on a phone",
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)),
+		chromedp.Navigate(c.page("/ns/"+ns+"/p/payments/")),
+	)
+	shot("console-project-phone.png")
 }
 
 // BenchmarkConsoleProjectPage loads the project page of a project with
