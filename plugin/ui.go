@@ -43,7 +43,8 @@ write the other commands can make. It acts with your kubeconfig credentials
 (the connection flags, --as included), so it can do exactly what you can.
 
 It listens on 127.0.0.1 unless --address says otherwise, and prints its URL,
-which carries a one-off secret token, on a line of its own. Ctrl-C stops it.`,
+which carries a secret token, on a line of its own: whoever opens it acts
+as you, so do not share it. Ctrl-C stops it.`,
 		Example: `  kubectl projsecret ui
   kubectl projsecret ui -n team-a --port 8443 --no-browser`,
 		Args:              argsBetween(0, 0),
