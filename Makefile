@@ -18,7 +18,7 @@ CONTROLPLANE_LDFLAGS := -s -w -X k8s.io/component-base/version.gitVersion=$(KUBE
            -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37 \
            -X k8s.io/component-base/version.gitTreeState=clean
 
-.PHONY: all build controlplane test test-unit test-integration demo dev-cluster vet clean dist krew-manifest test-krew test-fuzz webhook-certs
+.PHONY: all build controlplane chromium test test-unit test-integration demo dev-cluster vet clean dist krew-manifest test-krew test-fuzz webhook-certs
 
 all: build
 
@@ -37,6 +37,11 @@ controlplane: $(CONTROLPLANE)/kube-apiserver $(CONTROLPLANE)/etcd
 $(CONTROLPLANE)/kube-apiserver $(CONTROLPLANE)/etcd &: tools/controlplane/go.mod tools/controlplane/go.sum
 	cd tools/controlplane && $(GO) build -trimpath -ldflags '$(CONTROLPLANE_LDFLAGS)' -o $(CONTROLPLANE)/ ./kube-apiserver ./etcd
 
+# Debian's chromium, for the console's browser tests (test/integration
+# console_test.go drives it headless); installed once when missing.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then apt-get update && apt-get install -y chromium; fi
+
 vet:
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./...
@@ -47,8 +52,11 @@ test: vet test-unit test-fuzz test-integration test-krew
 test-unit:
 	$(GO) test -count=1 ./...
 
-test-integration: controlplane build
-	$(GO) test -count=1 -tags integration -timeout 30m ./test/integration/...
+# Test artifacts (the console's screenshot) are kept in $(ARTIFACTS).
+ARTIFACTS ?= $(CURDIR)/test-artifacts
+test-integration: controlplane build chromium
+	mkdir -p $(ARTIFACTS)
+	$(GO) test -count=1 -tags integration -timeout 30m -artifacts -outputdir $(ARTIFACTS) ./test/integration/...
 
 # Each fuzz target for a short while, starting from its committed seed
 # corpus (testdata/fuzz); a failure leaves the input there to commit.
@@ -111,10 +119,16 @@ demo: controlplane build $(BIN)/devcluster
 # overhead, webhook cost per review, plugin speed, scale and contention, one
 # Markdown table per part, printed and written to bench-results/. About ten
 # minutes on two cores; BENCH_FLAGS tunes it (go run ./bench -h).
-.PHONY: bench
-bench: controlplane build
+.PHONY: bench bench-console
+bench: controlplane build bench-console
 	$(GO) run -ldflags '-X github.com/projsecret/projsecret/internal/version.Version=$(VERSION) -X github.com/projsecret/projsecret/internal/version.Commit=$(COMMIT)' \
 		./bench -plugin $(BIN)/kubectl-projsecret -out bench-results $(BENCH_FLAGS)
+
+# The console's project page with 1,000 entries: the server's time (fake
+# clientset) and the load time in headless chromium (real API server).
+bench-console: controlplane build chromium
+	$(GO) test -run '^$$' -bench ProjectPage -benchtime 20x ./console
+	$(GO) test -tags integration -run '^$$' -bench ConsoleProjectPage -benchtime 5x ./test/integration/
 
 clean:
 	rm -rf $(BIN) dist

@@ -1,0 +1,152 @@
+package plugin
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/projsecret/projsecret"
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+func TestUIFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ui", "--address", "example.com"}, `--address "example.com" is not an IP address`},
+		{[]string{"ui", "--port", "70000"}, "--port 70000 is out of range"},
+		{[]string{"ui", "--port", "-1"}, "--port -1 is out of range"},
+		{[]string{"ui", "extra"}, "ui"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			h := newHarness(t)
+			h.run(t, "", tc.args...).fails(t, tc.want)
+			if h.clientCalls != 0 {
+				t.Error("a flag error built a client")
+			}
+		})
+	}
+}
+
+// syncBuffer is stderr written by the server's goroutines and read by the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestUIRun starts the console on a real loopback port, opens a session
+// with the printed URL, and stops it by cancelling the context, as SIGINT
+// or SIGTERM does.
+func TestUIRun(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		address   string
+		noBrowser bool
+		openErr   error
+		wantErr   string
+	}{
+		{name: "opens the browser", address: "127.0.0.1"},
+		{name: "no browser", address: "127.0.0.1", noBrowser: true},
+		{name: "browser fails softly", address: "127.0.0.1", openErr: errors.New("xdg-open: not found"), wantErr: "could not open a browser (xdg-open: not found)"},
+		{name: "non-loopback warns", address: "0.0.0.0", noBrowser: true, wantErr: "which is not loopback"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, seeded(t, ns, "payments", seedEntry{key: "k", value: "s3cr3t"}))
+			outR, outW := io.Pipe()
+			errOut := &syncBuffer{}
+			var opened []string
+			o := &UIOptions{
+				IOStreams: genericiooptions.IOStreams{In: strings.NewReader(""), Out: outW, ErrOut: errOut},
+				NewClient: func() (*projsecret.Client, error) { return h.client, nil },
+				Address:   tc.address, NoBrowser: tc.noBrowser,
+				OpenBrowser: func(u string) error { opened = append(opened, u); return tc.openErr },
+			}
+			cmd := &cobra.Command{}
+			if err := o.Complete(cmd, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := o.Validate(cmd); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- o.Run(ctx); outW.Close() }()
+
+			line, err := bufio.NewReader(outR).ReadString('\n')
+			if err != nil {
+				t.Fatalf("reading the URL line: %v", err)
+			}
+			go func() { _, _ = io.Copy(io.Discard, outR) }()
+			u, err := url.Parse(strings.TrimSpace(line))
+			if err != nil || len(u.Query().Get("token")) < 22 || u.Hostname() != "127.0.0.1" {
+				t.Fatalf("stdout's first line is not the console's URL with a token (%d bytes)", len(line))
+			}
+			client := &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			resp, err := client.Get(u.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) != 1 {
+				t.Errorf("the printed URL answered %d with %d cookies, want 303 and a session", resp.StatusCode, len(resp.Cookies()))
+			}
+			resp, err = client.Get("http://" + u.Host + "/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("without the token: %d, want 401", resp.StatusCode)
+			}
+
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("Run after cancel: %v", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the console did not stop within 10s of its context ending")
+			}
+			stderr := errOut.String()
+			if !strings.Contains(stderr, "Console stopped.") || (tc.wantErr != "" && !strings.Contains(stderr, tc.wantErr)) {
+				t.Errorf("stderr %q, want %q and the stop", stderr, tc.wantErr)
+			}
+			if strings.Contains(stderr, u.Query().Get("token")) {
+				t.Error("the token reached stderr")
+			}
+			switch {
+			case tc.noBrowser && len(opened) != 0:
+				t.Error("--no-browser opened a browser")
+			case !tc.noBrowser && (len(opened) != 1 || opened[0] != u.String()):
+				t.Errorf("opened %d browsers, want one at the printed URL", len(opened))
+			}
+			if _, err := client.Get(u.String()); err == nil {
+				t.Error("the console still answers after it stopped")
+			}
+		})
+	}
+}
