@@ -37,43 +37,45 @@ func TestValuesNeverPrinted(t *testing.T) {
 	}
 	tests := []struct {
 		name  string
+		code  int    // the exit code, and
+		path  string // text in stdout or stderr, that show which path the case took
 		setup func(*harness)
 		stdin string
 		args  []string
 	}{
-		{name: "create literal", args: []string{"create", "web", "NEW", "--from-literal=" + written}},
-		{name: "create stdin", stdin: written, args: []string{"create", "web", "NEW", "--stdin"}},
-		{name: "create file", args: []string{"create", "web", "NEW", "--from-file", file}},
-		{name: "create exists", args: []string{"create", "web", "K", "--from-literal=" + written}},
-		{name: "create invalid key", args: []string{"create", "web", "bad.key", "--from-literal=" + written}},
-		{name: "create value given as an argument", args: []string{"create", "web", "NEW", written}},
-		{name: "create two sources", args: []string{"create", "web", "NEW", "--stdin", "--from-literal=" + written}},
-		{name: "create bad label", args: []string{"create", "web", "NEW", "--from-literal=" + written, "--label", "x"}},
-		{name: "create denied", setup: denied("update"), args: []string{"create", "web", "NEW", "--from-literal=" + written}},
-		{name: "create too large", stdin: written + strings.Repeat("x", projsecret.MaxSecretDataBytes), args: []string{"create", "web", "NEW", "--stdin"}},
-		{name: "set", args: []string{"set", "web", "K", "--from-literal=" + written}},
-		{name: "set missing", args: []string{"set", "web", "NOPE", "--from-literal=" + written}},
-		{name: "set conflict", setup: conflict, args: []string{"set", "web", "K", "--from-literal=" + written}},
-		{name: "set denied", setup: denied("update"), stdin: written, args: []string{"set", "web", "K", "--stdin"}},
-		{name: "get table", args: []string{"get", "web"}},
-		{name: "get wide", args: []string{"get", "web", "-o", "wide"}},
-		{name: "get json", args: []string{"get", "web", "-o", "json"}},
-		{name: "get yaml", args: []string{"get", "web", "K", "-o", "yaml"}},
-		{name: "get go-template of everything", args: []string{"get", "web", "-o", "go-template={{.}}"}},
-		{name: "get jsonpath of everything", args: []string{"get", "web", "-o", "jsonpath={..}"}},
-		{name: "get missing key", args: []string{"get", "web", "NOPE"}},
-		{name: "get denied", setup: denied("get"), args: []string{"get", "web"}},
-		{name: "meta", args: []string{"meta", "web", "K", "--label", "a=b"}},
-		{name: "meta missing", args: []string{"meta", "web", "NOPE", "--label", "a=b"}},
-		{name: "meta conflict", setup: conflict, args: []string{"meta", "web", "K", "--description", "d"}},
-		{name: "delete", args: []string{"delete", "web", "K"}},
-		{name: "delete missing", args: []string{"delete", "web", "K", "NOPE"}},
-		{name: "delete denied", setup: denied("update"), args: []string{"delete", "web", "K"}},
-		{name: "projects", args: []string{"projects", "-o", "yaml"}},
-		{name: "projects -A", args: []string{"projects", "-A", "-o", "json"}},
-		{name: "owners", args: []string{"owners", "web", "user:alice"}},
-		{name: "owners show", args: []string{"owners", "web"}},
-		{name: "completion of keys", args: []string{"__complete", "read", "web", ""}},
+		{name: "create literal", code: 0, path: "key \"NEW\": created", args: []string{"create", "web", "NEW", "--from-literal=" + written}},
+		{name: "create stdin", code: 0, path: "key \"NEW\": created", stdin: written, args: []string{"create", "web", "NEW", "--stdin"}},
+		{name: "create file", code: 0, path: "key \"NEW\": created", args: []string{"create", "web", "NEW", "--from-file", file}},
+		{name: "create exists", code: 1, path: "already exists", args: []string{"create", "web", "K", "--from-literal=" + written}},
+		{name: "create invalid key", code: 1, path: "key \"bad.key\" is invalid", args: []string{"create", "web", "bad.key", "--from-literal=" + written}},
+		{name: "create value given as an argument", code: 1, path: "got 3 arguments", args: []string{"create", "web", "NEW", written}},
+		{name: "create two sources", code: 1, path: "--stdin and --from-literal both give the value", args: []string{"create", "web", "NEW", "--stdin", "--from-literal=" + written}},
+		{name: "create bad label", code: 1, path: "--label \"x\" is invalid", args: []string{"create", "web", "NEW", "--from-literal=" + written, "--label", "x"}},
+		{name: "create denied", code: 1, path: "is forbidden: denied", setup: denied("update"), args: []string{"create", "web", "NEW", "--from-literal=" + written}},
+		{name: "create too large", code: 1, path: "larger than 1048576 bytes", stdin: written + strings.Repeat("x", projsecret.MaxSecretDataBytes), args: []string{"create", "web", "NEW", "--stdin"}},
+		{name: "set", code: 0, path: "key \"K\": value set", args: []string{"set", "web", "K", "--from-literal=" + written}},
+		{name: "set missing", code: 1, path: "not found (use create", args: []string{"set", "web", "NOPE", "--from-literal=" + written}},
+		{name: "set conflict", code: 1, path: "gave up after 4 conflicting attempts", setup: conflict, args: []string{"set", "web", "K", "--from-literal=" + written}},
+		{name: "set denied", code: 1, path: "is forbidden: denied", setup: denied("update"), stdin: written, args: []string{"set", "web", "K", "--stdin"}},
+		{name: "get table", code: 0, path: "UPDATED-BY", args: []string{"get", "web"}},
+		{name: "get wide", code: 0, path: "CREATED-BY", args: []string{"get", "web", "-o", "wide"}},
+		{name: "get json", code: 0, path: "\"kind\": \"List\"", args: []string{"get", "web", "-o", "json"}},
+		{name: "get yaml", code: 0, path: "kind: Entry", args: []string{"get", "web", "K", "-o", "yaml"}},
+		{name: "get go-template of everything", code: 0, path: "description:the key", args: []string{"get", "web", "-o", "go-template={{.}}"}},
+		{name: "get jsonpath of everything", code: 0, path: "\"description\":\"the key\"", args: []string{"get", "web", "-o", "jsonpath={..}"}},
+		{name: "get missing key", code: 1, path: "key \"NOPE\": not found", args: []string{"get", "web", "NOPE"}},
+		{name: "get denied", code: 1, path: "is forbidden: denied", setup: denied("get"), args: []string{"get", "web"}},
+		{name: "meta", code: 0, path: "metadata updated", args: []string{"meta", "web", "K", "--label", "a=b"}},
+		{name: "meta missing", code: 1, path: "key \"NOPE\": not found", args: []string{"meta", "web", "NOPE", "--label", "a=b"}},
+		{name: "meta conflict", code: 1, path: "gave up after 4 conflicting attempts", setup: conflict, args: []string{"meta", "web", "K", "--description", "d"}},
+		{name: "delete", code: 0, path: "key \"K\": deleted", args: []string{"delete", "web", "K"}},
+		{name: "delete missing", code: 1, path: "key \"NOPE\": not found", args: []string{"delete", "web", "K", "NOPE"}},
+		{name: "delete denied", code: 1, path: "is forbidden: denied", setup: denied("update"), args: []string{"delete", "web", "K"}},
+		{name: "projects", code: 0, path: "name: web", args: []string{"projects", "-o", "yaml"}},
+		{name: "projects -A", code: 0, path: "\"name\": \"web\"", args: []string{"projects", "-A", "-o", "json"}},
+		{name: "owners", code: 0, path: "owners set to user:alice", args: []string{"owners", "web", "user:alice"}},
+		{name: "owners show", code: 0, path: "has no owners", args: []string{"owners", "web"}},
+		{name: "completion of keys", code: 0, path: "K\tthe key", args: []string{"__complete", "read", "web", ""}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,6 +84,11 @@ func TestValuesNeverPrinted(t *testing.T) {
 				tt.setup(h)
 			}
 			r := h.run(t, tt.stdin, tt.args...)
+			// A case that fails early for another reason would prove
+			// nothing about the path it was written for.
+			if r.code != tt.code || !strings.Contains(r.stdout+r.stderr, tt.path) {
+				t.Errorf("exit %d, want %d with %q in the output: the case did not take its path", r.code, tt.code, tt.path)
+			}
 			for _, v := range []string{stored, written} {
 				if strings.Contains(r.stdout, v) || strings.Contains(r.stderr, v) {
 					t.Errorf("a value leaked (exit %d):\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
