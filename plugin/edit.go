@@ -223,7 +223,7 @@ func renderEdit(entries map[string]editEntry) ([]byte, error) {
 	}
 	key := func(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
 	root := &yaml.Node{Kind: yaml.MappingNode}
-	for _, k := range sortedKeys(entries) {
+	for _, k := range slices.Sorted(maps.Keys(entries)) {
 		e := entries[k]
 		m := &yaml.Node{Kind: yaml.MappingNode}
 		if e.binary {
@@ -234,7 +234,7 @@ func renderEdit(entries map[string]editEntry) ([]byte, error) {
 		m.Content = append(m.Content, key("description"), str(e.description))
 		if len(e.labels) > 0 {
 			l := &yaml.Node{Kind: yaml.MappingNode}
-			for _, lk := range sortedKeys(e.labels) {
+			for _, lk := range slices.Sorted(maps.Keys(e.labels)) {
 				l.Content = append(l.Content, key(lk), str(e.labels[lk]))
 			}
 			m.Content = append(m.Content, key("labels"), l)
@@ -442,12 +442,12 @@ func (c editChanges) apply(b *projsecret.Batch, original map[string]editEntry) e
 	moved := func(k string) error {
 		return fmt.Errorf("key %q changed on the server while the editor was open: nothing was written, edit again", k)
 	}
-	for _, k := range sortedKeys(c.create) {
+	for _, k := range slices.Sorted(maps.Keys(c.create)) {
 		if _, ok := b.Value(k); ok {
 			return fmt.Errorf("key %q was created on the server while the editor was open: nothing was written, edit again", k)
 		}
 	}
-	touched := append(sortedKeys(c.update), c.remove...)
+	touched := append(slices.Sorted(maps.Keys(c.update)), c.remove...)
 	for _, k := range touched {
 		v, ok := b.Value(k)
 		m, _ := b.Meta(k)
@@ -461,13 +461,13 @@ func (c editChanges) apply(b *projsecret.Batch, original map[string]editEntry) e
 			return err
 		}
 	}
-	for _, k := range sortedKeys(c.create) {
+	for _, k := range slices.Sorted(maps.Keys(c.create)) {
 		e := c.create[k]
 		if err := b.Put(k, e.value, projsecret.MetaChange{Description: &e.description, SetLabels: e.labels}); err != nil {
 			return err
 		}
 	}
-	for _, k := range sortedKeys(c.update) {
+	for _, k := range slices.Sorted(maps.Keys(c.update)) {
 		e, o := c.update[k], original[k]
 		change := metaChange(o, e)
 		if bytes.Equal(o.value, e.value) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/projsecret/projsecret"
@@ -79,7 +81,7 @@ func (o *ExportOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, k := range sortedKeys(values) {
+	for _, k := range slices.Sorted(maps.Keys(values)) {
 		if !utf8.Valid(values[k]) {
 			return &projsecret.Error{Project: o.project, Key: k, Err: fmt.Errorf("the value is not valid UTF-8 and cannot be exported as %s: use \"read\" for it (export the other keys by name)", o.format)}
 		}

@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -117,7 +118,7 @@ func (o *ImportOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	keys := sortedKeys(values)
+	keys := slices.Sorted(maps.Keys(values))
 	var created, updated int
 	err = client.Apply(ctx, o.project, projsecret.ApplyOptions{DryRun: o.DryRun}, func(b *projsecret.Batch) error {
 		created, updated = 0, 0
@@ -153,15 +154,6 @@ func (o *ImportOptions) Run(ctx context.Context) error {
 	}
 	fmt.Fprintf(o.Out, "project %q: %d created, %d updated%s\n", o.project, created, updated, suffix)
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // maxNamedKeys keeps a message naming keys to one readable line.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -130,7 +131,7 @@ func (o *RunOptions) Run(ctx context.Context) error {
 func envVars(project string, values map[string][]byte, upper bool) (map[string][]byte, error) {
 	vars := make(map[string][]byte, len(values))
 	from := map[string]string{}
-	for _, key := range sortedKeys(values) {
+	for _, key := range slices.Sorted(maps.Keys(values)) {
 		name := key
 		if upper {
 			name = strings.ReplaceAll(strings.ToUpper(key), "-", "_")
@@ -153,7 +154,7 @@ func envVars(project string, values map[string][]byte, upper bool) (map[string][
 // (names only).
 func riskyNames(vars map[string][]byte) []string {
 	var risky []string
-	for _, name := range sortedKeys(vars) {
+	for _, name := range slices.Sorted(maps.Keys(vars)) {
 		switch {
 		case strings.HasPrefix(name, "LD_"), strings.HasPrefix(name, "DYLD_"):
 		case slices.Contains([]string{"PATH", "BASH_ENV", "ENV", "IFS", "NODE_OPTIONS", "PYTHONPATH", "PYTHONSTARTUP", "PERL5OPT", "RUBYOPT", "JAVA_TOOL_OPTIONS", "GIT_SSH_COMMAND"}, name):
@@ -178,7 +179,7 @@ func mergeEnv(inherited []string, vars map[string][]byte, override bool) []strin
 		have[name] = true
 		env = append(env, kv)
 	}
-	for _, name := range sortedKeys(vars) {
+	for _, name := range slices.Sorted(maps.Keys(vars)) {
 		if !have[name] {
 			env = append(env, name+"="+string(vars[name]))
 		}
