@@ -98,7 +98,7 @@ func parseFlags(args []string, output io.Writer) (webhook.Options, *zap.Options,
 	fs.BoolVar(&o.EnableHTTP2, "enable-http2", false, "serve HTTP/2 too (off because of HTTP/2 rapid-reset attacks; the API server needs only HTTP/1.1)")
 	fs.DurationVar(&o.ShutdownDelay, "shutdown-delay", 5*time.Second, "on SIGTERM, keep serving this long while /readyz fails, so the Service stops sending reviews first")
 	fs.DurationVar(&o.GracefulShutdownTimeout, "graceful-shutdown-timeout", webhook.DefaultGracefulShutdownTimeout, "after --shutdown-delay, wait at most this long for reviews in flight to finish")
-	fs.IntVar(&o.MaxInflight, "max-inflight", webhook.DefaultMaxInflight, "reviews one replica judges at once; more wait up to --inflight-wait, then are denied as busy (bounds memory: a near-limit review allocates about 7 MiB)")
+	fs.IntVar(&o.MaxInflight, "max-inflight", webhook.DefaultMaxInflight, "reviews one replica judges at once; more wait up to --inflight-wait, then are denied as busy (bounds memory: a near-limit review allocates about 9 MiB)")
 	fs.DurationVar(&o.InflightWait, "inflight-wait", webhook.DefaultInflightWait, "how long a review over --max-inflight waits for a slot before it is denied; keep it under the configuration's timeoutSeconds (3s)")
 	fs.BoolVar(&showVer, "version", false, "print the version and exit")
 	logOpts := &zap.Options{}
