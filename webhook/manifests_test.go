@@ -209,6 +209,9 @@ func TestBaseManifests(t *testing.T) {
 		(!memLimit.ValueFrom.ResourceFieldRef.Divisor.IsZero() && memLimit.ValueFrom.ResourceFieldRef.Divisor.Value() != 1) {
 		t.Errorf("GOMEMLIMIT %+v is not the container's memory limit in bytes (downward API limits.memory)", memLimit)
 	}
+	if got := c.Resources.Limits.Memory().Value(); got != podMemoryLimit {
+		t.Errorf("memory limit %d bytes, want %d: BenchmarkPeakHeap measures against that limit, change both", got, podMemoryLimit)
+	}
 	if !strings.Contains(args, fmt.Sprintf("--max-inflight=%d", DefaultMaxInflight)) {
 		t.Errorf("args %q do not set --max-inflight=%d, the bound the memory limit was measured with", args, DefaultMaxInflight)
 	}
