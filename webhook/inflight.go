@@ -20,6 +20,12 @@ import (
 // must not read the rest: a review can be 7 MiB.
 const peekSize = 4 << 10
 
+// bodyTimeout bounds reading a review's body once it holds a slot, so a
+// client that trickles its body (anyone who can reach the port, not only
+// the API server) cannot keep slots taken. The API server sends at most
+// 7 MiB and gives up after timeoutSeconds (3 s) anyway.
+const bodyTimeout = 2 * time.Second
+
 // Limit serves next to at most maxInflight requests at once. A request
 // over the bound waits up to wait for a slot; if none frees up it is
 // answered with an AdmissionReview that denies the write and says the
@@ -27,14 +33,15 @@ const peekSize = 4 << 10
 // reads why. Waiting requests hold only their connection: their bodies
 // are not read until they get a slot.
 func Limit(next http.Handler, maxInflight int, wait time.Duration) http.Handler {
-	return &limiter{next: next, slots: make(chan struct{}, maxInflight), wait: wait, log: logf.Log.WithName("admission")}
+	return &limiter{next: next, slots: make(chan struct{}, maxInflight), wait: wait, bodyTimeout: bodyTimeout, log: logf.Log.WithName("admission")}
 }
 
 type limiter struct {
-	next  http.Handler
-	slots chan struct{}
-	wait  time.Duration
-	log   logr.Logger
+	next        http.Handler
+	slots       chan struct{}
+	wait        time.Duration
+	bodyTimeout time.Duration
+	log         logr.Logger
 }
 
 func (l *limiter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -54,6 +61,10 @@ func (l *limiter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	defer func() { <-l.slots }()
+	// The deadline applies to this request only: net/http sets the
+	// connection's read deadline afresh for the next one. A ResponseWriter
+	// without deadlines (a test recorder) has no connection to bound.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(l.bodyTimeout))
 	l.next.ServeHTTP(w, r)
 }
 

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -12,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admission/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 
@@ -182,5 +185,46 @@ func TestPeekReview(t *testing.T) {
 				t.Errorf("got %q %q, want %q %q", apiVersion, uid, tc.apiVersion, tc.uid)
 			}
 		})
+	}
+}
+
+// TestLimitBoundsSlowBodies: a client that sends headers and then trickles
+// nothing cannot hold the only slot past the body timeout; the next review
+// is then served.
+func TestLimitBoundsSlowBodies(t *testing.T) {
+	wh := NewWebhook(projsecret.DefaultPolicy)
+	wh.Log = logr.Discard()
+	l := Limit(wh, 1, 10*time.Second).(*limiter)
+	l.bodyTimeout = 200 * time.Millisecond
+	srv := httptest.NewServer(l)
+	defer srv.Close()
+
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{", Path); err != nil {
+		t.Fatal(err)
+	}
+	// The slow request takes the slot; wait for that by condition.
+	err = wait.PollUntilContextTimeout(context.Background(), 5*time.Millisecond, 5*time.Second, true, func(context.Context) (bool, error) {
+		return len(l.slots) == 1, nil
+	})
+	if err != nil {
+		t.Fatal("the slow request never took the slot")
+	}
+	start := time.Now()
+	resp, err := http.Post(srv.URL+Path, "application/json", bytes.NewReader(review{op: create, user: "alice", obj: projectSecret()}.body(t, "after-slow")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var ar admissionv1.AdmissionReview
+	if err := json.NewDecoder(resp.Body).Decode(&ar); err != nil || ar.Response == nil || !ar.Response.Allowed {
+		t.Fatalf("review after a slow client: %v %+v", err, ar.Response)
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Errorf("the review waited %s behind a slow body", waited)
 	}
 }
