@@ -104,14 +104,15 @@ $(TOOLS)/krew $(TOOLS)/validate-krew-manifest &:
 test-krew: $(TOOLS)/krew $(TOOLS)/validate-krew-manifest
 	KREW_TOOLS=$(TOOLS) $(GO) test -count=1 -tags integration -timeout 90m ./test/krew/...
 
-# A local real control plane for trying the plugin; Ctrl-C stops it.
+# A local real control plane and webhook for trying the plugin; Ctrl-C stops them.
 dev-cluster: controlplane build $(BIN)/devcluster
-	$(BIN)/devcluster
+	$(BIN)/devcluster -webhook $(BIN)/projsecret-webhook
 
 $(BIN)/devcluster: FORCE
 	$(GO) build -o $@ ./hack/devcluster
 
-# The main job end to end: the SDK flow through `kubectl projsecret` on a real API server.
+# The main job end to end: the SDK flow through `kubectl projsecret` on a real API server,
+# then the real webhook (over TLS, registered through manifests/base) denying writes.
 demo: controlplane build $(BIN)/devcluster
 	./hack/demo.sh
 

@@ -3,6 +3,8 @@ package webhook
 import (
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +15,7 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -94,7 +97,8 @@ func TestBaseManifests(t *testing.T) {
 	}
 	for _, o := range r.typed {
 		switch o.(type) {
-		case *corev1.Namespace, *corev1.ServiceAccount, *appsv1.Deployment, *corev1.Service, *policyv1.PodDisruptionBudget, *admissionregistrationv1.ValidatingWebhookConfiguration:
+		case *corev1.Namespace, *corev1.ServiceAccount, *appsv1.Deployment, *corev1.Service, *policyv1.PodDisruptionBudget,
+			*admissionregistrationv1.ValidatingWebhookConfiguration, *networkingv1.NetworkPolicy:
 		default:
 			t.Errorf("unexpected %T in base (no RBAC, nothing else)", o)
 		}
@@ -194,9 +198,75 @@ func TestBaseManifests(t *testing.T) {
 			t.Errorf("service selects %s=%s, pods are %v", k, v, d.Spec.Template.Labels)
 		}
 	}
+	var memLimit *corev1.EnvVar
+	for i, e := range c.Env {
+		if e.Name == "GOMEMLIMIT" {
+			memLimit = &c.Env[i]
+		}
+	}
+	if memLimit == nil || memLimit.ValueFrom == nil || memLimit.ValueFrom.ResourceFieldRef == nil ||
+		memLimit.ValueFrom.ResourceFieldRef.Resource != "limits.memory" || memLimit.ValueFrom.ResourceFieldRef.ContainerName != c.Name ||
+		(!memLimit.ValueFrom.ResourceFieldRef.Divisor.IsZero() && memLimit.ValueFrom.ResourceFieldRef.Divisor.Value() != 1) {
+		t.Errorf("GOMEMLIMIT %+v is not the container's memory limit in bytes (downward API limits.memory)", memLimit)
+	}
+	if got := c.Resources.Limits.Memory().Value(); got != podMemoryLimit {
+		t.Errorf("memory limit %d bytes, want %d: BenchmarkPeakHeap measures against that limit, change both", got, podMemoryLimit)
+	}
+	if !strings.Contains(args, fmt.Sprintf("--max-inflight=%d", DefaultMaxInflight)) {
+		t.Errorf("args %q do not set --max-inflight=%d, the bound the memory limit was measured with", args, DefaultMaxInflight)
+	}
+
+	checkNetworkPolicy(t, find[*networkingv1.NetworkPolicy](t, r, ServiceName), d, c)
+
 	pdb := find[*policyv1.PodDisruptionBudget](t, r, ServiceName)
 	if pdb.Spec.MinAvailable == nil || pdb.Spec.MinAvailable.IntValue() < 1 {
 		t.Error("PodDisruptionBudget does not keep a pod")
+	}
+}
+
+// metricsScrapeLabel is the namespace label the NetworkPolicy admits to the
+// metrics port (README, "Webhook").
+const metricsScrapeLabel = "projsecret.io/metrics-scrape"
+
+// checkNetworkPolicy: the webhook pods admit the webhook port from
+// anywhere, the metrics port only from labeled namespaces, nothing else,
+// and open no connection out.
+func checkNetworkPolicy(t *testing.T, np *networkingv1.NetworkPolicy, d *appsv1.Deployment, c corev1.Container) {
+	t.Helper()
+	for k, v := range np.Spec.PodSelector.MatchLabels {
+		if d.Spec.Template.Labels[k] != v {
+			t.Errorf("NetworkPolicy selects %s=%s, pods are %v", k, v, d.Spec.Template.Labels)
+		}
+	}
+	if len(np.Spec.PodSelector.MatchLabels) == 0 || len(np.Spec.PodSelector.MatchExpressions) != 0 {
+		t.Errorf("NetworkPolicy podSelector %+v, want the webhook pods by label", np.Spec.PodSelector)
+	}
+	if !slices.Equal(np.Spec.PolicyTypes, []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress}) || len(np.Spec.Egress) != 0 {
+		t.Errorf("NetworkPolicy policyTypes %v egress %+v, want Ingress and Egress with no egress allowed", np.Spec.PolicyTypes, np.Spec.Egress)
+	}
+	opened := map[string]string{}
+	for _, rule := range np.Spec.Ingress {
+		if len(rule.Ports) != 1 || rule.Ports[0].Port == nil {
+			t.Errorf("ingress rule %+v opens other than one named port", rule)
+			continue
+		}
+		port := rule.Ports[0].Port.String()
+		if !hasPort(c, port) {
+			t.Errorf("ingress opens port %q, which the container does not name", port)
+		}
+		switch {
+		case len(rule.From) == 0:
+			opened[port] = "anyone"
+		case len(rule.From) == 1 && rule.From[0].PodSelector == nil && rule.From[0].IPBlock == nil && rule.From[0].NamespaceSelector != nil &&
+			len(rule.From[0].NamespaceSelector.MatchExpressions) == 0 &&
+			maps.Equal(rule.From[0].NamespaceSelector.MatchLabels, map[string]string{metricsScrapeLabel: "true"}):
+			opened[port] = "labeled namespaces"
+		default:
+			t.Errorf("ingress rule %+v admits from an unexpected peer", rule)
+		}
+	}
+	if want := map[string]string{"webhook": "anyone", "metrics": "labeled namespaces"}; !maps.Equal(opened, want) {
+		t.Errorf("NetworkPolicy opens %v, want %v", opened, want)
 	}
 }
 

@@ -14,6 +14,10 @@ import (
 // break a rule of the contract.
 const RuleInvalidRequest = projsecret.Rule("invalid-request")
 
+// RuleBusy labels reviews denied unread because the replica already judged
+// --max-inflight reviews and none finished within --inflight-wait.
+const RuleBusy = projsecret.Rule("webhook-busy")
+
 // Rules are every value of the denials counter's rule label.
 var Rules = []projsecret.Rule{
 	projsecret.RuleKeyNaming,
@@ -21,6 +25,7 @@ var Rules = []projsecret.Rule{
 	projsecret.RuleMetadata,
 	projsecret.RuleSize,
 	RuleInvalidRequest,
+	RuleBusy,
 }
 
 // Denials counts denied reviews by the rule they broke; a review that breaks

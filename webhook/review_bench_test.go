@@ -6,8 +6,15 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admission/v1"
@@ -21,7 +28,21 @@ import (
 // benchSecret is a project Secret of n entries as the API server sends it
 // to the webhook: server-set metadata, managedFields naming every key, and
 // values and descriptions of realistic size.
-func benchSecret(n int) *corev1.Secret {
+func benchSecret(n int) *corev1.Secret { return benchSecretSized(n, 64, 0) }
+
+// nearLimit is the largest legal project Secret the benchmarks send: 500
+// entries whose values total just under 1 MiB and whose metadata fills the
+// annotations close to their 256 KiB limit; an UPDATE of it is a review of
+// about 3.2 MiB.
+const nearLimitEntries, nearLimitValue, nearLimitPad = 500, (projsecret.MaxSecretDataBytes - 4<<10) / 500, 330
+
+func nearLimitSecret() *corev1.Secret {
+	return benchSecretSized(nearLimitEntries, nearLimitValue, nearLimitPad)
+}
+
+// benchSecretSized is benchSecret with values of valueSize bytes and pad
+// more characters in every description.
+func benchSecretSized(n, valueSize, pad int) *corev1.Secret {
 	s := projectSecret()
 	s.UID, s.ResourceVersion, s.CreationTimestamp = "3f0c1e52-6a4b-4c8e-9d1f-2b7a5e9c0d13", "48213", metav1.NewTime(t0)
 	s.Labels[projsecret.LabelManagedBy] = projsecret.ManagedByPlugin
@@ -31,8 +52,8 @@ func benchSecret(n int) *corev1.Secret {
 	fields.WriteString(`{"f:data":{`)
 	for i := range n {
 		k := fmt.Sprintf("ENTRY_%04d", i)
-		s.Data[k] = bytes.Repeat([]byte{'v'}, 64)
-		entries[k] = projsecret.EntryMeta{Description: "what " + k + " is for", Labels: map[string]string{"team": "data"},
+		s.Data[k] = bytes.Repeat([]byte{'v'}, valueSize)
+		entries[k] = projsecret.EntryMeta{Description: "what " + k + " is for" + strings.Repeat(".", pad), Labels: map[string]string{"team": "data"},
 			CreatedAt: t0, UpdatedAt: t0, CreatedBy: "alice", UpdatedBy: "alice"}
 		if i > 0 {
 			fields.WriteString(",")
@@ -56,12 +77,18 @@ func benchSecret(n int) *corev1.Secret {
 // (garbage collection included), which other load does not inflate.
 func BenchmarkReview(b *testing.B) {
 	for _, op := range []admissionv1.Operation{update, create} {
-		for _, n := range []int{1, 20, 500} {
-			b.Run(fmt.Sprintf("op=%s/entries=%d", strings.ToLower(string(op)), n), func(b *testing.B) {
-				old := benchSecret(n)
+		for _, n := range []string{"1", "20", "500", "near-limit"} {
+			b.Run(fmt.Sprintf("op=%s/entries=%s", strings.ToLower(string(op)), n), func(b *testing.B) {
+				var old *corev1.Secret
+				if n == "near-limit" {
+					old = nearLimitSecret()
+				} else {
+					entries, _ := strconv.Atoi(n)
+					old = benchSecret(entries)
+				}
 				// One value rotated by alice, as `kubectl projsecret set` does.
 				next := edit(old, func(s *corev1.Secret) {
-					s.Data["ENTRY_0000"] = bytes.Repeat([]byte{'w'}, 64)
+					s.Data["ENTRY_0000"] = bytes.Repeat([]byte{'w'}, len(s.Data["ENTRY_0000"]))
 					e := entriesOf(s)
 					m := e["ENTRY_0000"]
 					m.UpdatedAt = t1
@@ -108,5 +135,79 @@ func benchReview(b *testing.B, wh http.Handler, body []byte) {
 	b.ReportMetric(float64(len(body)), "body-bytes")
 	if cpu > 0 {
 		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+	}
+}
+
+// podMemoryLimit is the webhook container's memory limit in
+// manifests/base (TestBaseManifests keeps the two equal); the deployment
+// sets GOMEMLIMIT to it.
+const podMemoryLimit = 128 << 20
+
+// BenchmarkPeakHeap sends 32 near-limit UPDATE reviews at once, each
+// iteration, through the handler as Run serves it (Limit over the
+// Webhook) with GOMEMLIMIT at the pod's limit, and reports the highest
+// heap seen while they are judged: with the default --max-inflight, and
+// unbounded (every review judged at once, as before the bound).
+func BenchmarkPeakHeap(b *testing.B) {
+	const concurrent = 32
+	old := nearLimitSecret()
+	next := edit(old, func(s *corev1.Secret) { s.Data["ENTRY_0000"] = bytes.Repeat([]byte{'w'}, nearLimitValue) })
+	body := review{op: update, user: "alice", old: old, obj: next}.body(b, "peak")
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(podMemoryLimit))
+	for _, maxInflight := range []int{DefaultMaxInflight, concurrent} {
+		name := fmt.Sprintf("max-inflight=%d", maxInflight)
+		if maxInflight == concurrent {
+			name = "max-inflight=unbounded"
+		}
+		b.Run(name, func(b *testing.B) {
+			wh := NewWebhook(projsecret.DefaultPolicy)
+			wh.Log = logr.Discard()
+			h := Limit(wh, maxInflight, DefaultInflightWait)
+			var peak uint64
+			var busy atomic.Int64
+			for b.Loop() {
+				runtime.GC()
+				stop := make(chan struct{})
+				sampled := make(chan uint64)
+				go func() { sampled <- sampleHeap(stop) }()
+				var wg sync.WaitGroup
+				for range concurrent {
+					wg.Go(func() {
+						req := httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(body))
+						req.Header.Set("Content-Type", "application/json")
+						rec := httptest.NewRecorder()
+						h.ServeHTTP(rec, req)
+						if bytes.Contains(rec.Body.Bytes(), []byte("webhook is busy")) {
+							busy.Add(1)
+						} else if !bytes.Contains(rec.Body.Bytes(), []byte(`"allowed":true`)) {
+							b.Errorf("denied: %.200s", rec.Body)
+						}
+					})
+				}
+				wg.Wait()
+				close(stop)
+				peak = max(peak, <-sampled)
+			}
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+			b.ReportMetric(float64(podMemoryLimit)/(1<<20), "limit-MiB")
+			b.ReportMetric(float64(busy.Load())/float64(b.N), "busy/op")
+		})
+	}
+}
+
+// sampleHeap returns the largest live-and-unswept heap seen until stop.
+func sampleHeap(stop <-chan struct{}) uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var peak uint64
+	t := time.NewTicker(200 * time.Microsecond)
+	defer t.Stop()
+	for {
+		metrics.Read(s)
+		peak = max(peak, s[0].Value.Uint64())
+		select {
+		case <-stop:
+			return peak
+		case <-t.C:
+		}
 	}
 }

@@ -5,18 +5,36 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/errgroup"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/projsecret/projsecret"
+)
+
+// Defaults of the Options that bound the load one replica takes.
+const (
+	// DefaultMaxInflight is how many reviews one replica judges at once.
+	// A near-limit review (3.2 MiB AdmissionReview) allocates about 9 MiB;
+	// 32 sent at once peak at about 84 MiB of heap with this bound and
+	// 155 MiB without one, against the pod's 128 MiB limit (README,
+	// "Benchmarks", 2b). Small reviews take well under a millisecond, so
+	// 8 at a time still serves thousands per second.
+	DefaultMaxInflight = 8
+	// DefaultInflightWait is how long a review waits for a slot before it
+	// is denied as busy: well inside the API server's 3 s timeoutSeconds,
+	// so the requester reads the webhook's message, not a timeout.
+	DefaultInflightWait = time.Second
+	// DefaultGracefulShutdownTimeout bounds draining in-flight reviews
+	// after the shutdown delay; with the default 5 s delay it stays inside
+	// the Deployment's 30 s terminationGracePeriodSeconds.
+	DefaultGracefulShutdownTimeout = 15 * time.Second
 )
 
 // Options configure Run. The zero value of a field means its default.
@@ -42,8 +60,13 @@ type Options struct {
 	// ShutdownDelay is how long the webhook keeps serving, not ready, after
 	// ctx ends, so Service endpoints drop the pod before it stops answering.
 	ShutdownDelay time.Duration
-	// Ready, if set, is called once the webhook's TLS listener answers.
-	Ready func()
+	// GracefulShutdownTimeout bounds how long, after ShutdownDelay, the
+	// webhook waits for in-flight reviews (default 15s).
+	GracefulShutdownTimeout time.Duration
+	// MaxInflight bounds the reviews judged at once (default 8); the next
+	// ones wait up to InflightWait (default 1s) and are then denied.
+	MaxInflight  int
+	InflightWait time.Duration
 }
 
 // TLSOptions are the webhook server's TLS settings: TLS 1.2 or later, and
@@ -56,126 +79,79 @@ func TLSOptions(enableHTTP2 bool) []func(*tls.Config) {
 	return opts
 }
 
-// Run serves the webhook, metrics and probes until ctx ends, then drains
-// in-flight reviews and returns. It needs no API server access.
+// Run serves the webhook, metrics and probes until ctx ends, keeps serving
+// (not ready) for ShutdownDelay, then drains in-flight reviews and returns.
+// It needs no API server access.
 func Run(ctx context.Context, o Options) error {
+	// An empty rest.Config, as cert-manager's webhook does: the manager
+	// builds a client, a lazy REST mapper and an informer cache from it,
+	// but nothing here asks them for anything, so no request is ever sent
+	// (TestManagerNeverCallsTheAPIServer) and the pod needs no RBAC.
+	return run(ctx, &rest.Config{}, o)
+}
+
+func run(ctx context.Context, cfg *rest.Config, o Options) error {
 	log := logf.Log.WithName("projsecret-webhook")
+	o = o.withDefaults()
+	gracefulShutdown := o.GracefulShutdownTimeout
+	mgr, err := manager.New(cfg, manager.Options{
+		Logger:                  log,
+		WebhookServer:           ctrlwebhook.NewServer(ctrlwebhook.Options{Host: o.Host, Port: o.Port, CertDir: o.CertDir, TLSOpts: TLSOptions(o.EnableHTTP2)}),
+		Metrics:                 metricsserver.Options{BindAddress: o.MetricsBindAddress},
+		HealthProbeBindAddress:  o.ProbeBindAddress,
+		GracefulShutdownTimeout: &gracefulShutdown,
+	})
+	if err != nil {
+		return fmt.Errorf("setting up the webhook's manager: %w", err)
+	}
+	// GetWebhookServer also adds the server to the manager's runnables.
+	server := mgr.GetWebhookServer()
+	server.Register(Path, Limit(NewWebhook(o.Policy), o.MaxInflight, o.InflightWait))
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return fmt.Errorf("adding the liveness check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("webhook", server.StartedChecker()); err != nil {
+		return fmt.Errorf("adding the readiness check: %w", err)
+	}
+	// Readiness must fail as soon as ctx ends, while the webhook still
+	// serves: the manager stops every server the moment its own context
+	// ends, and the endpoints controller needs a few seconds to take the
+	// pod out of the Service. So the manager runs on a context that ends
+	// ShutdownDelay after ctx, and the "shutdown" check reads ctx itself.
+	// A Runnable cannot do this: it only ever sees the manager's context.
+	if err := mgr.AddReadyzCheck("shutdown", func(*http.Request) error {
+		if ctx.Err() != nil {
+			return errors.New("shutting down")
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("adding the shutdown check: %w", err)
+	}
+	serveCtx, stopServing := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopServing()
+	stopDelay := context.AfterFunc(ctx, func() {
+		log.Info("stopping: not ready any more, still serving", "delay", o.ShutdownDelay)
+		time.AfterFunc(o.ShutdownDelay, stopServing)
+	})
+	defer stopDelay()
+	if err := mgr.Start(serveCtx); err != nil {
+		return fmt.Errorf("webhook on port %d with certificates from %s: %w", o.Port, o.CertDir, err)
+	}
+	return nil
+}
+
+func (o Options) withDefaults() Options {
 	if o.Port == 0 {
 		o.Port = ctrlwebhook.DefaultPort
 	}
-	server := ctrlwebhook.NewServer(ctrlwebhook.Options{Host: o.Host, Port: o.Port, CertDir: o.CertDir, TLSOpts: TLSOptions(o.EnableHTTP2)})
-	server.Register(Path, NewWebhook(o.Policy))
-
-	var stopping atomic.Bool
-	started := server.StartedChecker()
-	ready := func(req *http.Request) error {
-		if stopping.Load() {
-			return errors.New("shutting down")
-		}
-		return started(req)
+	if o.GracefulShutdownTimeout == 0 {
+		o.GracefulShutdownTimeout = DefaultGracefulShutdownTimeout
 	}
-
-	// The metrics server binds its address in Start; nil means turned off.
-	var metrics metricsserver.Server
-	if o.MetricsBindAddress != "0" {
-		var err error
-		if metrics, err = metricsserver.NewServer(metricsserver.Options{BindAddress: o.MetricsBindAddress}, nil, nil); err != nil {
-			return fmt.Errorf("metrics server: %w", err)
-		}
+	if o.MaxInflight == 0 {
+		o.MaxInflight = DefaultMaxInflight
 	}
-	probes, err := listenProbes(o.ProbeBindAddress, ready)
-	if err != nil {
-		return err
+	if o.InflightWait == 0 {
+		o.InflightWait = DefaultInflightWait
 	}
-
-	// serveCtx outlives ctx by ShutdownDelay: the servers keep answering
-	// while the readiness probe already fails.
-	serveCtx, stopServing := context.WithCancel(context.Background())
-	defer stopServing()
-	g, gctx := errgroup.WithContext(serveCtx)
-	g.Go(func() error {
-		if err := server.Start(gctx); err != nil {
-			return fmt.Errorf("webhook server on port %d with certificates from %s: %w", o.Port, o.CertDir, err)
-		}
-		return nil
-	})
-	if metrics != nil {
-		g.Go(func() error {
-			if err := metrics.Start(gctx); err != nil {
-				return fmt.Errorf("metrics server on %s: %w", o.MetricsBindAddress, err)
-			}
-			return nil
-		})
-	}
-	g.Go(func() error { return probes.serve(gctx) })
-	if o.Ready != nil {
-		g.Go(func() error { return waitReady(gctx, started, o.Ready) })
-	}
-	g.Go(func() error {
-		select {
-		case <-gctx.Done():
-		case <-ctx.Done():
-			stopping.Store(true)
-			log.Info("stopping: not ready any more, still serving", "delay", o.ShutdownDelay)
-			select {
-			case <-time.After(o.ShutdownDelay):
-			case <-gctx.Done():
-			}
-			stopServing()
-		}
-		return nil
-	})
-	return g.Wait()
-}
-
-// waitReady calls ready once the webhook's TLS listener answers.
-func waitReady(ctx context.Context, started healthz.Checker, ready func()) error {
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for {
-		if started(nil) == nil {
-			ready()
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
-}
-
-type probeServer struct {
-	l   net.Listener
-	srv *http.Server
-}
-
-// listenProbes binds the probe address now, so a taken port fails Run at
-// once rather than leaving a pod that never turns ready.
-func listenProbes(addr string, ready healthz.Checker) (*probeServer, error) {
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("probe server on %s: %w", addr, err)
-	}
-	mux := http.NewServeMux()
-	healthzH := &healthz.Handler{Checks: map[string]healthz.Checker{"ping": healthz.Ping}}
-	readyzH := &healthz.Handler{Checks: map[string]healthz.Checker{"webhook": ready}}
-	for path, h := range map[string]http.Handler{"/healthz": healthzH, "/readyz": readyzH} {
-		mux.Handle(path, http.StripPrefix(path, h))
-		mux.Handle(path+"/", http.StripPrefix(path, h))
-	}
-	return &probeServer{l: l, srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}, nil
-}
-
-func (p *probeServer) serve(ctx context.Context) error {
-	go func() {
-		<-ctx.Done()
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = p.srv.Shutdown(shutdownCtx)
-	}()
-	if err := p.srv.Serve(p.l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("probe server: %w", err)
-	}
-	return nil
+	return o
 }

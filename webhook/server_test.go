@@ -11,12 +11,16 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/rest"
 
 	"github.com/projsecret/projsecret"
 	"github.com/projsecret/projsecret/webhook/certs"
@@ -42,8 +46,12 @@ type running struct {
 }
 
 // start runs the whole server on 127.0.0.1 with a fresh CA, and waits until
-// it is ready.
+// its /readyz passes.
 func start(t *testing.T, mutate func(*Options)) *running {
+	return startWith(t, &rest.Config{}, mutate)
+}
+
+func startWith(t *testing.T, cfg *rest.Config, mutate func(*Options)) *running {
 	t.Helper()
 	ca, err := certs.NewCA("test-ca")
 	if err != nil {
@@ -57,7 +65,6 @@ func start(t *testing.T, mutate func(*Options)) *running {
 	if err := certs.WriteServing(dir, kp, ca); err != nil {
 		t.Fatal(err)
 	}
-	ready := make(chan struct{})
 	o := Options{
 		Host:               "127.0.0.1",
 		Port:               freePort(t),
@@ -65,14 +72,13 @@ func start(t *testing.T, mutate func(*Options)) *running {
 		Policy:             projsecret.DefaultPolicy,
 		MetricsBindAddress: "127.0.0.1:" + strconv.Itoa(freePort(t)),
 		ProbeBindAddress:   "127.0.0.1:" + strconv.Itoa(freePort(t)),
-		Ready:              func() { close(ready) },
 	}
 	if mutate != nil {
 		mutate(&o)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{opts: o, ca: ca, cancel: cancel, done: make(chan error, 1), baseURL: fmt.Sprintf("https://127.0.0.1:%d", o.Port)}
-	go func() { r.done <- Run(ctx, o) }()
+	go func() { r.done <- run(ctx, cfg, o) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -81,12 +87,16 @@ func start(t *testing.T, mutate func(*Options)) *running {
 			t.Error("server did not stop")
 		}
 	})
-	select {
-	case <-ready:
-	case err := <-r.done:
-		t.Fatalf("server stopped before it was ready: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("server not ready after 20s")
+	err = wait.PollUntilContextTimeout(context.Background(), 20*time.Millisecond, 20*time.Second, true, func(context.Context) (bool, error) {
+		select {
+		case err := <-r.done:
+			return false, fmt.Errorf("server stopped before it was ready: %v", err)
+		default:
+		}
+		return probe(r.opts.ProbeBindAddress, "/readyz") == http.StatusOK, nil
+	})
+	if err != nil {
+		t.Fatalf("waiting for /readyz: %v", err)
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(ca.Cert)
@@ -109,6 +119,16 @@ func (r *running) review(t *testing.T, body []byte) (*admissionv1.AdmissionRespo
 		t.Fatalf("not an AdmissionReview: %v", err)
 	}
 	return ar.Response, resp
+}
+
+// probe is the status of a probe endpoint, 0 if it does not answer.
+func probe(addr, path string) int {
+	resp, err := http.Get("http://" + addr + path)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 func get(t *testing.T, url string) (int, string) {
@@ -179,17 +199,16 @@ func TestServerRotation(t *testing.T) {
 	if err := certs.WriteServing(r.opts.CertDir, kp, r.ca); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for servedSerial(t, r).Cmp(first) == 0 {
-		// A fresh client each time, so every review is a new TLS handshake.
+	// A fresh connection each time, so every review is a new TLS handshake.
+	err = wait.PollUntilContextTimeout(context.Background(), 50*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
 		r.client.CloseIdleConnections()
 		if resp, _ := r.review(t, review{op: create, user: "alice", obj: projectSecret()}.body(t, "rot")); !resp.Allowed {
-			t.Fatalf("review during rotation denied: %s", message(resp))
+			return false, fmt.Errorf("review during rotation denied: %s", message(resp))
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the rotated certificate was not served within 30s")
-		}
-		time.Sleep(50 * time.Millisecond)
+		return servedSerial(t, r).Cmp(first) != 0, nil
+	})
+	if err != nil {
+		t.Fatalf("the rotated certificate was not served: %v", err)
 	}
 }
 
@@ -205,21 +224,17 @@ func servedSerial(t *testing.T, r *running) *big.Int {
 	return conn.ConnectionState().PeerCertificates[0].SerialNumber
 }
 
-// TestServerGracefulShutdown: once stopped, the server turns unready but
-// keeps answering for ShutdownDelay, then returns nil.
+// TestServerGracefulShutdown: once ctx ends, /readyz fails at once (the
+// first probe after cancel already sees it) while reviews are still
+// answered for ShutdownDelay; then Run returns nil and the probes stop.
 func TestServerGracefulShutdown(t *testing.T) {
-	r := start(t, func(o *Options) { o.ShutdownDelay = time.Second; o.MetricsBindAddress = "0" })
+	r := start(t, func(o *Options) { o.ShutdownDelay = 3 * time.Second; o.MetricsBindAddress = "0" })
 	r.cancel()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		code, _ := get(t, "http://"+r.opts.ProbeBindAddress+"/readyz")
-		if code == http.StatusInternalServerError {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/readyz still %d after stop", code)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if code, body := get(t, "http://"+r.opts.ProbeBindAddress+"/readyz"); code != http.StatusInternalServerError || !strings.Contains(body, "shutdown failed") {
+		t.Fatalf("/readyz right after stop: %d %s, want 500 naming the shutdown check", code, body)
+	}
+	if code := probe(r.opts.ProbeBindAddress, "/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz during the shutdown delay: %d, want 200 (the pod is alive)", code)
 	}
 	if resp, _ := r.review(t, review{op: create, user: "alice", obj: projectSecret()}.body(t, "late")); !resp.Allowed {
 		t.Fatalf("review during the shutdown delay: %s", message(resp))
@@ -232,6 +247,34 @@ func TestServerGracefulShutdown(t *testing.T) {
 		r.done <- nil
 	case <-time.After(20 * time.Second):
 		t.Fatal("Run did not return")
+	}
+	if code := probe(r.opts.ProbeBindAddress, "/healthz"); code != 0 {
+		t.Errorf("probes still answer (%d) after Run returned", code)
+	}
+}
+
+// TestManagerNeverCallsTheAPIServer runs the whole server against an API
+// server that records every request: the webhook has no credentials and
+// no RBAC, so it must never send one, starting, serving or stopping.
+func TestManagerNeverCallsTheAPIServer(t *testing.T) {
+	var calls atomic.Int32
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		calls.Add(1)
+		t.Errorf("the webhook called the API server: %s %s", req.Method, req.URL.Path)
+		http.Error(w, "no", http.StatusForbidden)
+	}))
+	defer api.Close()
+	r := startWith(t, &rest.Config{Host: api.URL}, func(o *Options) { o.ShutdownDelay = 0 })
+	if resp, _ := r.review(t, review{op: create, user: "alice", obj: projectSecret()}.body(t, "noapi")); !resp.Allowed {
+		t.Fatalf("review denied: %s", message(resp))
+	}
+	r.cancel()
+	if err := <-r.done; err != nil {
+		t.Fatalf("Run returned %v", err)
+	}
+	r.done <- nil
+	if n := calls.Load(); n != 0 {
+		t.Fatalf("%d requests reached the API server", n)
 	}
 }
 

@@ -43,7 +43,9 @@ func main() {
 	log := logf.Log.WithName("projsecret-webhook")
 	log.Info("starting", "version", version.Version, "commit", version.Commit,
 		"port", opts.Port, "certDir", opts.CertDir, "keyRule", opts.Policy.KeyRule.String(),
-		"adminGroups", opts.Policy.AdminGroups, "http2", opts.EnableHTTP2)
+		"adminGroups", opts.Policy.AdminGroups, "adminUsers", opts.Policy.AdminUsers,
+		"cleanupUsers", opts.Policy.CleanupUsers, "clockSkew", opts.Policy.ClockSkew, "http2", opts.EnableHTTP2,
+		"maxInflight", opts.MaxInflight, "inflightWait", opts.InflightWait)
 
 	// The first SIGTERM or SIGINT starts a graceful shutdown, a second one exits.
 	if err := webhook.Run(signals.SetupSignalHandler(), opts); err != nil {
@@ -104,6 +106,9 @@ func parseFlags(args []string, output io.Writer) (webhook.Options, *zap.Options,
 	fs.StringVar(&o.ProbeBindAddress, "health-probe-bind-address", ":8081", "address serving /healthz and /readyz over HTTP")
 	fs.BoolVar(&o.EnableHTTP2, "enable-http2", false, "serve HTTP/2 too (off because of HTTP/2 rapid-reset attacks; the API server needs only HTTP/1.1)")
 	fs.DurationVar(&o.ShutdownDelay, "shutdown-delay", 5*time.Second, "on SIGTERM, keep serving this long while /readyz fails, so the Service stops sending reviews first")
+	fs.DurationVar(&o.GracefulShutdownTimeout, "graceful-shutdown-timeout", webhook.DefaultGracefulShutdownTimeout, "after --shutdown-delay, wait at most this long for reviews in flight to finish")
+	fs.IntVar(&o.MaxInflight, "max-inflight", webhook.DefaultMaxInflight, "reviews one replica judges at once; more wait up to --inflight-wait, then are denied as busy (bounds memory: a near-limit review allocates about 9 MiB)")
+	fs.DurationVar(&o.InflightWait, "inflight-wait", webhook.DefaultInflightWait, "how long a review over --max-inflight waits for a slot before it is denied; keep it under the configuration's timeoutSeconds (3s)")
 	fs.BoolVar(&showVer, "version", false, "print the version and exit")
 	logOpts := &zap.Options{}
 	logOpts.BindFlags(fs)
@@ -122,6 +127,15 @@ func parseFlags(args []string, output io.Writer) (webhook.Options, *zap.Options,
 	}
 	if o.Port < 1 || o.Port > 65535 {
 		return o, nil, fmt.Errorf("--port=%d is not a TCP port: expected 1 to 65535", o.Port)
+	}
+	if o.MaxInflight < 1 {
+		return o, nil, fmt.Errorf("--max-inflight=%d: expected at least 1", o.MaxInflight)
+	}
+	if o.InflightWait <= 0 {
+		return o, nil, fmt.Errorf("--inflight-wait=%s: expected a positive duration", o.InflightWait)
+	}
+	if o.GracefulShutdownTimeout <= 0 {
+		return o, nil, fmt.Errorf("--graceful-shutdown-timeout=%s: expected a positive duration", o.GracefulShutdownTimeout)
 	}
 	if clockSkew <= 0 {
 		return o, nil, fmt.Errorf("--clock-skew=%s is not a window: expected a positive duration such as 5m", clockSkew)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/webhook"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -18,7 +19,8 @@ func TestParseFlags(t *testing.T) {
 		t.Fatalf("defaults: %v", err)
 	}
 	if o.Port != 9443 || o.MetricsBindAddress != ":8080" || o.ProbeBindAddress != ":8081" || o.EnableHTTP2 ||
-		o.ShutdownDelay != 5*time.Second || o.CertDir != "/etc/projsecret-webhook/tls" {
+		o.ShutdownDelay != 5*time.Second || o.CertDir != "/etc/projsecret-webhook/tls" ||
+		o.MaxInflight != webhook.DefaultMaxInflight || o.InflightWait != time.Second || o.GracefulShutdownTimeout != 15*time.Second {
 		t.Errorf("defaults: %+v", o)
 	}
 	if o.Policy.KeyRule.String() != projsecret.DefaultKeyRule.String() || !slices.Equal(o.Policy.AdminGroups, []string{"system:masters"}) {
@@ -38,14 +40,15 @@ func TestParseFlags(t *testing.T) {
 		t.Errorf("--admin-user, --cleanup-user, --clock-skew given: %+v", o.Policy)
 	}
 
-	o, _, err = parseFlags([]string{"--admin-group=ops", "--admin-group", "system:masters", "--admin-group=ops", "--key-rule=env", "--enable-http2", "--port=10250"}, io.Discard)
+	o, _, err = parseFlags([]string{"--admin-group=ops", "--admin-group", "system:masters", "--admin-group=ops", "--key-rule=env", "--enable-http2", "--port=10250", "--max-inflight=3", "--inflight-wait=250ms"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(o.Policy.AdminGroups, []string{"ops", "system:masters"}) {
 		t.Errorf("--admin-group given: admins %v, want the given ones only, once each", o.Policy.AdminGroups)
 	}
-	if o.Policy.KeyRule.String() != projsecret.EnvVarKeyRule.String() || !o.EnableHTTP2 || o.Port != 10250 {
+	if o.Policy.KeyRule.String() != projsecret.EnvVarKeyRule.String() || !o.EnableHTTP2 || o.Port != 10250 ||
+		o.MaxInflight != 3 || o.InflightWait != 250*time.Millisecond {
 		t.Errorf("flags not applied: %+v", o)
 	}
 
@@ -61,6 +64,9 @@ func TestParseFlags(t *testing.T) {
 		{[]string{"--clock-skew=-1m"}, "is not a window"},
 		{[]string{"--admin-user=x", "--cleanup-user=x"}, `user "x" is both --admin-user and --cleanup-user`},
 		{[]string{"--port=0"}, "--port=0 is not a TCP port"},
+		{[]string{"--max-inflight=0"}, "--max-inflight=0: expected at least 1"},
+		{[]string{"--inflight-wait=0s"}, "--inflight-wait=0s: expected a positive duration"},
+		{[]string{"--graceful-shutdown-timeout=-1s"}, "--graceful-shutdown-timeout=-1s: expected a positive duration"},
 		{[]string{"serve"}, `unexpected arguments ["serve"]`},
 		{[]string{"--no-such-flag"}, "flag provided but not defined"},
 	} {

@@ -4,6 +4,8 @@
 package main
 
 import (
+	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -21,6 +23,8 @@ func main() {
 }
 
 func run() error {
+	webhookBin := flag.String("webhook", "", "also run this projsecret-webhook binary over TLS on 127.0.0.1, registered through manifests/base's ValidatingWebhookConfiguration; its log goes to .cache/dev-cluster/webhook.log")
+	flag.Parse()
 	dir := filepath.Join(testenv.RepoRoot(), ".cache", "dev-cluster")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("creating %s: %w", dir, err)
@@ -40,6 +44,13 @@ func run() error {
 		return err
 	}
 	defer env.Stop()
+	if *webhookBin != "" {
+		stopWebhook, err := startWebhook(env, *webhookBin, dir)
+		if err != nil {
+			return err
+		}
+		defer stopWebhook()
+	}
 	if err := os.Rename(env.Kubeconfig, ready); err != nil {
 		return fmt.Errorf("publishing kubeconfig: %w", err)
 	}
@@ -57,4 +68,32 @@ Press Ctrl-C to stop it.
 `, env.Config.Host, ready, bin)
 	<-stop
 	return nil
+}
+
+// startWebhook runs the webhook and registers it; the kubeconfig is only
+// published afterwards, so whoever waits for it finds the webhook called.
+func startWebhook(env *testenv.Env, bin, dir string) (func(), error) {
+	logPath := filepath.Join(dir, "webhook.log")
+	logs, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("webhook log: %w", err)
+	}
+	ctx := context.Background()
+	w, err := testenv.StartWebhook(ctx, bin, dir, logs)
+	if err != nil {
+		logs.Close()
+		return nil, fmt.Errorf("%w (log: %s)", err, logPath)
+	}
+	stop := func() {
+		if err := w.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "stopping the webhook:", err)
+		}
+		logs.Close()
+	}
+	if err := w.Register(ctx, env.Clientset); err != nil {
+		stop()
+		return nil, err
+	}
+	fmt.Printf("The projsecret webhook serves https://127.0.0.1:%d (log: %s).\n", w.Port, logPath)
+	return stop, nil
 }

@@ -72,6 +72,7 @@ func TestManifestsSelfSignedOverlay(t *testing.T) {
 	for _, want := range []string{
 		"namespace/projsecret-system", "serviceaccount/projsecret-webhook", "secret/" + webhook.TLSSecretName,
 		"service/projsecret-webhook", "deployment.apps/projsecret-webhook", "poddisruptionbudget.policy/projsecret-webhook",
+		"networkpolicy.networking.k8s.io/projsecret-webhook",
 		"validatingwebhookconfiguration.admissionregistration.k8s.io/" + webhook.ConfigurationName,
 	} {
 		if !strings.Contains(res.Stdout, want+" ") || !strings.Contains(res.Stdout, "(server dry run)") {

@@ -13,7 +13,6 @@ import (
 	"math/big"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -24,12 +23,10 @@ import (
 	"testing"
 	"time"
 
-	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/yaml"
 
 	"github.com/projsecret/projsecret"
 	"github.com/projsecret/projsecret/internal/testenv"
@@ -243,25 +240,13 @@ func (w *Webhook) checkLogs(t *testing.T) {
 // server calls it.
 func register(t *testing.T, w *Webhook, probeNS string) {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "manifests", "base", "validatingwebhookconfiguration.yaml"))
+	vwc, err := testenv.WebhookConfiguration(w.Port, w.CA.CertPEM)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var vwc admissionregistrationv1.ValidatingWebhookConfiguration
-	if err := yaml.UnmarshalStrict(raw, &vwc); err != nil {
-		t.Fatalf("manifests/base/validatingwebhookconfiguration.yaml: %v", err)
-	}
-	for i := range vwc.Webhooks {
-		svc := vwc.Webhooks[i].ClientConfig.Service
-		if svc == nil || svc.Path == nil {
-			t.Fatalf("webhook %s has no service path to swap", vwc.Webhooks[i].Name)
-		}
-		url := fmt.Sprintf("https://127.0.0.1:%d%s", w.Port, *svc.Path)
-		vwc.Webhooks[i].ClientConfig = admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: w.CA.CertPEM}
-	}
 	ctx := context.Background()
 	api := env.Clientset.AdmissionregistrationV1().ValidatingWebhookConfigurations()
-	if _, err := api.Create(ctx, &vwc, metav1.CreateOptions{}); err != nil {
+	if _, err := api.Create(ctx, vwc, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("registering the webhook: %v", err)
 	}
 	waitFor(t, "the API server to call the webhook", func() bool { return probeDenied(t, probeNS) })
@@ -280,12 +265,7 @@ func unregister(t *testing.T, probeNS string) {
 // webhook refuses it.
 func probeDenied(t *testing.T, ns string) bool {
 	t.Helper()
-	s := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: projsecret.SecretName("probe"), Labels: map[string]string{projsecret.LabelProject: "probe"}},
-		Data:       map[string][]byte{"bad.key": nil},
-	}
-	_, err := env.Clientset.CoreV1().Secrets(ns).Create(context.Background(), s, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
-	return err != nil && strings.Contains(err.Error(), webhook.WebhookName)
+	return testenv.WebhookDenies(context.Background(), env.Clientset, ns)
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {

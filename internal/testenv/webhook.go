@@ -1,0 +1,184 @@
+package testenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/yaml"
+
+	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/webhook"
+	"github.com/projsecret/projsecret/webhook/certs"
+)
+
+// WebhookConfiguration is manifests/base's ValidatingWebhookConfiguration
+// with each webhook's Service swapped for https://127.0.0.1:port and the
+// CA that signed the serving certificate: the same rules, selectors and
+// failure policy, for a webhook running as a local process.
+func WebhookConfiguration(port int, caPEM []byte) (*admissionregistrationv1.ValidatingWebhookConfiguration, error) {
+	file := filepath.Join(RepoRoot(), "manifests", "base", "validatingwebhookconfiguration.yaml")
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("reading the webhook configuration: %w", err)
+	}
+	var vwc admissionregistrationv1.ValidatingWebhookConfiguration
+	if err := yaml.UnmarshalStrict(raw, &vwc); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	for i := range vwc.Webhooks {
+		svc := vwc.Webhooks[i].ClientConfig.Service
+		if svc == nil || svc.Path == nil {
+			return nil, fmt.Errorf("%s: webhook %s has no service path to swap", file, vwc.Webhooks[i].Name)
+		}
+		url := fmt.Sprintf("https://127.0.0.1:%d%s", port, *svc.Path)
+		vwc.Webhooks[i].ClientConfig = admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: caPEM}
+	}
+	return &vwc, nil
+}
+
+// WebhookDenies dry-runs, in namespace ns, a project Secret that breaks
+// the key rule: only the webhook refuses it, so a denial naming the
+// webhook says the API server calls it.
+func WebhookDenies(ctx context.Context, cs kubernetes.Interface, ns string) bool {
+	s := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: projsecret.SecretName("probe"), Labels: map[string]string{projsecret.LabelProject: "probe"}},
+		Data:       map[string][]byte{"bad.key": nil},
+	}
+	_, err := cs.CoreV1().Secrets(ns).Create(ctx, s, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+	return err != nil && strings.Contains(err.Error(), webhook.WebhookName)
+}
+
+// Webhook is a projsecret-webhook process serving on 127.0.0.1 with a
+// certificate from a CA made for it.
+type Webhook struct {
+	CA                     *certs.CA
+	CertDir                string
+	Port                   int
+	ProbeAddr, MetricsAddr string
+
+	cmd     *exec.Cmd
+	done    chan struct{}
+	exitErr error
+}
+
+// StartWebhook runs the webhook binary bin with its certificates in
+// dir/webhook-tls and its output to logs, and waits until /readyz passes.
+// args come after the flags that place it on 127.0.0.1.
+func StartWebhook(ctx context.Context, bin, dir string, logs io.Writer, args ...string) (*Webhook, error) {
+	ca, err := certs.NewCA("projsecret-local-ca")
+	if err != nil {
+		return nil, fmt.Errorf("webhook CA: %w", err)
+	}
+	kp, err := ca.Issue([]string{"127.0.0.1"}, 24*time.Hour)
+	if err != nil {
+		return nil, fmt.Errorf("webhook certificate: %w", err)
+	}
+	w := &Webhook{CA: ca, CertDir: filepath.Join(dir, "webhook-tls"), done: make(chan struct{})}
+	if err := os.MkdirAll(w.CertDir, 0o700); err != nil {
+		return nil, fmt.Errorf("webhook certificate directory: %w", err)
+	}
+	if err := certs.WriteServing(w.CertDir, kp, ca); err != nil {
+		return nil, fmt.Errorf("writing the webhook certificate: %w", err)
+	}
+	ports := make([]int, 3)
+	for i := range ports {
+		if ports[i], err = freePort(); err != nil {
+			return nil, err
+		}
+	}
+	w.Port, w.ProbeAddr, w.MetricsAddr = ports[0], "127.0.0.1:"+strconv.Itoa(ports[1]), "127.0.0.1:"+strconv.Itoa(ports[2])
+	w.cmd = exec.Command(bin, append([]string{
+		"--host=127.0.0.1",
+		"--port=" + strconv.Itoa(w.Port),
+		"--cert-dir=" + w.CertDir,
+		"--metrics-bind-address=" + w.MetricsAddr,
+		"--health-probe-bind-address=" + w.ProbeAddr,
+		"--shutdown-delay=0s",
+	}, args...)...)
+	w.cmd.Stdout, w.cmd.Stderr = logs, logs
+	if err := w.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", bin, err)
+	}
+	go func() {
+		w.exitErr = w.cmd.Wait()
+		close(w.done)
+	}()
+	err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		select {
+		case <-w.done:
+			return false, fmt.Errorf("the webhook exited before it was ready: %v", w.exitErr)
+		default:
+		}
+		resp, err := http.Get("http://" + w.ProbeAddr + "/readyz")
+		if err != nil {
+			return false, nil
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, nil
+	})
+	if err != nil {
+		_ = w.cmd.Process.Kill()
+		<-w.done
+		return nil, fmt.Errorf("waiting for the webhook's /readyz: %w", err)
+	}
+	return w, nil
+}
+
+// Register creates the webhook's configuration in the cluster cs reaches
+// and waits until the API server calls the webhook.
+func (w *Webhook) Register(ctx context.Context, cs kubernetes.Interface) error {
+	vwc, err := WebhookConfiguration(w.Port, w.CA.CertPEM)
+	if err != nil {
+		return err
+	}
+	if _, err := cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Create(ctx, vwc, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("registering the webhook: %w", err)
+	}
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		return WebhookDenies(ctx, cs, metav1.NamespaceDefault), nil
+	})
+	if err != nil {
+		return fmt.Errorf("waiting for the API server to call the webhook: %w", err)
+	}
+	return nil
+}
+
+// Stop sends SIGTERM and waits for the process, killing it after 30s.
+func (w *Webhook) Stop() error {
+	if err := w.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("signalling the webhook: %w", err)
+	}
+	select {
+	case <-w.done:
+		return w.exitErr
+	case <-time.After(30 * time.Second):
+		_ = w.cmd.Process.Kill()
+		<-w.done
+		return errors.New("the webhook was still running 30s after SIGTERM")
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("finding a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
