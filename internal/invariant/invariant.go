@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -108,7 +109,7 @@ func Check(v Verdict, trust Trust, values [][]byte) error {
 		switch {
 		case !existed && (e.CreatedBy != v.User || e.UpdatedBy != v.User):
 			return fmt.Errorf("allowed new entry %q with createdBy %q, updatedBy %q by user %q", key, e.CreatedBy, e.UpdatedBy, v.User)
-		case existed && (prev.CreatedAt != e.CreatedAt || prev.CreatedBy != e.CreatedBy):
+		case existed && (!sameInstant(prev.CreatedAt, e.CreatedAt) || prev.CreatedBy != e.CreatedBy):
 			return fmt.Errorf("allowed entry %q's createdAt/createdBy to change", key)
 		case existed && differs(prev, e, value(v.Old, key), value(v.New, key)) && e.UpdatedBy != v.User:
 			return fmt.Errorf("allowed a change to entry %q that names %q, not the requester %q, as updatedBy", key, e.UpdatedBy, v.User)
@@ -186,7 +187,19 @@ func value(s *corev1.Secret, key string) []byte {
 
 func differs(a, b entry, oldValue, newValue []byte) bool {
 	return !bytes.Equal(oldValue, newValue) || a.Description != b.Description ||
-		!maps.Equal(a.Labels, b.Labels) || a.UpdatedAt != b.UpdatedAt || a.UpdatedBy != b.UpdatedBy
+		!maps.Equal(a.Labels, b.Labels) || !sameInstant(a.UpdatedAt, b.UpdatedAt) || a.UpdatedBy != b.UpdatedBy
+}
+
+// sameInstant compares two stored timestamps as instants, as the contract
+// does ("2025-01-01T00:00:00+00:00" and "...Z" are one moment); text that
+// does not parse is compared as text.
+func sameInstant(a, b string) bool {
+	ta, errA := time.Parse(time.RFC3339, a)
+	tb, errB := time.Parse(time.RFC3339, b)
+	if errA != nil || errB != nil {
+		return a == b
+	}
+	return ta.Equal(tb)
 }
 
 func isProject(s *corev1.Secret) bool {
