@@ -250,8 +250,8 @@ func TestMalformed(t *testing.T) {
 		want        string
 	}{
 		{name: "empty body", body: "", want: "request body is empty"},
-		{name: "not JSON", body: "{not json", want: ""},
-		{name: "JSON but not a review", body: `[1,2,3]`, want: ""},
+		{name: "not JSON", body: "{not json", want: "the body is not valid JSON (syntax error at byte 2)"},
+		{name: "JSON but not a review", body: `[1,2,3]`, want: "the body is not an AdmissionReview: json: cannot unmarshal array"},
 		{name: "wrong content type", contentType: "text/plain", body: validBody, want: "expected application/json"},
 		{name: "YAML content type", contentType: "application/yaml", body: validBody, want: "expected application/json"},
 		{name: "review without request", body: envelope(`null`), want: "v1 Secrets only"},
@@ -277,6 +277,9 @@ func TestMalformed(t *testing.T) {
 			want: "annotation projsecret.io/entries is missing"},
 		{name: "envelope fields in the wrong case are not read", body: request(`"operation":"CREATE","Object":` + secretJSON), want: "CREATE request: object is missing"},
 		{name: "not an AdmissionReview", body: `{"apiVersion":"v1","kind":"Secret"}`, want: "not an admission.k8s.io/v1 or v1beta1 AdmissionReview"},
+		// Each half of the kind/apiVersion check alone.
+		{name: "right apiVersion, wrong kind", body: strings.Replace(validBody, `"kind":"AdmissionReview"`, `"kind":"AdmissionResponse"`, 1), want: `(apiVersion "admission.k8s.io/v1", kind "AdmissionResponse")`},
+		{name: "right kind, wrong apiVersion", body: strings.Replace(validBody, `"apiVersion":"admission.k8s.io/v1"`, `"apiVersion":"admission.k8s.io/v2"`, 1), want: `(apiVersion "admission.k8s.io/v2", kind "AdmissionReview")`},
 		{name: "huge body", body: request(`"operation":"CREATE","object":{"data":{"a":"` + strings.Repeat("QUFB", 2<<20) + `"}}`), want: "request entity is too large"},
 	}
 	for _, tt := range tests {
@@ -298,7 +301,7 @@ func TestMalformed(t *testing.T) {
 			if resp.Result == nil || resp.Result.Code < 400 || resp.Result.Message == "" {
 				t.Fatalf("denial without a code and message: %+v", resp.Result)
 			}
-			if !strings.Contains(resp.Result.Message, tt.want) {
+			if tt.want == "" || !strings.Contains(resp.Result.Message, tt.want) {
 				t.Errorf("message %q does not contain %q", resp.Result.Message, tt.want)
 			}
 			if len(resp.Result.Message) > 1024 {
