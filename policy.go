@@ -14,9 +14,9 @@ import (
 type Operation string
 
 const (
-	Create = Operation("CREATE")
-	Update = Operation("UPDATE")
-	Delete = Operation("DELETE")
+	OpCreate = Operation("CREATE")
+	OpUpdate = Operation("UPDATE")
+	OpDelete = Operation("DELETE")
 )
 
 // Write is one write to a Secret, as an admission webhook sees it.
@@ -74,12 +74,12 @@ func (p Policy) Review(w Write) (warnings []string, err error) {
 		return nil, nil
 	}
 	if slices.Contains(p.CleanupUsers, w.User) {
-		if w.Operation == Delete {
+		if w.Operation == OpDelete {
 			return nil, nil
 		}
 		return nil, Violations{violation(RuleOwnership, "user %s is a cleanup identity: it may delete project secrets, not create or change them", Quote(w.User))}
 	}
-	if w.Operation == Delete {
+	if w.Operation == OpDelete {
 		return nil, p.checkOwners(w, w.Old).err()
 	}
 	if w.New == nil {
@@ -91,7 +91,7 @@ func (p Policy) Review(w Write) (warnings []string, err error) {
 		vs = append(vs, err.(Violations)...)
 	}
 	var old *corev1.Secret
-	if w.Operation == Update && IsProjectSecret(w.Old) {
+	if w.Operation == OpUpdate && IsProjectSecret(w.Old) {
 		old = w.Old
 		if w.New.Labels[LabelProject] != old.Labels[LabelProject] {
 			vs = append(vs, violation(RuleOwnership, "label %s cannot be changed or removed (it was %s)", LabelProject, Quote(old.Labels[LabelProject])))

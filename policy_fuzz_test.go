@@ -164,11 +164,11 @@ func buildWrite(op, who, owners uint8, edits []byte) (projsecret.Write, [][]byte
 	w := projsecret.Write{User: user, Groups: groups}
 	switch op % 3 {
 	case 0:
-		w.Operation, w.New = projsecret.Create, s
+		w.Operation, w.New = projsecret.OpCreate, s
 	case 1:
-		w.Operation, w.Old, w.New = projsecret.Update, old, s
+		w.Operation, w.Old, w.New = projsecret.OpUpdate, old, s
 	default:
-		w.Operation, w.Old = projsecret.Delete, old
+		w.Operation, w.Old = projsecret.OpDelete, old
 	}
 	return w, values
 }

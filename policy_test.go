@@ -92,136 +92,136 @@ func TestPolicyReview(t *testing.T) {
 		// want are fragments the denial message must contain.
 		want []string
 	}{
-		{name: "create valid", w: Write{Operation: Create, User: "alice", New: base}},
-		{name: "create by another user than the entries name", w: Write{Operation: Create, User: "bob", New: base},
+		{name: "create valid", w: Write{Operation: OpCreate, User: "alice", New: base}},
+		{name: "create by another user than the entries name", w: Write{Operation: OpCreate, User: "bob", New: base},
 			rules: []Rule{RuleMetadata, RuleMetadata}, want: []string{`entry "DB_PASSWORD" is new`, `requesting user "bob"`}},
-		{name: "not a project secret is not judged", w: Write{Operation: Create, User: "bob",
+		{name: "not a project secret is not judged", w: Write{Operation: OpCreate, User: "bob",
 			New: &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "plain"}, Data: map[string][]byte{"bad key!": nil}}}},
-		{name: "create without object", w: Write{Operation: Create, User: "alice", Old: base},
+		{name: "create without object", w: Write{Operation: OpCreate, User: "alice", Old: base},
 			rules: []Rule{RuleMetadata}, want: []string{"CREATE request carries no object"}},
 
 		// Key naming.
-		{name: "bad data key", w: Write{Operation: Create, User: "alice", New: edit(base, func(s *corev1.Secret) {
+		{name: "bad data key", w: Write{Operation: OpCreate, User: "alice", New: edit(base, func(s *corev1.Secret) {
 			s.Data["bad.key"] = []byte("x")
 			e := entriesOf(s)
 			e["bad.key"] = e["api-token"]
 			setEntries(s, e)
 		})}, rules: []Rule{RuleKeyNaming}, want: []string{`"bad.key"`, "^[A-Za-z0-9_-]+$"}},
-		{name: "bad stringData key", w: Write{Operation: Create, User: "alice", New: edit(base, func(s *corev1.Secret) {
+		{name: "bad stringData key", w: Write{Operation: OpCreate, User: "alice", New: edit(base, func(s *corev1.Secret) {
 			s.StringData = map[string]string{"bad/key": "x"}
 			e := entriesOf(s)
 			e["bad/key"] = e["api-token"]
 			setEntries(s, e)
 		})}, rules: []Rule{RuleKeyNaming}, want: []string{`"bad/key"`}},
-		{name: "env rule refuses a dash", policy: envPolicy, w: Write{Operation: Create, User: "alice", New: base},
+		{name: "env rule refuses a dash", policy: envPolicy, w: Write{Operation: OpCreate, User: "alice", New: base},
 			rules: []Rule{RuleKeyNaming}, want: []string{`"api-token"`, "POSIX environment variable"}},
-		{name: "env rule accepts env names", policy: envPolicy, w: Write{Operation: Create, User: "alice",
+		{name: "env rule accepts env names", policy: envPolicy, w: Write{Operation: OpCreate, User: "alice",
 			New: projectSecret(map[string]string{"DB_PASSWORD": "x", "_x1": "y"})}},
 
 		// Project ownership: name, label, type.
-		{name: "invalid project label", w: Write{Operation: Create, User: "alice", New: edit(base, func(s *corev1.Secret) {
+		{name: "invalid project label", w: Write{Operation: OpCreate, User: "alice", New: edit(base, func(s *corev1.Secret) {
 			s.Labels[LabelProject] = "Demo"
 			s.Name = SecretName("Demo")
 		})}, rules: []Rule{RuleOwnership}, want: []string{`project name "Demo" is invalid`}},
-		{name: "name does not match label", w: Write{Operation: Create, User: "alice", New: edit(base, func(s *corev1.Secret) { s.Name = "other" })},
+		{name: "name does not match label", w: Write{Operation: OpCreate, User: "alice", New: edit(base, func(s *corev1.Secret) { s.Name = "other" })},
 			rules: []Rule{RuleOwnership}, want: []string{`its name must be "proj-secrets-demo"`}},
-		{name: "type not Opaque", w: Write{Operation: Create, User: "alice", New: edit(base, func(s *corev1.Secret) { s.Type = corev1.SecretTypeDockerConfigJson })},
+		{name: "type not Opaque", w: Write{Operation: OpCreate, User: "alice", New: edit(base, func(s *corev1.Secret) { s.Type = corev1.SecretTypeDockerConfigJson })},
 			rules: []Rule{RuleOwnership}, want: []string{`must be "Opaque"`}},
-		{name: "label changed", w: Write{Operation: Update, User: "alice", Old: base, New: edit(base, func(s *corev1.Secret) {
+		{name: "label changed", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: edit(base, func(s *corev1.Secret) {
 			s.Labels[LabelProject] = "other"
 			s.Name = SecretName("other")
 		})}, rules: []Rule{RuleOwnership}, want: []string{"cannot be changed or removed", `it was "demo"`}},
-		{name: "label removed", w: Write{Operation: Update, User: "alice", Old: base, New: edit(base, func(s *corev1.Secret) { delete(s.Labels, LabelProject) })},
+		{name: "label removed", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: edit(base, func(s *corev1.Secret) { delete(s.Labels, LabelProject) })},
 			rules: []Rule{RuleOwnership, RuleOwnership}, want: []string{"cannot be changed or removed"}},
-		{name: "label added to a plain secret is judged as new", w: Write{Operation: Update, User: "alice",
+		{name: "label added to a plain secret is judged as new", w: Write{Operation: OpUpdate, User: "alice",
 			Old: edit(base, func(s *corev1.Secret) { delete(s.Labels, LabelProject) }), New: base}},
 
 		// Owners.
-		{name: "owner user updates", w: Write{Operation: Update, User: "alice", Old: owned, New: editValue(owned, "api-token", "alice")}},
-		{name: "owner group member updates", w: Write{Operation: Update, User: "carol", Groups: []string{"team-a"}, Old: owned, New: editValue(owned, "api-token", "carol")}},
-		{name: "non-owner updates", w: Write{Operation: Update, User: "bob", Groups: []string{"team-b"}, Old: owned, New: editValue(owned, "api-token", "bob")},
+		{name: "owner user updates", w: Write{Operation: OpUpdate, User: "alice", Old: owned, New: editValue(owned, "api-token", "alice")}},
+		{name: "owner group member updates", w: Write{Operation: OpUpdate, User: "carol", Groups: []string{"team-a"}, Old: owned, New: editValue(owned, "api-token", "carol")}},
+		{name: "non-owner updates", w: Write{Operation: OpUpdate, User: "bob", Groups: []string{"team-b"}, Old: owned, New: editValue(owned, "api-token", "bob")},
 			rules: []Rule{RuleOwnership}, want: []string{`user "bob" is not an owner of project "demo"`, "user:alice,group:team-a", "group system:masters"}},
-		{name: "admin updates", w: Write{Operation: Update, User: "root", Groups: []string{"system:masters"}, Old: owned, New: editValue(owned, "api-token", "root")}},
-		{name: "non-owner deletes", w: Write{Operation: Delete, User: "bob", Old: owned},
+		{name: "admin updates", w: Write{Operation: OpUpdate, User: "root", Groups: []string{"system:masters"}, Old: owned, New: editValue(owned, "api-token", "root")}},
+		{name: "non-owner deletes", w: Write{Operation: OpDelete, User: "bob", Old: owned},
 			rules: []Rule{RuleOwnership}, want: []string{`user "bob" is not an owner`}},
-		{name: "owner deletes", w: Write{Operation: Delete, User: "alice", Old: owned}},
-		{name: "admin deletes", w: Write{Operation: Delete, User: "root", Groups: []string{"system:masters"}, Old: owned}},
-		{name: "anyone deletes without owners", w: Write{Operation: Delete, User: "bob", Old: base}},
+		{name: "owner deletes", w: Write{Operation: OpDelete, User: "alice", Old: owned}},
+		{name: "admin deletes", w: Write{Operation: OpDelete, User: "root", Groups: []string{"system:masters"}, Old: owned}},
+		{name: "anyone deletes without owners", w: Write{Operation: OpDelete, User: "bob", Old: base}},
 		{name: "custom admin group", policy: Policy{KeyRule: DefaultKeyRule, AdminGroups: []string{"ops"}},
-			w:     Write{Operation: Delete, User: "root", Groups: []string{"system:masters"}, Old: owned},
+			w:     Write{Operation: OpDelete, User: "root", Groups: []string{"system:masters"}, Old: owned},
 			rules: []Rule{RuleOwnership}, want: []string{"admins: group ops"}},
-		{name: "non-owner removes the owners list", w: Write{Operation: Update, User: "bob", Old: owned, New: base},
+		{name: "non-owner removes the owners list", w: Write{Operation: OpUpdate, User: "bob", Old: owned, New: base},
 			rules: []Rule{RuleOwnership}, want: []string{`user "bob" is not an owner`}},
-		{name: "owner hands the list over without self", w: Write{Operation: Update, User: "alice", Old: owned, New: edit(owned, withOwners("user:bob"))},
+		{name: "owner hands the list over without self", w: Write{Operation: OpUpdate, User: "alice", Old: owned, New: edit(owned, withOwners("user:bob"))},
 			rules: []Rule{RuleOwnership}, want: []string{`sets owners user:bob without being one of them`}},
-		{name: "owner extends the list", w: Write{Operation: Update, User: "alice", Old: owned, New: edit(owned, withOwners("user:alice,user:bob"))}},
-		{name: "create with owners including creator", w: Write{Operation: Create, User: "alice", New: owned}},
-		{name: "create with owners excluding creator", w: Write{Operation: Create, User: "alice", New: edit(base, withOwners("user:bob"))},
+		{name: "owner extends the list", w: Write{Operation: OpUpdate, User: "alice", Old: owned, New: edit(owned, withOwners("user:alice,user:bob"))}},
+		{name: "create with owners including creator", w: Write{Operation: OpCreate, User: "alice", New: owned}},
+		{name: "create with owners excluding creator", w: Write{Operation: OpCreate, User: "alice", New: edit(base, withOwners("user:bob"))},
 			rules: []Rule{RuleOwnership}, want: []string{`user "alice" sets owners user:bob`}},
-		{name: "admin creates for others", w: Write{Operation: Create, User: "alice", Groups: []string{"system:masters"}, New: edit(base, withOwners("user:bob"))}},
-		{name: "invalid owners on create", w: Write{Operation: Create, User: "alice", New: edit(base, withOwners("alice"))},
+		{name: "admin creates for others", w: Write{Operation: OpCreate, User: "alice", Groups: []string{"system:masters"}, New: edit(base, withOwners("user:bob"))}},
+		{name: "invalid owners on create", w: Write{Operation: OpCreate, User: "alice", New: edit(base, withOwners("alice"))},
 			rules: []Rule{RuleOwnership}, want: []string{`owner "alice" is invalid: expected user:NAME or group:NAME`}},
-		{name: "empty stored owners guard nothing", w: Write{Operation: Update, User: "bob", Old: edit(base, withOwners("")), New: editValue(edit(base, withOwners("")), "api-token", "bob")}},
-		{name: "unreadable stored owners admit only admins", w: Write{Operation: Delete, User: "alice", Old: edit(base, withOwners("alice"))},
+		{name: "empty stored owners guard nothing", w: Write{Operation: OpUpdate, User: "bob", Old: edit(base, withOwners("")), New: editValue(edit(base, withOwners("")), "api-token", "bob")}},
+		{name: "unreadable stored owners admit only admins", w: Write{Operation: OpDelete, User: "alice", Old: edit(base, withOwners("alice"))},
 			rules: []Rule{RuleOwnership}, want: []string{"is unreadable", "until an admin fixes the list"}},
-		{name: "admin repairs unreadable stored owners", w: Write{Operation: Update, User: "root", Groups: []string{"system:masters"}, Old: edit(base, withOwners("alice")), New: owned}},
+		{name: "admin repairs unreadable stored owners", w: Write{Operation: OpUpdate, User: "root", Groups: []string{"system:masters"}, Old: edit(base, withOwners("alice")), New: owned}},
 
 		// Metadata.
-		{name: "entries annotation missing", w: Write{Operation: Create, User: "alice", New: edit(base, func(s *corev1.Secret) { delete(s.Annotations, AnnotationEntries) })},
+		{name: "entries annotation missing", w: Write{Operation: OpCreate, User: "alice", New: edit(base, func(s *corev1.Secret) { delete(s.Annotations, AnnotationEntries) })},
 			rules: []Rule{RuleMetadata, RuleMetadata}, want: []string{"annotation projsecret.io/entries is missing", `key(s) DB_PASSWORD, api-token have no entry`}},
-		{name: "entries unknown field", w: Write{Operation: Create, User: "alice", New: edit(base, func(s *corev1.Secret) {
+		{name: "entries unknown field", w: Write{Operation: OpCreate, User: "alice", New: edit(base, func(s *corev1.Secret) {
 			s.Annotations[AnnotationEntries] = strings.Replace(s.Annotations[AnnotationEntries], `"description"`, `"secret":"x","description"`, 1)
 		})}, rules: []Rule{RuleMetadata}, want: []string{`unknown field "DB_PASSWORD.secret"`, "expected only description"}},
-		{name: "entries not an object", w: Write{Operation: Create, User: "alice", New: edit(base, withEntriesText(`["api-token"]`))},
+		{name: "entries not an object", w: Write{Operation: OpCreate, User: "alice", New: edit(base, withEntriesText(`["api-token"]`))},
 			rules: []Rule{RuleMetadata}, want: []string{"is not a JSON object of entries"}},
-		{name: "entries null", w: Write{Operation: Create, User: "alice", New: edit(base, withEntriesText(`null`))},
+		{name: "entries null", w: Write{Operation: OpCreate, User: "alice", New: edit(base, withEntriesText(`null`))},
 			rules: []Rule{RuleMetadata}, want: []string{"is null"}},
-		{name: "entry without data key", w: Write{Operation: Update, User: "alice", Old: base, New: edit(base, func(s *corev1.Secret) { delete(s.Data, "api-token") })},
+		{name: "entry without data key", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: edit(base, func(s *corev1.Secret) { delete(s.Data, "api-token") })},
 			rules: []Rule{RuleMetadata}, want: []string{"has entries api-token with no data key"}},
-		{name: "timestamp does not parse", w: Write{Operation: Create, User: "alice", New: edit(base, func(s *corev1.Secret) {
+		{name: "timestamp does not parse", w: Write{Operation: OpCreate, User: "alice", New: edit(base, func(s *corev1.Secret) {
 			s.Annotations[AnnotationEntries] = strings.Replace(s.Annotations[AnnotationEntries], t0.Format(time.RFC3339), "yesterday", 1)
 		})}, rules: []Rule{RuleMetadata}, want: []string{"projsecret.io/entries"}},
-		{name: "updatedAt before createdAt", w: Write{Operation: Create, User: "alice", New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.UpdatedAt = t0.Add(-time.Second) }))},
+		{name: "updatedAt before createdAt", w: Write{Operation: OpCreate, User: "alice", New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.UpdatedAt = t0.Add(-time.Second) }))},
 			rules: []Rule{RuleMetadata}, want: []string{`entry "api-token": updatedAt 2025-01-02T03:04:04Z is before createdAt 2025-01-02T03:04:05Z`}},
-		{name: "description too long", w: Write{Operation: Create, User: "alice", New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.Description = strings.Repeat("é", MaxDescriptionLength+1) }))},
+		{name: "description too long", w: Write{Operation: OpCreate, User: "alice", New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.Description = strings.Repeat("é", MaxDescriptionLength+1) }))},
 			rules: []Rule{RuleMetadata}, want: []string{"description is 1025 characters long"}},
-		{name: "bad entry label", w: Write{Operation: Create, User: "alice", New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.Labels = map[string]string{"team": "a b"} }))},
+		{name: "bad entry label", w: Write{Operation: OpCreate, User: "alice", New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.Labels = map[string]string{"team": "a b"} }))},
 			rules: []Rule{RuleMetadata}, want: []string{`label "team" value "a b" is invalid`}},
-		{name: "createdBy rewritten", w: Write{Operation: Update, User: "alice", Old: base, New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.CreatedBy = "bob" }))},
+		{name: "createdBy rewritten", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.CreatedBy = "bob" }))},
 			rules: []Rule{RuleMetadata}, want: []string{`entry "api-token": createdAt and createdBy cannot change`}},
-		{name: "createdAt rewritten", w: Write{Operation: Update, User: "alice", Old: base, New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.CreatedAt = t0.Add(-time.Hour) }))},
+		{name: "createdAt rewritten", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.CreatedAt = t0.Add(-time.Hour) }))},
 			rules: []Rule{RuleMetadata}, want: []string{"createdAt and createdBy cannot change"}},
-		{name: "value changed, updatedBy someone else", w: Write{Operation: Update, User: "bob", Old: base, New: edit(base, func(s *corev1.Secret) { s.Data["api-token"] = []byte("v9") })},
+		{name: "value changed, updatedBy someone else", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: edit(base, func(s *corev1.Secret) { s.Data["api-token"] = []byte("v9") })},
 			rules: []Rule{RuleMetadata}, want: []string{`entry "api-token" changed: updatedBy must be the requesting user "bob", not "alice"`}},
-		{name: "value changed by stringData, updatedBy someone else", w: Write{Operation: Update, User: "bob", Old: base, New: edit(base, func(s *corev1.Secret) {
+		{name: "value changed by stringData, updatedBy someone else", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: edit(base, func(s *corev1.Secret) {
 			s.StringData = map[string]string{"api-token": "v9"}
 		})}, rules: []Rule{RuleMetadata}, want: []string{`entry "api-token" changed`}},
-		{name: "value changed, updatedBy the writer", w: Write{Operation: Update, User: "bob", Old: base, New: editValue(base, "api-token", "bob")}},
-		{name: "description changed, updatedBy someone else", w: Write{Operation: Update, User: "bob", Old: base, New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.Description = "new" }))},
+		{name: "value changed, updatedBy the writer", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: editValue(base, "api-token", "bob")}},
+		{name: "description changed, updatedBy someone else", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.Description = "new" }))},
 			rules: []Rule{RuleMetadata}, want: []string{`entry "api-token" changed`}},
-		{name: "updatedBy forged to a third user", w: Write{Operation: Update, User: "bob", Old: base, New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.UpdatedBy = "carol" }))},
+		{name: "updatedBy forged to a third user", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.UpdatedBy = "carol" }))},
 			rules: []Rule{RuleMetadata}, want: []string{`not "carol"`}},
-		{name: "other entries keep their authors", w: Write{Operation: Update, User: "bob", Old: base, New: edit(base, func(s *corev1.Secret) {
+		{name: "other entries keep their authors", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: edit(base, func(s *corev1.Secret) {
 			s.Data["NEW"] = []byte("n")
 			e := entriesOf(s)
 			e["NEW"] = EntryMeta{CreatedAt: t1, UpdatedAt: t1, CreatedBy: "bob", UpdatedBy: "bob"}
 			setEntries(s, e)
 		})}},
-		{name: "new entry credited to someone else", w: Write{Operation: Update, User: "bob", Old: base, New: edit(base, func(s *corev1.Secret) {
+		{name: "new entry credited to someone else", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: edit(base, func(s *corev1.Secret) {
 			s.Data["NEW"] = []byte("n")
 			e := entriesOf(s)
 			e["NEW"] = EntryMeta{CreatedAt: t1, UpdatedAt: t1, CreatedBy: "alice", UpdatedBy: "bob"}
 			setEntries(s, e)
 		})}, rules: []Rule{RuleMetadata}, want: []string{`entry "NEW" is new: createdBy and updatedBy must be the requesting user "bob"`}},
-		{name: "entry removed", w: Write{Operation: Update, User: "bob", Old: base, New: edit(base, func(s *corev1.Secret) {
+		{name: "entry removed", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: edit(base, func(s *corev1.Secret) {
 			delete(s.Data, "api-token")
 			e := entriesOf(s)
 			delete(e, "api-token")
 			setEntries(s, e)
 		})}},
-		{name: "unreadable stored entries: all judged new", w: Write{Operation: Update, User: "bob", Old: edit(base, withEntriesText("{")), New: base},
+		{name: "unreadable stored entries: all judged new", w: Write{Operation: OpUpdate, User: "bob", Old: edit(base, withEntriesText("{")), New: base},
 			rules: []Rule{RuleMetadata, RuleMetadata}, want: []string{`entry "DB_PASSWORD" is new`}},
-		{name: "stored entries with an invalid one: all judged new", w: Write{Operation: Update, User: "bob", Old: edit(base, func(s *corev1.Secret) {
+		{name: "stored entries with an invalid one: all judged new", w: Write{Operation: OpUpdate, User: "bob", Old: edit(base, func(s *corev1.Secret) {
 			e := entriesOf(s)
 			m := e["api-token"]
 			m.Labels = map[string]string{"bad key!": "x"}
@@ -231,84 +231,84 @@ func TestPolicyReview(t *testing.T) {
 			rules: []Rule{RuleMetadata, RuleMetadata}, want: []string{`entry "DB_PASSWORD" is new`}},
 
 		// Claiming an ownerless project is an admin act.
-		{name: "takeover of an ownerless project by annotate", w: Write{Operation: Update, User: "mallory", Old: base, New: edit(base, withOwners("user:mallory"))},
+		{name: "takeover of an ownerless project by annotate", w: Write{Operation: OpUpdate, User: "mallory", Old: base, New: edit(base, withOwners("user:mallory"))},
 			rules: []Rule{RuleOwnership}, want: []string{`project "demo" has no owners: only an admin (group system:masters) may give it its first owners`}},
-		{name: "takeover of a project with an empty owners list", w: Write{Operation: Update, User: "mallory", Old: edit(base, withOwners(" , ")), New: edit(base, withOwners("user:mallory,group:x"))},
+		{name: "takeover of a project with an empty owners list", w: Write{Operation: OpUpdate, User: "mallory", Old: edit(base, withOwners(" , ")), New: edit(base, withOwners("user:mallory,group:x"))},
 			rules: []Rule{RuleOwnership}, want: []string{"has no owners"}},
-		{name: "takeover along with a value change", w: Write{Operation: Update, User: "mallory", Old: base, New: edit(editValue(base, "api-token", "mallory"), withOwners("user:mallory"))},
+		{name: "takeover along with a value change", w: Write{Operation: OpUpdate, User: "mallory", Old: base, New: edit(editValue(base, "api-token", "mallory"), withOwners("user:mallory"))},
 			rules: []Rule{RuleOwnership}, want: []string{"has no owners"}},
-		{name: "admin group gives an ownerless project owners", w: Write{Operation: Update, User: "root", Groups: []string{"system:masters"}, Old: base, New: edit(base, withOwners("user:alice"))}},
+		{name: "admin group gives an ownerless project owners", w: Write{Operation: OpUpdate, User: "root", Groups: []string{"system:masters"}, Old: base, New: edit(base, withOwners("user:alice"))}},
 		{name: "admin user gives an ownerless project owners", policy: Policy{KeyRule: DefaultKeyRule, AdminUsers: []string{"ops-lead"}},
-			w: Write{Operation: Update, User: "ops-lead", Old: base, New: edit(base, withOwners("user:alice"))}},
-		{name: "label added with owners naming the requester", w: Write{Operation: Update, User: "alice",
+			w: Write{Operation: OpUpdate, User: "ops-lead", Old: base, New: edit(base, withOwners("user:alice"))}},
+		{name: "label added with owners naming the requester", w: Write{Operation: OpUpdate, User: "alice",
 			Old: edit(base, func(s *corev1.Secret) { delete(s.Labels, LabelProject) }), New: edit(base, withOwners("user:alice"))}},
-		{name: "label added with owners leaving the requester out", w: Write{Operation: Update, User: "alice",
+		{name: "label added with owners leaving the requester out", w: Write{Operation: OpUpdate, User: "alice",
 			Old: edit(base, func(s *corev1.Secret) { delete(s.Labels, LabelProject) }), New: edit(base, withOwners("user:bob"))},
 			rules: []Rule{RuleOwnership}, want: []string{"without being one of them"}},
 
 		// Admins by user.
 		{name: "admin user updates an owned project", policy: Policy{KeyRule: DefaultKeyRule, AdminUsers: []string{"ops-lead"}},
-			w: Write{Operation: Update, User: "ops-lead", Old: owned, New: editValue(owned, "api-token", "ops-lead")}},
+			w: Write{Operation: OpUpdate, User: "ops-lead", Old: owned, New: editValue(owned, "api-token", "ops-lead")}},
 		{name: "admin user deletes an owned project", policy: Policy{KeyRule: DefaultKeyRule, AdminUsers: []string{"ops-lead"}},
-			w: Write{Operation: Delete, User: "ops-lead", Old: owned}},
-		{name: "cluster-admin by RBAC is no admin here", w: Write{Operation: Delete, User: "kubernetes-admin", Groups: []string{"kubeadm:cluster-admins", "system:authenticated"}, Old: owned},
+			w: Write{Operation: OpDelete, User: "ops-lead", Old: owned}},
+		{name: "cluster-admin by RBAC is no admin here", w: Write{Operation: OpDelete, User: "kubernetes-admin", Groups: []string{"kubeadm:cluster-admins", "system:authenticated"}, Old: owned},
 			rules: []Rule{RuleOwnership}, want: []string{`user "kubernetes-admin" is not an owner`}},
 		{name: "denial names admin users and groups", policy: Policy{KeyRule: DefaultKeyRule, AdminUsers: []string{"ops-lead"}, AdminGroups: []string{"ops"}},
-			w:     Write{Operation: Delete, User: "bob", Old: owned},
+			w:     Write{Operation: OpDelete, User: "bob", Old: owned},
 			rules: []Rule{RuleOwnership}, want: []string{"admins: user ops-lead, group ops"}},
 
 		// Cleanup identities delete, nothing else.
-		{name: "namespace controller deletes an owned project", w: Write{Operation: Delete, User: "system:serviceaccount:kube-system:namespace-controller", Old: owned}},
-		{name: "controller manager deletes an owned project", w: Write{Operation: Delete, User: "system:kube-controller-manager", Old: owned}},
-		{name: "garbage collector deletes an owned project", w: Write{Operation: Delete, User: "system:serviceaccount:kube-system:generic-garbage-collector", Old: owned}},
-		{name: "cleanup user deletes a project with unreadable owners", w: Write{Operation: Delete, User: "system:kube-controller-manager", Old: edit(base, withOwners("alice"))}},
-		{name: "cleanup user updates", w: Write{Operation: Update, User: "system:serviceaccount:kube-system:namespace-controller", Old: owned, New: editValue(owned, "api-token", "system:serviceaccount:kube-system:namespace-controller")},
+		{name: "namespace controller deletes an owned project", w: Write{Operation: OpDelete, User: "system:serviceaccount:kube-system:namespace-controller", Old: owned}},
+		{name: "controller manager deletes an owned project", w: Write{Operation: OpDelete, User: "system:kube-controller-manager", Old: owned}},
+		{name: "garbage collector deletes an owned project", w: Write{Operation: OpDelete, User: "system:serviceaccount:kube-system:generic-garbage-collector", Old: owned}},
+		{name: "cleanup user deletes a project with unreadable owners", w: Write{Operation: OpDelete, User: "system:kube-controller-manager", Old: edit(base, withOwners("alice"))}},
+		{name: "cleanup user updates", w: Write{Operation: OpUpdate, User: "system:serviceaccount:kube-system:namespace-controller", Old: owned, New: editValue(owned, "api-token", "system:serviceaccount:kube-system:namespace-controller")},
 			rules: []Rule{RuleOwnership}, want: []string{`user "system:serviceaccount:kube-system:namespace-controller" is a cleanup identity: it may delete project secrets, not create or change them`}},
-		{name: "cleanup user updates an ownerless project", w: Write{Operation: Update, User: "system:kube-controller-manager", Old: base, New: edit(base, withOwners("user:system:kube-controller-manager"))},
+		{name: "cleanup user updates an ownerless project", w: Write{Operation: OpUpdate, User: "system:kube-controller-manager", Old: base, New: edit(base, withOwners("user:system:kube-controller-manager"))},
 			rules: []Rule{RuleOwnership}, want: []string{"is a cleanup identity"}},
-		{name: "cleanup user creates", w: Write{Operation: Create, User: "system:kube-controller-manager", New: base},
+		{name: "cleanup user creates", w: Write{Operation: OpCreate, User: "system:kube-controller-manager", New: base},
 			rules: []Rule{RuleOwnership}, want: []string{"is a cleanup identity"}},
-		{name: "cleanup user in an admin group still only deletes", w: Write{Operation: Update, User: "system:kube-controller-manager", Groups: []string{"system:masters"}, Old: owned, New: base},
+		{name: "cleanup user in an admin group still only deletes", w: Write{Operation: OpUpdate, User: "system:kube-controller-manager", Groups: []string{"system:masters"}, Old: owned, New: base},
 			rules: []Rule{RuleOwnership}, want: []string{"is a cleanup identity"}},
 		{name: "cleanup users replaced", policy: Policy{KeyRule: DefaultKeyRule, AdminGroups: []string{"system:masters"}, CleanupUsers: []string{"cleaner"}},
-			w:     Write{Operation: Delete, User: "system:kube-controller-manager", Old: owned},
+			w:     Write{Operation: OpDelete, User: "system:kube-controller-manager", Old: owned},
 			rules: []Rule{RuleOwnership}, want: []string{"is not an owner"}},
 
 		// A project Secret stays writable.
-		{name: "create immutable", w: Write{Operation: Create, User: "alice", New: edit(base, setImmutable(true))},
+		{name: "create immutable", w: Write{Operation: OpCreate, User: "alice", New: edit(base, setImmutable(true))},
 			rules: []Rule{RuleOwnership}, want: []string{"immutable is true: project secrets must stay writable"}},
-		{name: "ownerless project made immutable", w: Write{Operation: Update, User: "mallory", Old: base, New: edit(base, setImmutable(true))},
+		{name: "ownerless project made immutable", w: Write{Operation: OpUpdate, User: "mallory", Old: base, New: edit(base, setImmutable(true))},
 			rules: []Rule{RuleOwnership}, want: []string{"immutable is true"}},
-		{name: "owner makes the project immutable", w: Write{Operation: Update, User: "alice", Old: owned, New: edit(owned, setImmutable(true))},
+		{name: "owner makes the project immutable", w: Write{Operation: OpUpdate, User: "alice", Old: owned, New: edit(owned, setImmutable(true))},
 			rules: []Rule{RuleOwnership}, want: []string{"immutable is true"}},
-		{name: "immutable false is writable", w: Write{Operation: Create, User: "alice", New: edit(base, setImmutable(false))}},
+		{name: "immutable false is writable", w: Write{Operation: OpCreate, User: "alice", New: edit(base, setImmutable(false))}},
 
 		// Printable text.
-		{name: "owner name with an escape sequence", w: Write{Operation: Create, User: "alice", New: edit(base, withOwners("user:alice,user:mal\x1b[2Jlory"))},
+		{name: "owner name with an escape sequence", w: Write{Operation: OpCreate, User: "alice", New: edit(base, withOwners("user:alice,user:mal\x1b[2Jlory"))},
 			rules: []Rule{RuleOwnership}, want: []string{`owner "user:mal\x1b[2Jlory" holds the control character U+001B`}},
-		{name: "owner name with a newline", w: Write{Operation: Create, User: "alice", New: edit(base, withOwners("user:alice,group:a\nb"))},
+		{name: "owner name with a newline", w: Write{Operation: OpCreate, User: "alice", New: edit(base, withOwners("user:alice,group:a\nb"))},
 			rules: []Rule{RuleOwnership}, want: []string{"U+000A"}},
-		{name: "description with an escape sequence", w: Write{Operation: Create, User: "alice", New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.Description = "ok\x1b]0;pwned\x07" }))},
+		{name: "description with an escape sequence", w: Write{Operation: OpCreate, User: "alice", New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.Description = "ok\x1b]0;pwned\x07" }))},
 			rules: []Rule{RuleMetadata}, want: []string{`entry "api-token": description holds the control character U+001B`}},
-		{name: "description with a C1 control", w: Write{Operation: Create, User: "alice", New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.Description = "a\u009bb" }))},
+		{name: "description with a C1 control", w: Write{Operation: OpCreate, User: "alice", New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.Description = "a\u009bb" }))},
 			rules: []Rule{RuleMetadata}, want: []string{"U+009B"}},
-		{name: "description with newlines and tabs", w: Write{Operation: Create, User: "alice", New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.Description = "line one\n\tline two" }))}},
-		{name: "entry key with an escape sequence is quoted escaped", w: Write{Operation: Update, User: "alice", Old: base, New: edit(base, func(s *corev1.Secret) {
+		{name: "description with newlines and tabs", w: Write{Operation: OpCreate, User: "alice", New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.Description = "line one\n\tline two" }))}},
+		{name: "entry key with an escape sequence is quoted escaped", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: edit(base, func(s *corev1.Secret) {
 			e := entriesOf(s)
 			e["x\x1b[2J"] = e["api-token"]
 			setEntries(s, e)
 		})}, rules: []Rule{RuleMetadata}, want: []string{`has entries x\x1b[2J with no data key`}},
 
 		// Bounded messages.
-		{name: "huge stored owners list", w: Write{Operation: Update, User: "bob", Old: edit(owned, withOwners(hugeOwners(2000))), New: editValue(edit(owned, withOwners(hugeOwners(2000))), "api-token", "bob")},
+		{name: "huge stored owners list", w: Write{Operation: OpUpdate, User: "bob", Old: edit(owned, withOwners(hugeOwners(2000))), New: editValue(edit(owned, withOwners(hugeOwners(2000))), "api-token", "bob")},
 			rules: []Rule{RuleOwnership}, want: []string{"is not an owner", "and 1990 more"}},
-		{name: "huge owners list set without self", w: Write{Operation: Create, User: "bob", New: edit(base, withOwners(hugeOwners(2000)))},
+		{name: "huge owners list set without self", w: Write{Operation: OpCreate, User: "bob", New: edit(base, withOwners(hugeOwners(2000)))},
 			rules: []Rule{RuleOwnership, RuleMetadata, RuleMetadata}, want: []string{"without being one of them", "and 1990 more"}},
-		{name: "one 200 KiB owner name", w: Write{Operation: Delete, User: "bob", Old: edit(base, withOwners("user:alice,group:"+strings.Repeat("g", 200<<10)))},
+		{name: "one 200 KiB owner name", w: Write{Operation: OpDelete, User: "bob", Old: edit(base, withOwners("user:alice,group:"+strings.Repeat("g", 200<<10)))},
 			rules: []Rule{RuleOwnership}, want: []string{"(204806 bytes)"}},
-		{name: "200 KiB user name", w: Write{Operation: Delete, User: strings.Repeat("u", 200<<10), Old: owned},
+		{name: "200 KiB user name", w: Write{Operation: OpDelete, User: strings.Repeat("u", 200<<10), Old: owned},
 			rules: []Rule{RuleOwnership}, want: []string{"(204800 bytes) is not an owner"}},
-		{name: "thousands of violations", w: Write{Operation: Update, User: "bob", Old: base, New: edit(base, func(s *corev1.Secret) {
+		{name: "thousands of violations", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: edit(base, func(s *corev1.Secret) {
 			e := entriesOf(s)
 			for i := range 1000 {
 				key := fmt.Sprintf("%s-%d", strings.Repeat("k", 58), i)
@@ -319,9 +319,9 @@ func TestPolicyReview(t *testing.T) {
 		})}, rules: nil, want: []string{"more"}, bounded: true},
 
 		// Size.
-		{name: "over 1 MiB of values", w: Write{Operation: Create, User: "alice", New: projectSecret(map[string]string{"big": strings.Repeat("x", MaxSecretDataBytes+1)})},
+		{name: "over 1 MiB of values", w: Write{Operation: OpCreate, User: "alice", New: projectSecret(map[string]string{"big": strings.Repeat("x", MaxSecretDataBytes+1)})},
 			rules: []Rule{RuleSize}, want: []string{"values total 1048577 bytes, 1 over the API server's limit of 1048576"}},
-		{name: "every rule at once", w: Write{Operation: Update, User: "bob", Old: owned, New: edit(owned, func(s *corev1.Secret) {
+		{name: "every rule at once", w: Write{Operation: OpUpdate, User: "bob", Old: owned, New: edit(owned, func(s *corev1.Secret) {
 			s.Type = corev1.SecretTypeTLS
 			s.Data["a b"] = []byte("x")
 		})}, rules: []Rule{RuleOwnership, RuleKeyNaming, RuleMetadata, RuleOwnership}},
@@ -389,7 +389,7 @@ func TestPolicyReviewWarnsNearTheLimit(t *testing.T) {
 		s := projectSecret(map[string]string{"big": strings.Repeat("x", tt.bytes)})
 		p := DefaultPolicy
 		p.Now = func() time.Time { return t0 }
-		warnings, err := p.Review(Write{Operation: Create, User: "alice", New: s})
+		warnings, err := p.Review(Write{Operation: OpCreate, User: "alice", New: s})
 		if err != nil {
 			t.Fatalf("%d bytes: denied: %v", tt.bytes, err)
 		}
@@ -473,24 +473,24 @@ func TestPolicyReviewClock(t *testing.T) {
 		w    Write
 		want string // empty: allowed
 	}{
-		{name: "changed entry stamped now", w: Write{Operation: Update, User: "bob", Old: base(), New: stamped(now)}},
-		{name: "changed entry stamped within the skew", w: Write{Operation: Update, User: "bob", Old: base(), New: stamped(now.Add(-DefaultClockSkew))}},
-		{name: "changed entry backdated", w: Write{Operation: Update, User: "bob", Old: base(), New: stamped(now.Add(-DefaultClockSkew - time.Second))},
+		{name: "changed entry stamped now", w: Write{Operation: OpUpdate, User: "bob", Old: base(), New: stamped(now)}},
+		{name: "changed entry stamped within the skew", w: Write{Operation: OpUpdate, User: "bob", Old: base(), New: stamped(now.Add(-DefaultClockSkew))}},
+		{name: "changed entry backdated", w: Write{Operation: OpUpdate, User: "bob", Old: base(), New: stamped(now.Add(-DefaultClockSkew - time.Second))},
 			want: `entry "api-token": updatedAt 2025-01-02T03:59:04Z is 5m1s away from the webhook's clock (2025-01-02T04:04:05Z)`},
-		{name: "changed entry dated in the future", w: Write{Operation: Update, User: "bob", Old: base(), New: stamped(now.Add(time.Hour))},
+		{name: "changed entry dated in the future", w: Write{Operation: OpUpdate, User: "bob", Old: base(), New: stamped(now.Add(time.Hour))},
 			want: "updatedAt 2025-01-02T05:04:05Z is 1h0m0s away"},
-		{name: "changed value keeping the old updatedAt", w: Write{Operation: Update, User: "bob", Old: base(), New: stamped(t0)},
+		{name: "changed value keeping the old updatedAt", w: Write{Operation: OpUpdate, User: "bob", Old: base(), New: stamped(t0)},
 			want: "updatedAt 2025-01-02T03:04:05Z is 1h0m0s away"},
-		{name: "only updatedAt backdated", w: Write{Operation: Update, User: "bob", Old: base(), New: edit(base(), editEntry("api-token", func(m *EntryMeta) { m.UpdatedAt, m.UpdatedBy = t0.Add(time.Minute), "bob" }))},
+		{name: "only updatedAt backdated", w: Write{Operation: OpUpdate, User: "bob", Old: base(), New: edit(base(), editEntry("api-token", func(m *EntryMeta) { m.UpdatedAt, m.UpdatedBy = t0.Add(time.Minute), "bob" }))},
 			want: "updatedAt 2025-01-02T03:05:05Z is 59m0s away"},
-		{name: "new entry stamped now", w: Write{Operation: Update, User: "bob", Old: base(), New: added(now, now)}},
-		{name: "new entry with a backdated createdAt", w: Write{Operation: Update, User: "bob", Old: base(), New: added(t0, now)},
+		{name: "new entry stamped now", w: Write{Operation: OpUpdate, User: "bob", Old: base(), New: added(now, now)}},
+		{name: "new entry with a backdated createdAt", w: Write{Operation: OpUpdate, User: "bob", Old: base(), New: added(t0, now)},
 			want: `entry "NEW": createdAt 2025-01-02T03:04:05Z is 1h0m0s away`},
-		{name: "unchanged entries keep old stamps", w: Write{Operation: Update, User: "bob", Old: base(), New: added(now, now)}},
-		{name: "create stamped now", w: Write{Operation: Create, User: "bob", New: fresh}},
-		{name: "create carrying old stamps", w: Write{Operation: Create, User: "alice", New: base()},
+		{name: "unchanged entries keep old stamps", w: Write{Operation: OpUpdate, User: "bob", Old: base(), New: added(now, now)}},
+		{name: "create stamped now", w: Write{Operation: OpCreate, User: "bob", New: fresh}},
+		{name: "create carrying old stamps", w: Write{Operation: OpCreate, User: "alice", New: base()},
 			want: "createdAt 2025-01-02T03:04:05Z is 1h0m0s away"},
-		{name: "label added: entries judged new", w: Write{Operation: Update, User: "alice", Old: edit(base(), func(s *corev1.Secret) { delete(s.Labels, LabelProject) }), New: base()},
+		{name: "label added: entries judged new", w: Write{Operation: OpUpdate, User: "alice", Old: edit(base(), func(s *corev1.Secret) { delete(s.Labels, LabelProject) }), New: base()},
 			want: "createdAt 2025-01-02T03:04:05Z is 1h0m0s away"},
 	}
 	for _, tt := range tests {
@@ -506,7 +506,7 @@ func TestPolicyReviewClock(t *testing.T) {
 	}
 
 	p.ClockSkew = 2 * time.Hour
-	if _, err := p.Review(Write{Operation: Create, User: "alice", New: base()}); err != nil {
+	if _, err := p.Review(Write{Operation: OpCreate, User: "alice", New: base()}); err != nil {
 		t.Errorf("a 2h --clock-skew admits stamps 1h old: %v", err)
 	}
 }
@@ -536,7 +536,7 @@ func TestTimestampForm(t *testing.T) {
 		})
 		p := DefaultPolicy
 		p.Now = func() time.Time { return t0 }
-		_, err := p.Review(Write{Operation: Create, User: "alice", New: s})
+		_, err := p.Review(Write{Operation: OpCreate, User: "alice", New: s})
 		if tc.ok != (err == nil) {
 			t.Errorf("%s: error %v, want allowed %v", tc.stamp, err, tc.ok)
 		}

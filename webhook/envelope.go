@@ -124,16 +124,16 @@ func writeOf(req *admissionRequest) (projsecret.Write, error) {
 	var err error
 	switch req.Operation {
 	case admissionv1.Create:
-		w.Operation = projsecret.Create
+		w.Operation = projsecret.OpCreate
 		w.New, err = secretOf("object", req.Object)
 	case admissionv1.Update:
-		w.Operation = projsecret.Update
+		w.Operation = projsecret.OpUpdate
 		if w.New, err = secretOf("object", req.Object); err == nil {
 			w.Old, err = secretOf("oldObject", req.OldObject)
 		}
 	case admissionv1.Delete:
 		// The API server sends the Secret being deleted as oldObject only.
-		w.Operation = projsecret.Delete
+		w.Operation = projsecret.OpDelete
 		w.Old, err = secretOf("oldObject", req.OldObject)
 	}
 	if err != nil {

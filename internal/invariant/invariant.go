@@ -64,18 +64,18 @@ func Check(v Verdict, trust Trust, values [][]byte) error {
 		return nil // not a project Secret: not the policy's business
 	}
 	cleanup := slices.Contains(trust.CleanupUsers, v.User)
-	if cleanup && v.Op != projsecret.Delete {
+	if cleanup && v.Op != projsecret.OpDelete {
 		return fmt.Errorf("allowed %s by cleanup identity %q, which may only delete", v.Op, v.User)
 	}
 	admin := slices.Contains(trust.AdminUsers, v.User) ||
 		slices.ContainsFunc(trust.AdminGroups, func(g string) bool { return slices.Contains(v.Groups, g) })
-	if oldProject && !admin && !(cleanup && v.Op == projsecret.Delete) {
+	if oldProject && !admin && !(cleanup && v.Op == projsecret.OpDelete) {
 		owners := ownerList(v.Old)
 		if len(owners) > 0 && !includes(owners, v.User, v.Groups) {
 			return fmt.Errorf("allowed %s by %q, who is neither an owner (%v) nor an admin", v.Op, v.User, owners)
 		}
 	}
-	if v.Op == projsecret.Delete {
+	if v.Op == projsecret.OpDelete {
 		return nil
 	}
 	if v.New == nil {
@@ -92,13 +92,13 @@ func Check(v Verdict, trust Trust, values [][]byte) error {
 		if len(newOwners) > 0 && !slices.Equal(newOwners, ownerList(v.Old)) && !includes(newOwners, v.User, v.Groups) {
 			return fmt.Errorf("allowed %q to set owners %v without being one", v.User, newOwners)
 		}
-		if v.Op == projsecret.Update && oldProject && len(ownerList(v.Old)) == 0 && len(newOwners) > 0 {
+		if v.Op == projsecret.OpUpdate && oldProject && len(ownerList(v.Old)) == 0 && len(newOwners) > 0 {
 			return fmt.Errorf("allowed %q, not an admin, to claim ownerless project with owners %v", v.User, newOwners)
 		}
 	}
 	newEntries := entriesOf(v.New)
 	var oldEntries map[string]entry
-	if v.Op == projsecret.Update && oldProject {
+	if v.Op == projsecret.OpUpdate && oldProject {
 		if v.New.Labels[projsecret.LabelProject] != v.Old.Labels[projsecret.LabelProject] {
 			return fmt.Errorf("allowed an UPDATE that changes the project label")
 		}
