@@ -134,7 +134,7 @@ func (m MetaChange) apply(e *EntryMeta) error {
 // Create adds a new entry, and the project Secret on first use. It fails with
 // ErrExists if the key is taken.
 func (c *Client) Create(ctx context.Context, project, key string, value []byte, meta MetaChange) error {
-	return c.write(ctx, project, key, stampsAuthor, func(b *Batch) error {
+	return c.readModifyWrite(ctx, project, key, stampsAuthor, func(b *Batch) error {
 		if _, ok := b.secret.Data[key]; ok {
 			return ErrExists
 		}
@@ -145,7 +145,7 @@ func (c *Client) Create(ctx context.Context, project, key string, value []byte, 
 // Set replaces an entry's value, keeping its metadata. Without create it
 // fails with ErrNotFound if the key is absent; with it, it creates the entry.
 func (c *Client) Set(ctx context.Context, project, key string, value []byte, create bool) error {
-	return c.write(ctx, project, key, stampsAuthor, func(b *Batch) error {
+	return c.readModifyWrite(ctx, project, key, stampsAuthor, func(b *Batch) error {
 		if _, ok := b.secret.Data[key]; !ok && !create {
 			return fmt.Errorf("%w (use create, or set --create)", ErrNotFound)
 		}
@@ -155,7 +155,7 @@ func (c *Client) Set(ctx context.Context, project, key string, value []byte, cre
 
 // UpdateMeta changes an entry's metadata and leaves its value alone.
 func (c *Client) UpdateMeta(ctx context.Context, project, key string, change MetaChange) error {
-	return c.write(ctx, project, key, stampsAuthor, func(b *Batch) error {
+	return c.readModifyWrite(ctx, project, key, stampsAuthor, func(b *Batch) error {
 		return updateMeta(b, key, change)
 	}, ApplyOptions{})
 }
@@ -163,7 +163,7 @@ func (c *Client) UpdateMeta(ctx context.Context, project, key string, change Met
 // Delete removes entries. It fails with ErrNotFound, and removes nothing, if
 // any key is absent. The Secret stays, with its labels, when it empties.
 func (c *Client) Delete(ctx context.Context, project string, keys ...string) error {
-	return c.write(ctx, project, "", anonymous, func(b *Batch) error {
+	return c.readModifyWrite(ctx, project, "", anonymous, func(b *Batch) error {
 		for _, key := range keys {
 			if _, ok := b.secret.Data[key]; !ok {
 				return &Error{Project: project, Key: key, Err: ErrNotFound}
@@ -347,13 +347,13 @@ func countEntries(annotation string) int {
 
 // SetOwners replaces the project's owners list; an empty list removes it.
 func (c *Client) SetOwners(ctx context.Context, project string, owners Owners) error {
-	return c.write(ctx, project, "", anonymous, func(b *Batch) error {
+	return c.readModifyWrite(ctx, project, "", anonymous, func(b *Batch) error {
 		s := b.secret
 		switch {
 		case len(owners) == 0:
 			delete(s.Annotations, AnnotationOwners)
 		case s.Annotations == nil:
-			// A project not created yet (write then reports it not found),
+			// A project not created yet (readModifyWrite then reports it not found),
 			// or a Secret written around the contract.
 			s.Annotations = map[string]string{AnnotationOwners: owners.String()}
 		default:
@@ -447,11 +447,11 @@ const (
 	anonymous    = authorship(false)
 )
 
-// write runs one guarded read-modify-write: GET (creating the Secret if it
+// readModifyWrite runs one guarded read-modify-write: GET (creating the Secret if it
 // is absent), mutate, validate locally, UPDATE with the read resourceVersion;
 // on a conflict, all of it again. The user lookup runs alongside the GET.
 // With dryRun it stops after the local checks, just before sending.
-func (c *Client) write(ctx context.Context, project, key string, who authorship, mutate mutation, opts ApplyOptions) error {
+func (c *Client) readModifyWrite(ctx context.Context, project, key string, who authorship, mutate mutation, opts ApplyOptions) error {
 	wrap := func(err error) error {
 		var e *Error
 		if errors.As(err, &e) {
