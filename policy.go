@@ -85,11 +85,7 @@ func (p Policy) Review(w Write) (warnings []string, err error) {
 	if w.New == nil {
 		return nil, Violations{violation(RuleMetadata, "%s request carries no object", w.Operation)}
 	}
-	entries, err := ValidateSecret(w.New, p.KeyRule)
-	var vs Violations
-	if err != nil {
-		vs = append(vs, err.(Violations)...)
-	}
+	entries, vs := validateSecret(w.New, p.KeyRule)
 	var old *corev1.Secret
 	if w.Operation == OpUpdate && IsProjectSecret(w.Old) {
 		old = w.Old

@@ -1,6 +1,7 @@
 package projsecret
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -92,6 +93,13 @@ func (s Size) Warnings() []string {
 // the entries annotation and its match with the data, owners and size. It
 // returns the parsed entries for callers that go on to compare them.
 func ValidateSecret(s *corev1.Secret, rule KeyRule) (Entries, error) {
+	entries, vs := validateSecret(s, rule)
+	return entries, vs.err()
+}
+
+// validateSecret is ValidateSecret with its answer typed, so that Review
+// needs no type assertion (one that failed would be a panic, a 500 denial).
+func validateSecret(s *corev1.Secret, rule KeyRule) (Entries, Violations) {
 	var vs Violations
 	project := s.Labels[LabelProject]
 	if err := ValidateProjectName(project); err != nil {
@@ -115,19 +123,30 @@ func ValidateSecret(s *corev1.Secret, rule KeyRule) (Entries, error) {
 	}
 	entries, err := ParseEntries(annotation)
 	if err != nil {
-		vs = append(vs, err.(*Violation))
+		vs = append(vs, asViolation(RuleMetadata, err))
 	} else {
 		vs = append(vs, matchKeys(s, entries)...)
 	}
 	if owners, ok := s.Annotations[AnnotationOwners]; ok {
 		if _, err := ParseOwners(owners); err != nil {
-			vs = append(vs, err.(*Violation))
+			vs = append(vs, asViolation(RuleOwnership, err))
 		}
 	}
 	if err := SizeOf(s).Check(); err != nil {
-		vs = append(vs, err.(*Violation))
+		vs = append(vs, asViolation(RuleSize, err))
 	}
-	return entries, vs.err()
+	return entries, vs
+}
+
+// asViolation keeps err's own rule when it is a *Violation and files it
+// under rule otherwise, so a validator that one day returns a plain error
+// still gives a denial with a message, never a panic.
+func asViolation(rule Rule, err error) *Violation {
+	var v *Violation
+	if errors.As(err, &v) {
+		return v
+	}
+	return &Violation{Rule: rule, Message: err.Error()}
 }
 
 func validateKeys(s *corev1.Secret, rule KeyRule) Violations {
