@@ -93,5 +93,5 @@ type ApplyOptions struct {
 // from a fresh read when another writer got there first. If fn fails, or
 // the result breaks the contract's limits, nothing is written.
 func (c *Client) Apply(ctx context.Context, project string, opts ApplyOptions, fn func(b *Batch) error) error {
-	return c.readModifyWrite(ctx, project, "", stampsAuthor, fn, opts)
+	return c.readModifyWrite(ctx, project, writeOptions{ApplyOptions: opts}, fn)
 }

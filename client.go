@@ -134,36 +134,36 @@ func (m MetaChange) apply(e *EntryMeta) error {
 // Create adds a new entry, and the project Secret on first use. It fails with
 // ErrExists if the key is taken.
 func (c *Client) Create(ctx context.Context, project, key string, value []byte, meta MetaChange) error {
-	return c.readModifyWrite(ctx, project, key, stampsAuthor, func(b *Batch) error {
+	return c.readModifyWrite(ctx, project, writeOptions{key: key}, func(b *Batch) error {
 		if _, ok := b.secret.Data[key]; ok {
 			return ErrExists
 		}
 		return putValue(b, key, value, meta)
-	}, ApplyOptions{})
+	})
 }
 
 // Set replaces an entry's value, keeping its metadata. Without create it
 // fails with ErrNotFound if the key is absent; with it, it creates the entry.
 func (c *Client) Set(ctx context.Context, project, key string, value []byte, create bool) error {
-	return c.readModifyWrite(ctx, project, key, stampsAuthor, func(b *Batch) error {
+	return c.readModifyWrite(ctx, project, writeOptions{key: key}, func(b *Batch) error {
 		if _, ok := b.secret.Data[key]; !ok && !create {
 			return fmt.Errorf("%w (use create, or set --create)", ErrNotFound)
 		}
 		return putValue(b, key, value, MetaChange{})
-	}, ApplyOptions{})
+	})
 }
 
 // UpdateMeta changes an entry's metadata and leaves its value alone.
 func (c *Client) UpdateMeta(ctx context.Context, project, key string, change MetaChange) error {
-	return c.readModifyWrite(ctx, project, key, stampsAuthor, func(b *Batch) error {
+	return c.readModifyWrite(ctx, project, writeOptions{key: key}, func(b *Batch) error {
 		return updateMeta(b, key, change)
-	}, ApplyOptions{})
+	})
 }
 
 // Delete removes entries. It fails with ErrNotFound, and removes nothing, if
 // any key is absent. The Secret stays, with its labels, when it empties.
 func (c *Client) Delete(ctx context.Context, project string, keys ...string) error {
-	return c.readModifyWrite(ctx, project, "", anonymous, func(b *Batch) error {
+	return c.readModifyWrite(ctx, project, writeOptions{anonymous: true}, func(b *Batch) error {
 		for _, key := range keys {
 			if _, ok := b.secret.Data[key]; !ok {
 				return &Error{Project: project, Key: key, Err: ErrNotFound}
@@ -174,7 +174,7 @@ func (c *Client) Delete(ctx context.Context, project string, keys ...string) err
 			delete(b.entries, key)
 		}
 		return nil
-	}, ApplyOptions{})
+	})
 }
 
 // Read returns an entry's value, in one GET.
@@ -347,7 +347,7 @@ func countEntries(annotation string) int {
 
 // SetOwners replaces the project's owners list; an empty list removes it.
 func (c *Client) SetOwners(ctx context.Context, project string, owners Owners) error {
-	return c.readModifyWrite(ctx, project, "", anonymous, func(b *Batch) error {
+	return c.readModifyWrite(ctx, project, writeOptions{anonymous: true}, func(b *Batch) error {
 		s := b.secret
 		switch {
 		case len(owners) == 0:
@@ -360,7 +360,7 @@ func (c *Client) SetOwners(ctx context.Context, project string, owners Owners) e
 			s.Annotations[AnnotationOwners] = owners.String()
 		}
 		return nil
-	}, ApplyOptions{})
+	})
 }
 
 func (c *Client) get(ctx context.Context, project string) (*corev1.Secret, error) {
@@ -437,21 +437,24 @@ func updateMeta(b *Batch, key string, change MetaChange) error {
 // mutation changes a project Secret and its parsed entries in place.
 type mutation func(b *Batch) error
 
-// authorship says whether a mutation records who made it. Only those that
-// do pay for the user lookup (a SelfSubjectReview): removing entries or
-// setting owners touches no entry's metadata.
-type authorship bool
-
-const (
-	stampsAuthor = authorship(true)
-	anonymous    = authorship(false)
-)
+// writeOptions say what one read-modify-write is about and records.
+type writeOptions struct {
+	ApplyOptions
+	// key is the entry the write is about, validated first and named in
+	// its errors; empty for writes about a whole project.
+	key string
+	// anonymous writes record no author, so they skip the user lookup (a
+	// SelfSubjectReview): removing entries or setting owners touches no
+	// entry's metadata.
+	anonymous bool
+}
 
 // readModifyWrite runs one guarded read-modify-write: GET (creating the Secret if it
 // is absent), mutate, validate locally, UPDATE with the read resourceVersion;
 // on a conflict, all of it again. The user lookup runs alongside the GET.
-// With dryRun it stops after the local checks, just before sending.
-func (c *Client) readModifyWrite(ctx context.Context, project, key string, who authorship, mutate mutation, opts ApplyOptions) error {
+// With DryRun it stops after the local checks, just before sending.
+func (c *Client) readModifyWrite(ctx context.Context, project string, opts writeOptions, mutate mutation) error {
+	key := opts.key
 	wrap := func(err error) error {
 		var e *Error
 		if errors.As(err, &e) {
@@ -474,7 +477,7 @@ func (c *Client) readModifyWrite(ctx context.Context, project, key string, who a
 		user  string
 		userc chan error
 	)
-	if who == stampsAuthor {
+	if !opts.anonymous {
 		userc = make(chan error, 1)
 		go func() {
 			var err error
