@@ -75,6 +75,18 @@ test-fuzz:
 .PHONY: fuzz
 fuzz: test-fuzz
 
+# Mutation testing (not part of make test): each mutant of the contract and
+# client (the root package) is run against that package's own unit tests
+# only, so a rule is counted as tested only where its own tests catch it.
+# gremlins is built from the module proxy like Krew's tools.
+GREMLINS_VERSION := v0.6.0
+$(BIN)/tools/gremlins:
+	GOBIN=$(BIN)/tools $(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@$(GREMLINS_VERSION)
+
+.PHONY: mutation
+mutation: $(BIN)/tools/gremlins
+	$(BIN)/tools/gremlins unleash --workers 2 -E '^(plugin|webhook|console|bench|cmd|hack|internal|test)/' -E '_test\.go$$' .
+
 # The webhook's certificate for manifests/overlays/self-signed; run again to
 # rotate it (the CA kept in generated/ is reused, so caBundle stays).
 webhook-certs:

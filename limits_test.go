@@ -2,9 +2,16 @@ package projsecret
 
 import (
 	"context"
-	corev1 "k8s.io/api/core/v1"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // TestLimitsAtTheEdge: every limit of the contract accepts its own value and
@@ -76,4 +83,46 @@ func editAuthors(s *corev1.Secret, user string) *corev1.Secret {
 	}
 	setEntries(s, e)
 	return s
+}
+
+// TestMessageListsAtTheEdge: the message helpers keep text whole at their
+// limit and cut it one past (mutation testing found these edges untested).
+func TestMessageListsAtTheEdge(t *testing.T) {
+	keys := make([]string, maxListedKeys)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("k%d", i)
+	}
+	if got := keyList(keys); strings.Contains(got, "more") || strings.Count(got, ", ") != maxListedKeys-1 {
+		t.Errorf("keyList of exactly %d keys = %q, want all of them and no count", maxListedKeys, got)
+	}
+	if got := keyList(append(keys, "extra")); !strings.HasSuffix(got, " and 1 more") {
+		t.Errorf("keyList of %d keys = %q, want the first %d and 1 more", maxListedKeys+1, got, maxListedKeys)
+	}
+	whole := strings.Repeat("q", maxQuotedBytes)
+	if got := clip(whole); got != whole {
+		t.Errorf("clip of exactly %d bytes = %q, want it whole", maxQuotedBytes, got)
+	}
+	if got := clip(whole + "q"); !strings.HasSuffix(got, fmt.Sprintf("... (%d bytes)", maxQuotedBytes+1)) {
+		t.Errorf("clip one past the limit = %q, want it cut with its length", got)
+	}
+	if got := prefix("abc", 3); got != "abc" {
+		t.Errorf("prefix(%q, 3) = %q, want it whole", "abc", got)
+	}
+}
+
+// TestRetriesStopAtSteps: a write that keeps losing makes exactly
+// Backoff.Steps attempts, no more.
+func TestRetriesStopAtSteps(t *testing.T) {
+	oldBackoff, oldTimeout := Backoff, RetryTimeout
+	t.Cleanup(func() { Backoff, RetryTimeout = oldBackoff, oldTimeout })
+	Backoff = wait.Backoff{Steps: 3, Duration: time.Millisecond, Factor: 1}
+	RetryTimeout = time.Minute
+	calls := 0
+	attempts, err := retryRaces(context.Background(), func() error {
+		calls++
+		return apierrors.NewConflict(schema.GroupResource{Resource: "secrets"}, "s", errors.New("modified"))
+	})
+	if calls != 3 || attempts != 3 || !apierrors.IsConflict(err) {
+		t.Fatalf("%d calls, %d attempts reported, error %v; want exactly 3 and the conflict", calls, attempts, err)
+	}
 }
