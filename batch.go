@@ -3,6 +3,7 @@ package projsecret
 import (
 	"context"
 	"slices"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -19,6 +20,8 @@ type Batch struct {
 	entries Entries
 	user    string
 	isNew   bool
+	// stamp is the client's clock, for the entries' timestamps.
+	stamp func() time.Time
 }
 
 // IsNew reports whether the project Secret does not exist yet; Apply

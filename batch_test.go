@@ -19,7 +19,7 @@ func TestApplyWritesOnceAndKeepsMetadata(t *testing.T) {
 	if err := c.Create(ctx, "p", "GONE", []byte("g"), MetaChange{}); err != nil {
 		t.Fatal(err)
 	}
-	c.User = func(context.Context) (string, error) { return "bob", nil }
+	c = NewClient(cs, "ns", WithUser(named("bob")))
 	cs.ClearActions()
 	err := c.Apply(ctx, "p", ApplyOptions{}, func(b *Batch) error {
 		if b.IsNew() {

@@ -18,62 +18,149 @@ import (
 	"k8s.io/client-go/metadata"
 )
 
-// Backoff paces retries of a write that lost a race: the delay grows from
-// Duration by Factor up to Cap, with jitter, and a write gives up after
-// Steps attempts or RetryTimeout, whichever comes first. Tens of writers on
-// one project Secret is the normal case for a busy project, and with 32 of
-// them a write can lose tens of races in a row before its turn, so Steps is
-// high and time is the budget that counts. (Used as is by retry.OnError, a
-// wait.Backoff also stops once the delay reaches Cap: with Cap at 2s that
-// made writers give up after 14 attempts.) Cap stays small so that losers
-// keep trying while the Secret is busy instead of sleeping through the
-// quiet moments.
-var Backoff = wait.Backoff{Steps: 1000, Duration: 10 * time.Millisecond, Factor: 1.5, Jitter: 1, Cap: time.Second}
+// defaultBackoff paces retries of a write that lost a race: the delay grows
+// from Duration by Factor up to Cap, with jitter, and a write gives up after
+// Steps attempts or DefaultRetryTimeout, whichever comes first. Tens of
+// writers on one project Secret is the normal case for a busy project, and
+// with 32 of them a write can lose tens of races in a row before its turn,
+// so Steps is high and time is the budget that counts. (Used as is by
+// retry.OnError, a wait.Backoff also stops once the delay reaches Cap: with
+// Cap at 2s that made writers give up after 14 attempts.) Cap stays small so
+// that losers keep trying while the Secret is busy instead of sleeping
+// through the quiet moments.
+func defaultBackoff() wait.Backoff {
+	return wait.Backoff{Steps: 1000, Duration: 10 * time.Millisecond, Factor: 1.5, Jitter: 1, Cap: time.Second}
+}
 
-// RetryTimeout is how long a write keeps retrying after losing races.
-var RetryTimeout = time.Minute
+// DefaultRetryTimeout is how long a write keeps retrying after losing
+// races, unless WithRetry says otherwise.
+const DefaultRetryTimeout = time.Minute
 
 // Client reads and writes the entries of project Secrets in one namespace.
 // Every write is a read-modify-write guarded by resourceVersion and retried
 // on conflict, so concurrent writers never erase each other's entries.
+// NewClient's options set it up; it has no settings to change afterwards.
 type Client struct {
 	cs        kubernetes.Interface
 	namespace string
-	// User returns the name recorded as createdBy/updatedBy. It is called
-	// once per write, in parallel with the read that precedes it.
-	User func(ctx context.Context) (string, error)
-	// Warn, if set, is told what the user should know about a call that
-	// still succeeds: NewClient's lookup fell back to the name from
-	// kubeconfig or --as because the server cannot say, or Projects
-	// skipped Secrets whose name and label disagree.
-	Warn func(message string)
-	// Metadata, if set, serves the listings that need no values (projects,
-	// completion) with metadata-only LISTs (PartialObjectMetadataList), so
-	// values never cross the wire for them. Without it they LIST whole
-	// Secrets; the plugin always sets it.
-	Metadata metadata.Interface
+	// user returns the name recorded as createdBy/updatedBy.
+	user func(ctx context.Context) (string, error)
+	// warn, if set, is told what the user should know about a call that
+	// still succeeds.
+	warn func(message string)
+	// md, if set, serves the listings that need no values.
+	md metadata.Interface
+	// now stamps entries and measures ages; retries keep to the real clock.
+	now     func() time.Time
+	backoff wait.Backoff
+	timeout time.Duration
+	// fallbackUser is the name the default user lookup records when the
+	// server cannot say.
+	fallbackUser string
 }
 
-// NewClient returns a client for namespace that asks the API server who the
-// user is (see WhoAmI), once.
-func NewClient(cs kubernetes.Interface, namespace, fallbackUser string) *Client {
-	c := &Client{cs: cs, namespace: namespace}
+// ClientOption sets up a Client in NewClient.
+type ClientOption func(*Client)
+
+// WithRetry sets the budget of a write that keeps losing races: it sleeps
+// as backoff says between attempts, and gives up after backoff.Steps
+// attempts or once timeout would pass before the next one. The default
+// allows 1000 attempts in DefaultRetryTimeout, at most a second apart.
+func WithRetry(backoff wait.Backoff, timeout time.Duration) ClientOption {
+	return func(c *Client) { c.backoff, c.timeout = backoff, timeout }
+}
+
+// WithUser replaces the API server lookup (see WhoAmI) of the name recorded
+// as createdBy/updatedBy: user is called once per write that records an
+// author, in parallel with the read that precedes it.
+func WithUser(user func(ctx context.Context) (string, error)) ClientOption {
+	return func(c *Client) { c.user = user }
+}
+
+// WithFallbackUser names the user on API servers without SelfSubjectReview
+// (from --as or kubeconfig); the client then warns that it recorded it.
+// Without it, such a server fails every write that records an author.
+func WithFallbackUser(name string) ClientOption {
+	return func(c *Client) { c.fallbackUser = name }
+}
+
+// WithWarnings sends the client's warnings to warn: what the user should
+// know about a call that still succeeds (the user lookup fell back to
+// WithFallbackUser's name, or Projects skipped Secrets whose name and label
+// disagree). Without it, or with nil, there are none.
+func WithWarnings(warn func(message string)) ClientOption {
+	return func(c *Client) { c.warn = warn }
+}
+
+// WithClock sets the clock that stamps entries' createdAt/updatedAt and
+// that ages are measured against (Now); the default is time.Now. Retry
+// budgets run on the real clock whatever it says.
+func WithClock(now func() time.Time) ClientOption {
+	return func(c *Client) { c.now = now }
+}
+
+// WithMetadata serves the listings that need no values (projects,
+// completion) with metadata-only LISTs (PartialObjectMetadataList), so
+// values never cross the wire for them. Without it they LIST whole
+// Secrets; the plugin always sets it.
+func WithMetadata(md metadata.Interface) ClientOption {
+	return func(c *Client) { c.md = md }
+}
+
+// NewClient returns a client for namespace. Unless WithUser says otherwise,
+// it asks the API server who the user is (see WhoAmI), once.
+func NewClient(cs kubernetes.Interface, namespace string, opts ...ClientOption) *Client {
+	c := &Client{cs: cs, namespace: namespace, now: time.Now, backoff: defaultBackoff(), timeout: DefaultRetryTimeout}
+	for _, opt := range opts {
+		opt(c)
+	}
+	if c.user == nil {
+		c.user = c.lookUpUser()
+	}
+	return c
+}
+
+// lookUpUser asks the API server who the user is the first time it is
+// called, and gives the same answer ever after.
+func (c *Client) lookUpUser() func(ctx context.Context) (string, error) {
 	var (
 		once sync.Once
 		name string
 		err  error
 	)
-	c.User = func(ctx context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
 		once.Do(func() {
 			var fellBack bool
-			name, fellBack, err = whoAmI(ctx, cs, fallbackUser)
-			if fellBack && c.Warn != nil {
-				c.Warn(fmt.Sprintf("the API server does not support SelfSubjectReview (authentication.k8s.io/v1): recording the user as %q, from --as or kubeconfig", name))
+			name, fellBack, err = whoAmI(ctx, c.cs, c.fallbackUser)
+			if fellBack {
+				c.warnf("the API server does not support SelfSubjectReview (authentication.k8s.io/v1): recording the user as %q, from --as or kubeconfig", name)
 			}
 		})
 		return name, err
 	}
-	return c
+}
+
+// User returns the name this client records as createdBy/updatedBy.
+func (c *Client) User(ctx context.Context) (string, error) { return c.user(ctx) }
+
+// Now is the time by this client's clock (see WithClock).
+func (c *Client) Now() time.Time { return c.now() }
+
+// stamp is the time recorded in an entry's metadata: UTC, whole seconds.
+func (c *Client) stamp() time.Time { return c.now().UTC().Truncate(time.Second) }
+
+func (c *Client) warnf(format string, args ...any) {
+	if c.warn != nil {
+		c.warn(fmt.Sprintf(format, args...))
+	}
+}
+
+// Quiet returns a copy of the client that warns about nothing, for callers
+// whose output must hold nothing else (shell completion).
+func (c *Client) Quiet() *Client {
+	quiet := *c
+	quiet.warn = nil
+	return &quiet
 }
 
 // Namespace is where this client's project Secrets live.
@@ -193,13 +280,9 @@ func (c *Client) Read(ctx context.Context, project, key string) ([]byte, error) 
 // List returns the entries of a project, sorted by key; with keys, only
 // those, failing with ErrNotFound if one is absent.
 func (c *Client) List(ctx context.Context, project string, keys ...string) ([]Entry, error) {
-	s, err := c.get(ctx, project)
+	s, entries, err := c.read(ctx, project)
 	if err != nil {
-		return nil, &Error{Project: project, Err: err}
-	}
-	entries, err := ParseEntries(s.Annotations[AnnotationEntries])
-	if err != nil {
-		return nil, &Error{Project: project, Err: err}
+		return nil, err
 	}
 	if len(keys) == 0 {
 		keys = mapKeys(s.Data)
@@ -272,8 +355,8 @@ func (c *Client) ListProjects(ctx context.Context, q ProjectQuery) ([]Project, e
 			Created:   m.CreationTimestamp,
 		})
 	}
-	if len(mismatched) > 0 && c.Warn != nil {
-		c.Warn(fmt.Sprintf("skipped %d secret(s) whose %s label does not match their name %s<project>: %s", len(mismatched), LabelProject, SecretNamePrefix, keyList(mismatched)))
+	if len(mismatched) > 0 {
+		c.warnf("skipped %d secret(s) whose %s label does not match their name %s<project>: %s", len(mismatched), LabelProject, SecretNamePrefix, keyList(mismatched))
 	}
 	if !q.Unmanaged {
 		return out, nil
@@ -312,26 +395,27 @@ func (c *Client) Owners(ctx context.Context, project string) (Owners, error) {
 // the metadata client when there is one, else as whole Secrets.
 func (c *Client) listMeta(ctx context.Context, ns, selector string) ([]metav1.ObjectMeta, error) {
 	opts := metav1.ListOptions{LabelSelector: selector}
-	if c.Metadata != nil {
-		list, err := c.Metadata.Resource(corev1.SchemeGroupVersion.WithResource("secrets")).Namespace(ns).List(ctx, opts)
+	if c.md != nil {
+		list, err := c.md.Resource(corev1.SchemeGroupVersion.WithResource("secrets")).Namespace(ns).List(ctx, opts)
 		if err != nil {
 			return nil, err
 		}
-		out := make([]metav1.ObjectMeta, len(list.Items))
-		for i := range list.Items {
-			out[i] = list.Items[i].ObjectMeta
-		}
-		return out, nil
+		return objectMetas(list.Items, func(m *metav1.PartialObjectMetadata) metav1.ObjectMeta { return m.ObjectMeta }), nil
 	}
 	list, err := c.cs.CoreV1().Secrets(ns).List(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]metav1.ObjectMeta, len(list.Items))
-	for i := range list.Items {
-		out[i] = list.Items[i].ObjectMeta
+	return objectMetas(list.Items, func(s *corev1.Secret) metav1.ObjectMeta { return s.ObjectMeta }), nil
+}
+
+// objectMetas keeps the metadata of each listed object.
+func objectMetas[T any](items []T, meta func(*T) metav1.ObjectMeta) []metav1.ObjectMeta {
+	out := make([]metav1.ObjectMeta, len(items))
+	for i := range items {
+		out[i] = meta(&items[i])
 	}
-	return out, nil
+	return out
 }
 
 // countEntries counts the entries of an annotation without validating
@@ -361,6 +445,20 @@ func (c *Client) SetOwners(ctx context.Context, project string, owners Owners) e
 		}
 		return nil
 	})
+}
+
+// read GETs the project's Secret and parses its entries, for the calls
+// that show both; errors come placed on the project.
+func (c *Client) read(ctx context.Context, project string) (*corev1.Secret, Entries, error) {
+	s, err := c.get(ctx, project)
+	if err != nil {
+		return nil, nil, &Error{Project: project, Err: err}
+	}
+	entries, err := ParseEntries(s.Annotations[AnnotationEntries])
+	if err != nil {
+		return nil, nil, &Error{Project: project, Err: err}
+	}
+	return s, entries, nil
 }
 
 func (c *Client) get(ctx context.Context, project string) (*corev1.Secret, error) {
@@ -403,7 +501,7 @@ func checkSecretOf(s *corev1.Secret, project string) error {
 // putValue sets key's value and stamps its metadata; a new entry also gets
 // its creation facts and meta.
 func putValue(b *Batch, key string, value []byte, meta MetaChange) error {
-	now := Now()
+	now := b.stamp()
 	m, ok := b.entries[key]
 	if !ok {
 		m = EntryMeta{CreatedAt: now, CreatedBy: b.user}
@@ -429,7 +527,7 @@ func updateMeta(b *Batch, key string, change MetaChange) error {
 	if err := change.apply(&m); err != nil {
 		return err
 	}
-	m.UpdatedAt, m.UpdatedBy = Now(), b.user
+	m.UpdatedAt, m.UpdatedBy = b.stamp(), b.user
 	b.entries[key] = m
 	return nil
 }
@@ -481,7 +579,7 @@ func (c *Client) readModifyWrite(ctx context.Context, project string, opts write
 		userc = make(chan error, 1)
 		go func() {
 			var err error
-			user, err = c.User(ctx)
+			user, err = c.user(ctx)
 			userc <- err
 		}()
 	}
@@ -494,7 +592,7 @@ func (c *Client) readModifyWrite(ctx context.Context, project string, opts write
 		return err
 	}
 
-	attempts, err := retryRaces(ctx, func() error {
+	attempts, err := c.retryRaces(ctx, func() error {
 		secrets := c.cs.CoreV1().Secrets(c.namespace)
 		s, err := secrets.Get(ctx, SecretName(project), metav1.GetOptions{})
 		isNew := apierrors.IsNotFound(err)
@@ -516,7 +614,7 @@ func (c *Client) readModifyWrite(ctx context.Context, project string, opts write
 			return fmt.Errorf("stored metadata is unreadable, fix it before writing: %w", err)
 		}
 		before := SizeOf(s)
-		if err := mutate(&Batch{project: project, secret: s, entries: entries, user: user, isNew: isNew}); err != nil {
+		if err := mutate(&Batch{project: project, secret: s, entries: entries, user: user, isNew: isNew, stamp: c.stamp}); err != nil {
 			return err
 		}
 		if isNew && len(s.Data) == 0 {
@@ -565,7 +663,7 @@ func (c *Client) readModifyWrite(ctx context.Context, project string, opts write
 func (c *Client) setInitialOwners(ctx context.Context, s *corev1.Secret, user *string, owners Owners) error {
 	if len(owners) == 0 {
 		if *user == "" {
-			name, err := c.User(ctx)
+			name, err := c.user(ctx)
 			if err != nil {
 				return err
 			}
@@ -584,15 +682,15 @@ func (c *Client) setInitialOwners(ctx context.Context, s *corev1.Secret, user *s
 }
 
 // retryRaces runs fn until it succeeds, fails with something other than a
-// race, has made Backoff.Steps attempts, or RetryTimeout would pass before
-// the next one, sleeping as Backoff says in between. It returns how many
-// attempts it made.
-func retryRaces(ctx context.Context, fn func() error) (int, error) {
-	delay := Backoff.DelayFunc()
-	deadline := time.Now().Add(RetryTimeout)
+// race, has made backoff.Steps attempts, or the retry timeout would pass
+// before the next one, sleeping as backoff says in between (see WithRetry).
+// It returns how many attempts it made.
+func (c *Client) retryRaces(ctx context.Context, fn func() error) (int, error) {
+	delay := c.backoff.DelayFunc()
+	deadline := time.Now().Add(c.timeout)
 	for attempts := 1; ; attempts++ {
 		err := fn()
-		if !isRace(err) || attempts >= Backoff.Steps {
+		if !isRace(err) || attempts >= c.backoff.Steps {
 			return attempts, err
 		}
 		d := delay()

@@ -42,7 +42,7 @@ func TestWriteRereadsAfterLosingARace(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			other := &Batch{project: "p", secret: s, entries: mustEntries(t, s.Annotations[AnnotationEntries]), user: "bob"}
+			other := &Batch{project: "p", secret: s, entries: mustEntries(t, s.Annotations[AnnotationEntries]), user: "bob", stamp: Now}
 			if err := putValue(other, "THEIRS", []byte("2"), MetaChange{}); err != nil {
 				t.Error(err)
 			}
@@ -80,7 +80,7 @@ func TestFirstCreateRace(t *testing.T) {
 	cs.PrependReactor("create", "secrets", func(k8stesting.Action) (bool, runtime.Object, error) {
 		once.Do(func() {
 			theirs := newSecret("p", "ns")
-			b := &Batch{project: "p", secret: theirs, entries: Entries{}, user: "bob", isNew: true}
+			b := &Batch{project: "p", secret: theirs, entries: Entries{}, user: "bob", isNew: true, stamp: Now}
 			if err := putValue(b, "THEIRS", []byte("2"), MetaChange{}); err != nil {
 				t.Error(err)
 			}

@@ -19,9 +19,13 @@ import (
 
 func newTestClient(objs ...runtime.Object) (*Client, *fake.Clientset) {
 	cs := fake.NewClientset(objs...)
-	c := NewClient(cs, "ns", "")
-	c.User = func(context.Context) (string, error) { return "alice", nil }
-	return c, cs
+	return NewClient(cs, "ns", WithUser(named("alice"))), cs
+}
+
+// named is a user source that always answers name: the fake clientset has
+// no SelfSubjectReview.
+func named(name string) func(context.Context) (string, error) {
+	return func(context.Context) (string, error) { return name, nil }
 }
 
 func stored(t *testing.T, cs *fake.Clientset, project string) (*corev1.Secret, Entries) {
@@ -63,7 +67,7 @@ func TestClientLifecycle(t *testing.T) {
 	if err := c.Set(ctx, "p", "OTHER", []byte("x"), true); err != nil {
 		t.Fatal(err)
 	}
-	c.User = func(context.Context) (string, error) { return "bob", nil }
+	c = NewClient(cs, "ns", WithUser(named("bob")))
 	if err := c.Set(ctx, "p", "DB_PASS", []byte("v2"), false); err != nil {
 		t.Fatal(err)
 	}
@@ -151,17 +155,15 @@ func TestClientRetriesConflicts(t *testing.T) {
 }
 
 // TestClientRetriesForRetryTimeout keeps losing every race: the client must
-// go on retrying, past where the delay reaches Backoff.Cap, until
-// RetryTimeout (long before Backoff.Steps), and then say it gave up. (wait.Backoff alone stops at Cap,
+// go on retrying, past where the delay reaches the backoff's Cap, until
+// the retry timeout (long before its Steps), and then say it gave up. (wait.Backoff alone stops at Cap,
 // which once made 32 writers on one project give up after 14 attempts.)
 func TestClientRetriesForRetryTimeout(t *testing.T) {
-	oldBackoff, oldTimeout := Backoff, RetryTimeout
-	t.Cleanup(func() { Backoff, RetryTimeout = oldBackoff, oldTimeout })
-	Backoff = wait.Backoff{Steps: 1000, Duration: time.Millisecond, Factor: 2, Cap: 2 * time.Millisecond}
-	RetryTimeout = 200 * time.Millisecond
-
+	const retryTimeout = 200 * time.Millisecond
 	ctx := context.Background()
-	c, cs := newTestClient()
+	cs := fake.NewClientset()
+	c := NewClient(cs, "ns", WithUser(named("alice")),
+		WithRetry(wait.Backoff{Steps: 1000, Duration: time.Millisecond, Factor: 2, Cap: 2 * time.Millisecond}, retryTimeout))
 	if err := c.Create(ctx, "p", "a", []byte("1"), MetaChange{}); err != nil {
 		t.Fatal(err)
 	}
@@ -175,12 +177,12 @@ func TestClientRetriesForRetryTimeout(t *testing.T) {
 	if !apierrors.IsConflict(err) || !strings.Contains(err.Error(), "gave up after") {
 		t.Fatalf("error %v, want a conflict the client gave up on", err)
 	}
-	if elapsed := time.Since(start); elapsed < RetryTimeout-10*time.Millisecond || elapsed > 10*RetryTimeout {
-		t.Errorf("gave up after %s, want about RetryTimeout (%s)", elapsed, RetryTimeout)
+	if elapsed := time.Since(start); elapsed < retryTimeout-10*time.Millisecond || elapsed > 10*retryTimeout {
+		t.Errorf("gave up after %s, want about the retry timeout (%s)", elapsed, retryTimeout)
 	}
 	// At most 2ms apart for 200ms: far more than the 2 steps before Cap.
 	if attempts < 20 {
-		t.Errorf("%d attempts in %s, want retries to go on at Cap until RetryTimeout", attempts, RetryTimeout)
+		t.Errorf("%d attempts in %s, want retries to go on at Cap until the retry timeout", attempts, retryTimeout)
 	}
 }
 
@@ -206,12 +208,12 @@ func TestClientStopsRetryingWhenCanceled(t *testing.T) {
 // one GET and one UPDATE: they stamp no entry, so no SelfSubjectReview.
 func TestClientAsksForTheUserOnlyWhenItRecordsOne(t *testing.T) {
 	ctx := context.Background()
-	c, _ := newTestClient()
+	c, cs := newTestClient()
 	if err := c.Create(ctx, "p", "a", []byte("1"), MetaChange{}); err != nil {
 		t.Fatal(err)
 	}
 	asked := 0
-	c.User = func(context.Context) (string, error) { asked++; return "alice", nil }
+	c = NewClient(cs, "ns", WithUser(func(context.Context) (string, error) { asked++; return "alice", nil }))
 	if err := c.SetOwners(ctx, "p", Owners{{Kind: "user", Name: "alice"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -29,13 +29,9 @@ type Snapshot struct {
 // same version of the Secret: the base of copy, diff, edit, export and run.
 // With keys, it holds only those, failing with ErrNotFound if one is absent.
 func (c *Client) Snapshot(ctx context.Context, project string, keys ...string) (*Snapshot, error) {
-	s, err := c.get(ctx, project)
+	s, entries, err := c.read(ctx, project)
 	if err != nil {
-		return nil, &Error{Project: project, Err: err}
-	}
-	entries, err := ParseEntries(s.Annotations[AnnotationEntries])
-	if err != nil {
-		return nil, &Error{Project: project, Err: err}
+		return nil, err
 	}
 	snap := &Snapshot{Project: project, Values: s.Data, Entries: entries}
 	if snap.Values == nil {
@@ -103,8 +99,6 @@ type AdoptOptions struct {
 	// DryRun sends the UPDATE as a server-side dry run: RBAC and the
 	// webhook judge it, nothing is stored.
 	DryRun bool
-	// Now is the adopter's clock; nil means time.Now.
-	Now func() time.Time
 }
 
 // ErrAlreadyManaged: adopt was asked for a Secret that is a project
@@ -124,7 +118,7 @@ func (c *Client) Adopt(ctx context.Context, project string, opts AdoptOptions) (
 	if err := ValidateProjectName(project); err != nil {
 		return nil, wrap(err)
 	}
-	user, err := c.User(ctx)
+	user, err := c.user(ctx)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -132,12 +126,8 @@ func (c *Client) Adopt(ctx context.Context, project string, opts AdoptOptions) (
 	if len(owners) == 0 {
 		owners = Owners{{Kind: "user", Name: user}}
 	}
-	clock := opts.Now
-	if clock == nil {
-		clock = time.Now
-	}
 	var keys []string
-	_, err = retryRaces(ctx, func() error {
+	_, err = c.retryRaces(ctx, func() error {
 		secrets := c.cs.CoreV1().Secrets(c.namespace)
 		s, err := secrets.Get(ctx, SecretName(project), metav1.GetOptions{})
 		switch {
@@ -146,7 +136,7 @@ func (c *Client) Adopt(ctx context.Context, project string, opts AdoptOptions) (
 		case err != nil:
 			return err
 		}
-		if err := adoptSecret(s, project, user, owners, clock()); err != nil {
+		if err := adoptSecret(s, project, user, owners, c.now()); err != nil {
 			return err
 		}
 		keys = mapKeys(s.Data)

@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes/fake"
 	metadatafake "k8s.io/client-go/metadata/fake"
 )
 
@@ -53,8 +54,8 @@ func TestListProjectsMetadataOnly(t *testing.T) {
 		secretMeta("proj-secrets-Not_Valid", nil, nil),
 		secretMeta("unrelated", nil, nil),
 	)
-	c, cs := newTestClient()
-	c.Metadata = md
+	cs := fake.NewClientset()
+	c := NewClient(cs, "ns", WithUser(named("alice")), WithMetadata(md))
 	tests := []struct {
 		name string
 		q    ProjectQuery

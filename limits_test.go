@@ -111,14 +111,11 @@ func TestMessageListsAtTheEdge(t *testing.T) {
 }
 
 // TestRetriesStopAtSteps: a write that keeps losing makes exactly
-// Backoff.Steps attempts, no more.
+// backoff.Steps attempts, no more.
 func TestRetriesStopAtSteps(t *testing.T) {
-	oldBackoff, oldTimeout := Backoff, RetryTimeout
-	t.Cleanup(func() { Backoff, RetryTimeout = oldBackoff, oldTimeout })
-	Backoff = wait.Backoff{Steps: 3, Duration: time.Millisecond, Factor: 1}
-	RetryTimeout = time.Minute
+	c := NewClient(nil, "ns", WithRetry(wait.Backoff{Steps: 3, Duration: time.Millisecond, Factor: 1}, time.Minute))
 	calls := 0
-	attempts, err := retryRaces(context.Background(), func() error {
+	attempts, err := c.retryRaces(context.Background(), func() error {
 		calls++
 		return apierrors.NewConflict(schema.GroupResource{Resource: "secrets"}, "s", errors.New("modified"))
 	})

@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
 )
 
 func TestClientCreatesOwnedProjects(t *testing.T) {
@@ -20,7 +21,7 @@ func TestClientCreatesOwnedProjects(t *testing.T) {
 		t.Errorf("create: owners %q, want the requester", s.Annotations[AnnotationOwners])
 	}
 	// A later write, by someone else, leaves the owners alone.
-	c.User = func(context.Context) (string, error) { return "bob", nil }
+	c = NewClient(cs, "ns", WithUser(named("bob")))
 	if err := c.Set(ctx, "p", "K", []byte("w"), false); err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func TestClientCreatesOwnedProjects(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "initial owners") {
 		t.Errorf("invalid initial owners: %v", err)
 	}
-	c.User = func(context.Context) (string, error) { return "", nil }
+	c = NewClient(cs, "ns", WithUser(named("")))
 	if err := c.Create(ctx, "s", "K", nil, MetaChange{}); err == nil || !strings.Contains(err.Error(), "no owner") {
 		t.Errorf("create with no user name: %v", err)
 	}
@@ -69,9 +70,9 @@ func mismatched() *corev1.Secret {
 
 func TestClientTrustsTheLabelValueNotItsPresence(t *testing.T) {
 	ctx := context.Background()
-	c, cs := newTestClient(mismatched())
+	cs := fake.NewClientset(mismatched())
 	var warnings []string
-	c.Warn = func(m string) { warnings = append(warnings, m) }
+	c := NewClient(cs, "ns", WithUser(named("alice")), WithWarnings(func(m string) { warnings = append(warnings, m) }))
 
 	for name, err := range map[string]error{
 		"read":   func() error { _, err := c.Read(ctx, "aaa", "K"); return err }(),

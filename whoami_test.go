@@ -49,9 +49,8 @@ func TestWhoAmI(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cs := fake.NewClientset()
 			cs.PrependReactor("create", "selfsubjectreviews", tc.server)
-			c := NewClient(cs, "ns", tc.fallback)
 			var warned string
-			c.Warn = func(m string) { warned = m }
+			c := NewClient(cs, "ns", WithFallbackUser(tc.fallback), WithWarnings(func(m string) { warned = m }))
 			user, err := c.User(context.Background())
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {

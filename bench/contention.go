@@ -20,7 +20,7 @@ import (
 
 // countingTransport counts the requests its client sends and the 409
 // Conflict answers it gets: each 409 is a write that lost a race and was
-// retried (or, once projsecret.RetryTimeout ran out, given up).
+// retried (or, once projsecret.DefaultRetryTimeout ran out, given up).
 type countingTransport struct {
 	requests, conflicts atomic.Int64
 }
@@ -115,7 +115,7 @@ func (b *Bench) contention(ctx context.Context) error {
 	case lost > 0:
 		return fmt.Errorf("%d updates were lost", lost)
 	case gaveUp > 0:
-		return fmt.Errorf("%d writes gave up after projsecret.RetryTimeout (%s) of lost races", gaveUp, projsecret.RetryTimeout)
+		return fmt.Errorf("%d writes gave up after projsecret.DefaultRetryTimeout (%s) of lost races", gaveUp, projsecret.DefaultRetryTimeout)
 	}
 	return nil
 }
@@ -138,7 +138,7 @@ func (b *Bench) contend(ctx context.Context, ns string, project func(writer int)
 		if err != nil {
 			return contentionRun{}, err
 		}
-		clients[w] = projsecret.NewClient(cs, ns, "")
+		clients[w] = projsecret.NewClient(cs, ns)
 	}
 	projects := map[string]bool{}
 	for w := range clients {

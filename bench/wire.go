@@ -75,12 +75,15 @@ func projectsBytes(ctx context.Context, config *rest.Config, ns string, all, met
 	if err != nil {
 		return nil, 0, err
 	}
-	client := projsecret.NewClient(cs, ns, "")
+	var opts []projsecret.ClientOption
 	if metadataOnly {
-		if client.Metadata, err = metadata.NewForConfig(c); err != nil {
+		md, err := metadata.NewForConfig(c)
+		if err != nil {
 			return nil, 0, err
 		}
+		opts = append(opts, projsecret.WithMetadata(md))
 	}
+	client := projsecret.NewClient(cs, ns, opts...)
 	projects, err := client.Projects(ctx, all)
 	if err != nil {
 		return nil, 0, fmt.Errorf("listing projects: %w", err)

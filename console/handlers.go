@@ -144,7 +144,7 @@ func (s *Server) projectsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	slices.SortFunc(projects, func(a, b projsecret.Project) int { return cmp.Compare(a.Name, b.Name) })
 	p := s.newPage(r, "Projects in "+c.Namespace(), c.Namespace())
-	now := s.now()
+	now := c.Now()
 	for _, pr := range projects {
 		p.Projects = append(p.Projects, projectRow{
 			Name: pr.Name, Entries: pr.Entries, Owners: pr.Owners,
@@ -172,7 +172,7 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.newPage(r, project, c.Namespace())
 	p.Owners = owners
-	now := s.now()
+	now := c.Now()
 	for _, e := range entries {
 		p.Entries = append(p.Entries, row(c.Namespace(), project, e, now))
 	}
@@ -191,7 +191,7 @@ func (s *Server) entryPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(r, key+" · "+project, c.Namespace())
-	p.Entry = row(c.Namespace(), project, entries[0], s.now())
+	p.Entry = row(c.Namespace(), project, entries[0], c.Now())
 	s.render(w, "entry", http.StatusOK, p)
 }
 

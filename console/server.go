@@ -24,7 +24,6 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/projsecret/projsecret"
 )
@@ -57,7 +56,6 @@ type Server struct {
 	pages      map[string]*template.Template
 	static     http.Handler
 	handler    http.Handler
-	now        func() time.Time
 
 	mu       sync.Mutex
 	sessions map[string]string // session id -> that session's CSRF token
@@ -89,7 +87,6 @@ func New(client *projsecret.Client, addr *net.TCPAddr) (*Server, error) {
 		cookieName: "projsecret_session_" + strconv.Itoa(addr.Port),
 		pages:      pages,
 		static:     http.StripPrefix("/static/", http.FileServerFS(static)),
-		now:        time.Now,
 		sessions:   map[string]string{},
 	}
 	s.handler = s.routes()

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -39,13 +38,6 @@ const (
 	secretValue = "s3cr3t-VALUE-do-not-show"
 )
 
-func TestMain(m *testing.M) {
-	// Conflict retries give up in milliseconds in tests.
-	projsecret.Backoff = wait.Backoff{Steps: 4, Duration: time.Millisecond, Factor: 1}
-	projsecret.RetryTimeout = 5 * time.Second
-	os.Exit(m.Run())
-}
-
 // harness is a console over a fake cluster, with a browser session opened
 // through the token.
 type harness struct {
@@ -60,13 +52,16 @@ type harness struct {
 func newHarness(t testing.TB, objects ...runtime.Object) *harness {
 	t.Helper()
 	cs := fake.NewClientset(objects...)
-	client := projsecret.NewClient(cs, ns, "")
-	client.User = func(context.Context) (string, error) { return "alice", nil }
+	client := projsecret.NewClient(cs, ns,
+		projsecret.WithUser(func(context.Context) (string, error) { return "alice", nil }),
+		projsecret.WithClock(func() time.Time { return time.Date(2025, 3, 5, 0, 0, 0, 0, time.UTC) }),
+		// Conflict retries give up in milliseconds in tests.
+		projsecret.WithRetry(wait.Backoff{Steps: 4, Duration: time.Millisecond, Factor: 1}, 5*time.Second),
+	)
 	srv, err := New(client, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.now = func() time.Time { return time.Date(2025, 3, 5, 0, 0, 0, 0, time.UTC) }
 	h := &harness{t: t, cs: cs, client: client, srv: srv}
 	h.login()
 	return h

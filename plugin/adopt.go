@@ -76,7 +76,7 @@ func (o *AdoptOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	keys, err := client.Adopt(ctx, o.project, projsecret.AdoptOptions{Owners: o.owners, DryRun: o.DryRun, Now: now})
+	keys, err := client.Adopt(ctx, o.project, projsecret.AdoptOptions{Owners: o.owners, DryRun: o.DryRun})
 	if err != nil {
 		return err
 	}

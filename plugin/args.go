@@ -83,9 +83,7 @@ func completionFor(e projsecret.Entry) cobra.Completion {
 
 func projectNames(ctx context.Context, client *projsecret.Client) []cobra.Completion {
 	// Completion stays quiet: no warning about skipped Secrets.
-	quiet := *client
-	quiet.Warn = nil
-	projects, err := quiet.Projects(ctx, false)
+	projects, err := client.Quiet().Projects(ctx, false)
 	if err != nil {
 		return nil
 	}

@@ -54,9 +54,10 @@ func clientFromFlags(flags *genericclioptions.ConfigFlags, streams genericioopti
 		if fallbackUser == "" {
 			fallbackUser = config.Username
 		}
-		client := projsecret.NewClient(cs, namespace, fallbackUser)
-		client.Metadata = md
-		client.Warn = func(msg string) { fmt.Fprintf(streams.ErrOut, "Warning: %s\n", msg) }
-		return client, nil
+		return projsecret.NewClient(cs, namespace,
+			projsecret.WithMetadata(md),
+			projsecret.WithFallbackUser(fallbackUser),
+			projsecret.WithWarnings(func(msg string) { fmt.Fprintf(streams.ErrOut, "Warning: %s\n", msg) }),
+		), nil
 	}
 }

@@ -18,7 +18,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	metadatafake "k8s.io/client-go/metadata/fake"
 )
 
 // The values the cross-project tests use: each test checks them by
@@ -238,7 +237,7 @@ staging   2           <none>   3d1h   managed
 		t.Errorf("jsonpath %q", r.stdout)
 	}
 	var lists int
-	for _, a := range h.client.Metadata.(*metadatafake.FakeMetadataClient).Actions() {
+	for _, a := range h.md.Actions() {
 		if a.GetVerb() == "list" {
 			lists++
 		}

@@ -20,14 +20,13 @@ type GetOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
 	Output    *outputFlags
-	Now       func() time.Time
 
 	project string
 	keys    []string
 }
 
 func newGetCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &GetOptions{IOStreams: streams, NewClient: newClient, Output: newOutputFlags(), Now: now}
+	o := &GetOptions{IOStreams: streams, NewClient: newClient, Output: newOutputFlags()}
 	cmd := &cobra.Command{
 		Use:   "get PROJECT [KEY...]",
 		Short: "List entries and their metadata, never their values",
@@ -89,7 +88,7 @@ func (o *GetOptions) Run(ctx context.Context) error {
 		fmt.Fprintf(o.ErrOut, "No entries in project %q in namespace %q.\n", o.project, client.Namespace())
 		return nil
 	}
-	table := func() *metav1.Table { return entriesTable(entries, items, o.Now()) }
+	table := func() *metav1.Table { return entriesTable(entries, items, client.Now()) }
 	return o.Output.printTo(o.Out, obj, items, table, false)
 }
 

@@ -3,7 +3,6 @@ package plugin
 import (
 	"bytes"
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -24,30 +23,33 @@ const ns = "team-a"
 // t0 is when seeded entries were last updated; the clock reads t0+90m.
 var t0 = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 
-func TestMain(m *testing.M) {
-	now = func() time.Time { return t0.Add(90 * time.Minute) }
-	// Conflict tests must give up in milliseconds, not the production
-	// backoff's tens of seconds.
-	projsecret.Backoff = wait.Backoff{Steps: 4, Duration: time.Millisecond, Factor: 1}
-	projsecret.RetryTimeout = 5 * time.Second
-	os.Exit(m.Run())
-}
+// now is what the harness client's clock reads.
+func now() time.Time { return t0.Add(90 * time.Minute) }
 
 // harness is a fake cluster behind the plugin's commands.
 type harness struct {
 	cs          *fake.Clientset
+	md          *metadatafake.FakeMetadataClient
 	client      *projsecret.Client
 	user        string
+	warnings    []string
 	clientCalls int
 }
 
 func newHarness(t *testing.T, objects ...runtime.Object) *harness {
 	t.Helper()
 	h := &harness{cs: fake.NewClientset(objects...), user: "alice"}
-	h.client = projsecret.NewClient(h.cs, ns, "")
-	h.client.Metadata = metadataOver(t, h.cs)
-	// The fake has no SelfSubjectReview; the name is whatever the test says.
-	h.client.User = func(context.Context) (string, error) { return h.user, nil }
+	h.md = metadataOver(t, h.cs)
+	h.client = projsecret.NewClient(h.cs, ns,
+		projsecret.WithMetadata(h.md),
+		// The fake has no SelfSubjectReview; the name is whatever the test says.
+		projsecret.WithUser(func(context.Context) (string, error) { return h.user, nil }),
+		projsecret.WithWarnings(func(m string) { h.warnings = append(h.warnings, m) }),
+		projsecret.WithClock(now),
+		// Conflict tests must give up in milliseconds, not the production
+		// backoff's tens of seconds.
+		projsecret.WithRetry(wait.Backoff{Steps: 4, Duration: time.Millisecond, Factor: 1}, 5*time.Second),
+	)
 	return h
 }
 

@@ -78,21 +78,19 @@ func TestProjectsSkipsMismatchedSecrets(t *testing.T) {
 	odd := seeded(t, ns, "payments", seedEntry{key: "A", value: "1"})
 	odd.Name = projsecret.SecretName("aaa")
 	h := newHarness(t, odd, seeded(t, ns, "web"))
-	var warnings []string
-	h.client.Warn = func(m string) { warnings = append(warnings, m) }
 	r := h.run(t, "", "projects", "--no-headers").ok(t)
 	if strings.Contains(r.stdout, "payments") || !strings.Contains(r.stdout, "web") {
 		t.Errorf("stdout %q", r.stdout)
 	}
-	if len(warnings) != 1 || !strings.Contains(warnings[0], ns+"/proj-secrets-aaa") {
-		t.Errorf("warnings %q", warnings)
+	if len(h.warnings) != 1 || !strings.Contains(h.warnings[0], ns+"/proj-secrets-aaa") {
+		t.Errorf("warnings %q", h.warnings)
 	}
 	h.run(t, "", "owners", "payments").fails(t, `project "payments": not found`)
 	h.run(t, "", "get", "aaa").fails(t, `its projsecret.io/project label says "payments"`)
 	// Completion stays quiet and offers only the real project.
-	warnings = nil
-	if r := h.run(t, "", "__complete", "get", "").ok(t); r.stdout != "web\n:4\n" || len(warnings) != 0 {
-		t.Errorf("completion %q, warnings %q", r.stdout, warnings)
+	h.warnings = nil
+	if r := h.run(t, "", "__complete", "get", "").ok(t); r.stdout != "web\n:4\n" || len(h.warnings) != 0 {
+		t.Errorf("completion %q, warnings %q", r.stdout, h.warnings)
 	}
 }
 

@@ -117,9 +117,6 @@ func (f *outputFlags) printTo(w io.Writer, obj runtime.Object, items []*unstruct
 	return p.PrintObj(t, w)
 }
 
-// now is the clock ages are measured against; tests fix it.
-var now = time.Now
-
 // age is how kubectl shows a time: how long ago, or <unknown>.
 func age(now, t time.Time) string {
 	if t.IsZero() {

@@ -21,11 +21,10 @@ type ProjectsOptions struct {
 	Output        *outputFlags
 	AllNamespaces bool
 	Unmanaged     bool
-	Now           func() time.Time
 }
 
 func newProjectsCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &ProjectsOptions{IOStreams: streams, NewClient: newClient, Output: newOutputFlags(), Now: now}
+	o := &ProjectsOptions{IOStreams: streams, NewClient: newClient, Output: newOutputFlags()}
 	cmd := &cobra.Command{
 		Use:   "projects",
 		Short: "List the projects in the namespace, or in all namespaces",
@@ -85,7 +84,7 @@ func (o *ProjectsOptions) Run(ctx context.Context) error {
 	for i, p := range projects {
 		items[i] = projectObject(p)
 	}
-	table := func() *metav1.Table { return projectsTable(projects, items, o.Now(), o.Unmanaged) }
+	table := func() *metav1.Table { return projectsTable(projects, items, client.Now(), o.Unmanaged) }
 	return o.Output.printTo(o.Out, listOf(items), items, table, o.AllNamespaces)
 }
 

@@ -441,7 +441,7 @@ func BenchmarkConsoleProjectPage(b *testing.B) {
 		b.Fatal(err)
 	}
 	ns := nsObj.Name
-	client := projsecret.NewClient(env.Clientset, ns, "")
+	client := projsecret.NewClient(env.Clientset, ns)
 	err = client.Apply(ctx, "big", projsecret.ApplyOptions{}, func(batch *projsecret.Batch) error {
 		for i := range 1000 {
 			d := fmt.Sprintf("entry number %d", i)

@@ -598,7 +598,7 @@ func TestWebhookFailClosed(t *testing.T) {
 func TestWebhookCertRotation(t *testing.T) {
 	w := StartWebhook(t)
 	ns := namespace(t)
-	client := projsecret.NewClient(env.Clientset, ns, "")
+	client := projsecret.NewClient(env.Clientset, ns)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
