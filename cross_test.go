@@ -105,7 +105,7 @@ func TestAdoptPassesPolicy(t *testing.T) {
 			if err := adoptSecret(adopted, "legacy", "alice", tt.owners, now); err != nil {
 				t.Fatal(err)
 			}
-			_, err := DefaultPolicy.Review(Write{Operation: OpUpdate, User: "alice", Groups: []string{"system:authenticated"}, Old: unlabeled(), New: adopted})
+			_, err := DefaultPolicy().Review(Write{Operation: OpUpdate, User: "alice", Groups: []string{"system:authenticated"}, Old: unlabeled(), New: adopted})
 			switch {
 			case tt.want == "" && err != nil:
 				t.Errorf("denied: %v", err)

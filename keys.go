@@ -1,54 +1,84 @@
 package projsecret
 
-import "fmt"
+import (
+	"fmt"
+	"maps"
+	"slices"
+)
 
-// KeyRule decides which entry keys are valid. The zero value is not usable;
-// start from DefaultKeyRule and tighten it with EnvVarKeyRule if needed.
-type KeyRule struct {
-	name  string
-	valid func(key string) bool
-}
+// KeyRule decides which entry keys are valid: DefaultKeyRule or
+// EnvVarKeyRule. The zero value is not a rule: judging a key with it panics.
+type KeyRule int
 
-// DefaultKeyRule is the DigitalHub-compatible rule: ^[A-Za-z0-9_-]+$, at most
-// MaxKeyLength characters, which is also always a valid Secret data key.
-var DefaultKeyRule = KeyRule{
-	name:  fmt.Sprintf("^[A-Za-z0-9_-]+$, at most %d characters", MaxKeyLength),
-	valid: isDefaultKey,
-}
+const (
+	// DefaultKeyRule is the DigitalHub-compatible rule: ^[A-Za-z0-9_-]+$, at
+	// most MaxKeyLength characters, which is also always a valid Secret data
+	// key.
+	DefaultKeyRule KeyRule = iota + 1
+	// EnvVarKeyRule tightens DefaultKeyRule to POSIX environment-variable
+	// names (^[A-Za-z_][A-Za-z0-9_]*$), so every entry can be mounted with
+	// envFrom.
+	EnvVarKeyRule
+)
 
-// EnvVarKeyRule tightens DefaultKeyRule to POSIX environment-variable names
-// (^[A-Za-z_][A-Za-z0-9_]*$), so every entry can be mounted with envFrom.
-var EnvVarKeyRule = KeyRule{
-	name: fmt.Sprintf("^[A-Za-z_][A-Za-z0-9_]*$ (a POSIX environment variable name), at most %d characters", MaxKeyLength),
-	valid: func(key string) bool {
-		if !isDefaultKey(key) || (key[0] >= '0' && key[0] <= '9') {
-			return false
-		}
-		for i := 0; i < len(key); i++ {
-			if key[i] == '-' {
-				return false
-			}
-		}
-		return true
-	},
-}
-
-// KeyRules are the rules a deployment may choose from, by name. Each one is
+// keyRuleNames are the names a deployment chooses a rule by. Each rule is
 // at least as strict as DefaultKeyRule, so no choice loosens the contract.
-var KeyRules = map[string]KeyRule{
+var keyRuleNames = map[string]KeyRule{
 	"default": DefaultKeyRule,
 	"env":     EnvVarKeyRule,
 }
 
+// KeyRuleNamed returns the rule a deployment chose by name (see KeyRuleNames).
+func KeyRuleNamed(name string) (KeyRule, bool) {
+	r, ok := keyRuleNames[name]
+	return r, ok
+}
+
+// KeyRuleNames lists the names KeyRuleNamed knows, sorted.
+func KeyRuleNames() []string { return slices.Sorted(maps.Keys(keyRuleNames)) }
+
 // String describes the rule in the words error messages use.
-func (r KeyRule) String() string { return r.name }
+func (r KeyRule) String() string {
+	switch r {
+	case DefaultKeyRule:
+		return fmt.Sprintf("^[A-Za-z0-9_-]+$, at most %d characters", MaxKeyLength)
+	case EnvVarKeyRule:
+		return fmt.Sprintf("^[A-Za-z_][A-Za-z0-9_]*$ (a POSIX environment variable name), at most %d characters", MaxKeyLength)
+	}
+	return ""
+}
 
 // Validate reports why key breaks the rule, or nil.
 func (r KeyRule) Validate(key string) error {
 	if r.valid(key) {
 		return nil
 	}
-	return violation(RuleKeyNaming, "key %s is invalid: expected %s", Quote(key), r.name)
+	return violation(RuleKeyNaming, "key %s is invalid: expected %s", Quote(key), r)
+}
+
+// valid runs the rule's check; a KeyRule that is not one of the rules has
+// none, and a policy holding one is a programming error.
+func (r KeyRule) valid(key string) bool {
+	switch r {
+	case DefaultKeyRule:
+		return isDefaultKey(key)
+	case EnvVarKeyRule:
+		return isEnvVarKey(key)
+	}
+	panic(fmt.Sprintf("projsecret: KeyRule(%d) is not a key rule: expected DefaultKeyRule or EnvVarKeyRule", int(r)))
+}
+
+// isEnvVarKey is isDefaultKey without a leading digit or any dash.
+func isEnvVarKey(key string) bool {
+	if !isDefaultKey(key) || (key[0] >= '0' && key[0] <= '9') {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] == '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // ValidateKey checks key against DefaultKeyRule.

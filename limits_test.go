@@ -63,11 +63,11 @@ func TestClientValueLimitAtTheEdge(t *testing.T) {
 // TestReviewValueLimitAtTheEdge: the webhook's verdict at the edge.
 func TestReviewValueLimitAtTheEdge(t *testing.T) {
 	at := projectSecret(map[string]string{"BIG": strings.Repeat("v", MaxSecretDataBytes)})
-	if _, err := DefaultPolicy.Review(Write{Operation: OpCreate, User: "alice", New: editAuthors(at, "alice")}); err != nil {
+	if _, err := DefaultPolicy().Review(Write{Operation: OpCreate, User: "alice", New: editAuthors(at, "alice")}); err != nil {
 		t.Fatalf("values of exactly %d bytes: %v", MaxSecretDataBytes, err)
 	}
 	over := projectSecret(map[string]string{"BIG": strings.Repeat("v", MaxSecretDataBytes+1)})
-	if _, err := DefaultPolicy.Review(Write{Operation: OpCreate, User: "alice", New: editAuthors(over, "alice")}); err == nil {
+	if _, err := DefaultPolicy().Review(Write{Operation: OpCreate, User: "alice", New: editAuthors(over, "alice")}); err == nil {
 		t.Fatal("values one byte past the limit were allowed")
 	}
 }

@@ -62,7 +62,9 @@ func DefaultCleanupUsers() []string {
 
 // DefaultPolicy uses DefaultKeyRule, trusts system:masters, lets the
 // DefaultCleanupUsers delete and allows DefaultClockSkew.
-var DefaultPolicy = Policy{KeyRule: DefaultKeyRule, AdminGroups: []string{"system:masters"}, CleanupUsers: DefaultCleanupUsers(), ClockSkew: DefaultClockSkew}
+func DefaultPolicy() Policy {
+	return Policy{KeyRule: DefaultKeyRule, AdminGroups: []string{"system:masters"}, CleanupUsers: DefaultCleanupUsers(), ClockSkew: DefaultClockSkew}
+}
 
 // Applies reports whether w touches a project Secret, before or after.
 func (p Policy) Applies(w Write) bool { return IsProjectSecret(w.Old) || IsProjectSecret(w.New) }

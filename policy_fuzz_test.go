@@ -48,12 +48,12 @@ func FuzzPolicyInvariants(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, op, who, owners uint8, edits []byte) {
 		w, values := buildWrite(op, who, owners, edits)
-		_, err := projsecret.DefaultPolicy.Review(w)
+		_, err := projsecret.DefaultPolicy().Review(w)
 		v := invariant.Verdict{Op: w.Operation, User: w.User, Groups: w.Groups, Old: w.Old, New: w.New, Allowed: err == nil}
 		if err != nil {
 			v.Message = err.Error()
 		}
-		if broken := invariant.Check(v, invariant.TrustOf(projsecret.DefaultPolicy), values); broken != nil {
+		if broken := invariant.Check(v, invariant.TrustOf(projsecret.DefaultPolicy()), values); broken != nil {
 			t.Fatalf("op %d, user %q, owners %d, edits %v: %v", op, w.User, owners, edits, broken)
 		}
 	})

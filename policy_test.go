@@ -329,8 +329,8 @@ func TestPolicyReview(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := tt.policy
-			if p.KeyRule.valid == nil {
-				p = DefaultPolicy
+			if p.KeyRule == 0 {
+				p = DefaultPolicy()
 			}
 			if p.Now == nil {
 				// The fixtures' entries were written at t0 and changed at
@@ -387,7 +387,7 @@ func TestPolicyReviewWarnsNearTheLimit(t *testing.T) {
 		{bytes: MaxSecretDataBytes, warn: true},
 	} {
 		s := projectSecret(map[string]string{"big": strings.Repeat("x", tt.bytes)})
-		p := DefaultPolicy
+		p := DefaultPolicy()
 		p.Now = func() time.Time { return t0 }
 		warnings, err := p.Review(Write{Operation: OpCreate, User: "alice", New: s})
 		if err != nil {
@@ -450,7 +450,7 @@ func checkBounded(t *testing.T, msg string) {
 
 func TestPolicyReviewClock(t *testing.T) {
 	now := t1
-	p := DefaultPolicy
+	p := DefaultPolicy()
 	p.Now = func() time.Time { return now }
 	stamped := func(at time.Time) *corev1.Secret {
 		return edit(base(), func(s *corev1.Secret) {
@@ -534,7 +534,7 @@ func TestTimestampForm(t *testing.T) {
 		s := edit(base(), func(s *corev1.Secret) {
 			s.Annotations[AnnotationEntries] = strings.Replace(s.Annotations[AnnotationEntries], good, tc.stamp, 1)
 		})
-		p := DefaultPolicy
+		p := DefaultPolicy()
 		p.Now = func() time.Time { return t0 }
 		_, err := p.Review(Write{Operation: OpCreate, User: "alice", New: s})
 		if tc.ok != (err == nil) {

@@ -53,7 +53,7 @@ func serveWebhooks(ctx context.Context, f serveFlags) error {
 		Host: "127.0.0.1", Port: f.port, CertDir: f.certDir,
 		TLSOpts: webhook.TLSOptions(false),
 	})
-	server.Register(webhook.Path, webhook.NewWebhook(projsecret.DefaultPolicy))
+	server.Register(webhook.Path, webhook.NewWebhook(projsecret.DefaultPolicy()))
 	server.Register(allowAllPath, &admission.Webhook{Handler: admission.HandlerFunc(
 		func(context.Context, admission.Request) admission.Response { return admission.Allowed("") })})
 	metrics := &http.Server{Addr: f.metrics, Handler: promhttp.HandlerFor(ctrlmetrics.Registry, promhttp.HandlerOpts{}), ReadHeaderTimeout: 10 * time.Second}

@@ -22,7 +22,7 @@ import (
 // quietWebhook is the real webhook with its logs dropped, so fuzzing
 // measures the review rather than the logger.
 func quietWebhook() *Webhook {
-	wh := NewWebhook(projsecret.DefaultPolicy)
+	wh := NewWebhook(projsecret.DefaultPolicy())
 	wh.Log = logr.Discard()
 	return wh
 }
@@ -153,7 +153,7 @@ func checkAllowed(t *testing.T, body []byte, resp *admissionv1.AdmissionResponse
 	// Judged by properties stated apart from Policy.Review: re-running the
 	// policy here would accept any verdict the policy gives, right or wrong.
 	v := invariant.Verdict{Op: w.Operation, User: w.User, Groups: w.Groups, Old: w.Old, New: w.New, Allowed: true}
-	if broken := invariant.Check(v, invariant.TrustOf(projsecret.DefaultPolicy), nil); broken != nil {
+	if broken := invariant.Check(v, invariant.TrustOf(projsecret.DefaultPolicy()), nil); broken != nil {
 		t.Fatalf("%v: %q", broken, body)
 	}
 }

@@ -155,7 +155,7 @@ func TestRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			policy := projsecret.DefaultPolicy
+			policy := projsecret.DefaultPolicy()
 			if tt.policy != nil {
 				policy = *tt.policy
 			}
@@ -164,7 +164,7 @@ func TestRules(t *testing.T) {
 			uid := "uid-" + strings.ReplaceAll(tt.name, " ", "-")
 			var before float64
 			if tt.rule != "" {
-				before = counterValue(t, Denials.WithLabelValues(string(tt.rule)))
+				before = counterValue(t, denials.WithLabelValues(string(tt.rule)))
 			}
 
 			resp := postReview(t, srv.URL, tt.r.body(t, uid))
@@ -193,7 +193,7 @@ func TestRules(t *testing.T) {
 			if n := strings.Count(msg, "\n") + 1; n > 5 {
 				t.Errorf("message has %d lines:\n%s", n, msg)
 			}
-			if got := counterValue(t, Denials.WithLabelValues(string(tt.rule))) - before; got != 1 {
+			if got := counterValue(t, denials.WithLabelValues(string(tt.rule))) - before; got != 1 {
 				t.Errorf("denials{rule=%q} rose by %v, want 1", tt.rule, got)
 			}
 			logs := sink.String()
@@ -214,7 +214,7 @@ func TestRules(t *testing.T) {
 }
 
 func TestWarningNearTheLimit(t *testing.T) {
-	srv := newTestServer(t, projsecret.DefaultPolicy, &logSink{})
+	srv := newTestServer(t, projsecret.DefaultPolicy(), &logSink{})
 	big := edit(projectSecret(), func(s *corev1.Secret) { s.Data["api-token"] = bytes.Repeat([]byte("x"), 950<<10) })
 	resp := postReview(t, srv.URL, review{op: create, user: "alice", obj: big}.body(t, "u1"))
 	if !resp.Allowed {
@@ -285,7 +285,7 @@ func TestMalformed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sink := &logSink{}
-			srv := newTestServer(t, projsecret.DefaultPolicy, sink)
+			srv := newTestServer(t, projsecret.DefaultPolicy(), sink)
 			panics := counterValue(t, admissionmetrics.WebhookPanics.WithLabelValues())
 			ct := tt.contentType
 			if ct == "" {
@@ -334,7 +334,7 @@ func TestPanicIsRefused(t *testing.T) {
 }
 
 func TestV1beta1Review(t *testing.T) {
-	srv := newTestServer(t, projsecret.DefaultPolicy, &logSink{})
+	srv := newTestServer(t, projsecret.DefaultPolicy(), &logSink{})
 	body := strings.Replace(string(review{op: del, user: "bob", old: edit(projectSecret(), withOwners("user:alice"))}.body(t, "b1")),
 		`"apiVersion":"admission.k8s.io/v1"`, `"apiVersion":"admission.k8s.io/v1beta1"`, 1)
 	resp, err := http.Post(srv.URL, "application/json", strings.NewReader(body))
@@ -354,23 +354,23 @@ func TestV1beta1Review(t *testing.T) {
 // TestDenialsCountedOncePerRule: a write breaking two rules twice each
 // counts one denial under each rule.
 func TestDenialsCountedOncePerRule(t *testing.T) {
-	srv := newTestServer(t, projsecret.DefaultPolicy, &logSink{})
+	srv := newTestServer(t, projsecret.DefaultPolicy(), &logSink{})
 	bad := edit(projectSecret(), func(s *corev1.Secret) {
 		s.Type = corev1.SecretTypeTLS
 		s.Name = "wrong"
 		s.Data["a.b"] = nil
 	})
 	before := map[projsecret.Rule]float64{}
-	for _, r := range Rules {
-		before[r] = counterValue(t, Denials.WithLabelValues(string(r)))
+	for _, r := range Rules() {
+		before[r] = counterValue(t, denials.WithLabelValues(string(r)))
 	}
 	resp := postReview(t, srv.URL, review{op: create, user: "alice", obj: bad}.body(t, "d1"))
 	if resp.Allowed {
 		t.Fatal("allowed")
 	}
 	want := map[projsecret.Rule]float64{projsecret.RuleOwnership: 1, projsecret.RuleKeyNaming: 1, projsecret.RuleMetadata: 1}
-	for _, r := range Rules {
-		if got := counterValue(t, Denials.WithLabelValues(string(r))) - before[r]; got != want[r] {
+	for _, r := range Rules() {
+		if got := counterValue(t, denials.WithLabelValues(string(r))) - before[r]; got != want[r] {
 			t.Errorf("denials{rule=%q} rose by %v, want %v", r, got, want[r])
 		}
 	}
@@ -394,7 +394,7 @@ func TestEveryRuleIsASeries(t *testing.T) {
 			}
 		}
 	}
-	for _, r := range Rules {
+	for _, r := range Rules() {
 		if !seen[string(r)] {
 			t.Errorf("metrics.Registry has no projsecret_webhook_denials_total{rule=%q}", r)
 		}

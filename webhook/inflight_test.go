@@ -60,7 +60,7 @@ func decodeReview(t *testing.T, rec *httptest.ResponseRecorder) *admissionv1.Adm
 // review is served; afterwards no goroutine is left behind.
 func TestLimitDeniesExcessAfterWaiting(t *testing.T) {
 	before := runtime.NumGoroutine()
-	busyBefore := counterValue(t, Denials.WithLabelValues(string(RuleBusy)))
+	busyBefore := counterValue(t, denials.WithLabelValues(string(RuleBusy)))
 	next := newBlocking()
 	const maxInflight, waitFor = 2, 50 * time.Millisecond
 	h := Limit(next, maxInflight, waitFor)
@@ -89,7 +89,7 @@ func TestLimitDeniesExcessAfterWaiting(t *testing.T) {
 	if msg := message(ar.Response); !strings.Contains(msg, "webhook is busy: 2 reviews in flight") || ar.Response.Result.Code != http.StatusTooManyRequests {
 		t.Errorf("busy message %q code %d", msg, ar.Response.Result.Code)
 	}
-	if got := counterValue(t, Denials.WithLabelValues(string(RuleBusy))) - busyBefore; got != 1 {
+	if got := counterValue(t, denials.WithLabelValues(string(RuleBusy))) - busyBefore; got != 1 {
 		t.Errorf("busy denials counted %v, want 1", got)
 	}
 	select {
@@ -160,7 +160,7 @@ func noLeak(t *testing.T, before int) {
 // TestLimitServesThroughWebhook: under the bound, reviews reach the
 // contract and their verdict is unchanged.
 func TestLimitServesThroughWebhook(t *testing.T) {
-	h := Limit(NewWebhook(projsecret.DefaultPolicy), 1, time.Second)
+	h := Limit(NewWebhook(projsecret.DefaultPolicy()), 1, time.Second)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, reviewRequest(t, context.Background(), "ok"))
 	if ar := decodeReview(t, rec); !ar.Response.Allowed || ar.Response.UID != "ok" {
@@ -192,7 +192,7 @@ func TestPeekReview(t *testing.T) {
 // nothing cannot hold the only slot past the body timeout; the next review
 // is then served.
 func TestLimitBoundsSlowBodies(t *testing.T) {
-	wh := NewWebhook(projsecret.DefaultPolicy)
+	wh := NewWebhook(projsecret.DefaultPolicy())
 	wh.Log = logr.Discard()
 	l := Limit(wh, 1, 10*time.Second).(*limiter)
 	l.bodyTimeout = 200 * time.Millisecond

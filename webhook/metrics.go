@@ -18,20 +18,23 @@ const RuleInvalidRequest = projsecret.Rule("invalid-request")
 // --max-inflight reviews and none finished within --inflight-wait.
 const RuleBusy = projsecret.Rule("webhook-busy")
 
-// Rules are every value of the denials counter's rule label.
-var Rules = []projsecret.Rule{
-	projsecret.RuleKeyNaming,
-	projsecret.RuleOwnership,
-	projsecret.RuleMetadata,
-	projsecret.RuleSize,
-	RuleInvalidRequest,
-	RuleBusy,
+// Rules returns every value of the denials counter's rule label.
+func Rules() []projsecret.Rule {
+	return []projsecret.Rule{
+		projsecret.RuleKeyNaming,
+		projsecret.RuleOwnership,
+		projsecret.RuleMetadata,
+		projsecret.RuleSize,
+		RuleInvalidRequest,
+		RuleBusy,
+	}
 }
 
-// Denials counts denied reviews by the rule they broke; a review that breaks
+// denials counts denied reviews by the rule they broke; a review that breaks
 // two rules counts once under each. It is served with controller-runtime's
-// webhook metrics from metrics.Registry.
-var Denials = prometheus.NewCounterVec(prometheus.CounterOpts{
+// webhook metrics from metrics.Registry, which is the process's: one
+// counter per process, as controller-runtime's own webhook metrics are.
+var denials = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Name: "projsecret_webhook_denials_total",
 	Help: "Admission reviews of project Secrets denied, by the rule they broke.",
 }, []string{"rule"})
@@ -39,11 +42,11 @@ var Denials = prometheus.NewCounterVec(prometheus.CounterOpts{
 var denialsByRule = map[projsecret.Rule]prometheus.Counter{}
 
 func init() {
-	metrics.Registry.MustRegister(Denials)
+	metrics.Registry.MustRegister(denials)
 	// Every rule is a series from the start, so a rate() over a rule that
 	// has never fired reads 0 rather than nothing.
-	for _, r := range Rules {
-		denialsByRule[r] = Denials.WithLabelValues(string(r))
+	for _, r := range Rules() {
+		denialsByRule[r] = denials.WithLabelValues(string(r))
 	}
 }
 
@@ -52,7 +55,7 @@ func countDenial(r projsecret.Rule) {
 		c.Inc()
 		return
 	}
-	Denials.WithLabelValues(string(r)).Inc()
+	denials.WithLabelValues(string(r)).Inc()
 }
 
 // deniedRules lists each rule err breaks once, in the order first broken.

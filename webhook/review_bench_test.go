@@ -101,7 +101,7 @@ func BenchmarkReview(b *testing.B) {
 				}
 				body := r.body(b, "bench")
 				b.Run("handler=projsecret", func(b *testing.B) {
-					wh := NewWebhook(projsecret.DefaultPolicy)
+					wh := NewWebhook(projsecret.DefaultPolicy())
 					wh.Log = logr.Discard()
 					benchReview(b, wh, body)
 				})
@@ -160,7 +160,7 @@ func BenchmarkPeakHeap(b *testing.B) {
 			name = "max-inflight=unbounded"
 		}
 		b.Run(name, func(b *testing.B) {
-			wh := NewWebhook(projsecret.DefaultPolicy)
+			wh := NewWebhook(projsecret.DefaultPolicy())
 			wh.Log = logr.Discard()
 			h := Limit(wh, maxInflight, DefaultInflightWait)
 			var peak uint64

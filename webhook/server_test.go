@@ -69,7 +69,7 @@ func startWith(t *testing.T, cfg *rest.Config, mutate func(*Options)) *running {
 		Host:               "127.0.0.1",
 		Port:               freePort(t),
 		CertDir:            dir,
-		Policy:             projsecret.DefaultPolicy,
+		Policy:             projsecret.DefaultPolicy(),
 		MetricsBindAddress: "127.0.0.1:" + strconv.Itoa(freePort(t)),
 		ProbeBindAddress:   "127.0.0.1:" + strconv.Itoa(freePort(t)),
 	}
@@ -282,7 +282,7 @@ func TestServerFailsWithoutCertificates(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(context.Background(), Options{Host: "127.0.0.1", Port: freePort(t), CertDir: t.TempDir(),
-			Policy: projsecret.DefaultPolicy, MetricsBindAddress: "0", ProbeBindAddress: "127.0.0.1:0"})
+			Policy: projsecret.DefaultPolicy(), MetricsBindAddress: "0", ProbeBindAddress: "127.0.0.1:0"})
 	}()
 	select {
 	case err := <-done:

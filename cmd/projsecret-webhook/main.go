@@ -89,7 +89,7 @@ func parseFlags(args []string, output io.Writer) (webhook.Options, *zap.Options,
 		o           webhook.Options
 		keyRule     string
 		showVer     bool
-		adminGroup  = namesFlag{what: "an admin group", names: slices.Clone(projsecret.DefaultPolicy.AdminGroups)}
+		adminGroup  = namesFlag{what: "an admin group", names: slices.Clone(projsecret.DefaultPolicy().AdminGroups)}
 		adminUser   = namesFlag{what: "an admin user"}
 		cleanupUser = namesFlag{what: "a cleanup user", names: projsecret.DefaultCleanupUsers()}
 		clockSkew   time.Duration
@@ -121,7 +121,7 @@ func parseFlags(args []string, output io.Writer) (webhook.Options, *zap.Options,
 	if fs.NArg() > 0 {
 		return o, nil, fmt.Errorf("unexpected arguments %q: every setting is a flag (see -h)", fs.Args())
 	}
-	rule, ok := projsecret.KeyRules[keyRule]
+	rule, ok := projsecret.KeyRuleNamed(keyRule)
 	if !ok {
 		return o, nil, fmt.Errorf("--key-rule=%q is not a rule: expected one of %s", keyRule, keyRuleChoices())
 	}
@@ -150,11 +150,4 @@ func parseFlags(args []string, output io.Writer) (webhook.Options, *zap.Options,
 	return o, logOpts, nil
 }
 
-func keyRuleChoices() string {
-	names := make([]string, 0, len(projsecret.KeyRules))
-	for name := range projsecret.KeyRules {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return strings.Join(names, ", ")
-}
+func keyRuleChoices() string { return strings.Join(projsecret.KeyRuleNames(), ", ") }

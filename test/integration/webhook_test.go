@@ -387,7 +387,7 @@ func TestWebhookPluginFlow(t *testing.T) {
 	w := StartWebhook(t)
 	before := w.metric(t, reviewsOK)
 	var deniedBefore float64
-	for _, r := range webhook.Rules {
+	for _, r := range webhook.Rules() {
 		deniedBefore += w.metric(t, denials(r))
 	}
 
@@ -399,7 +399,7 @@ func TestWebhookPluginFlow(t *testing.T) {
 
 	reviewed := w.metric(t, reviewsOK) - before
 	var denied float64
-	for _, r := range webhook.Rules {
+	for _, r := range webhook.Rules() {
 		denied += w.metric(t, denials(r))
 	}
 	// The registration probe is denied once; nothing the plugin sends is.
