@@ -2,7 +2,6 @@ package plugin
 
 import (
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -248,12 +247,10 @@ staging   2           <none>   3d1h   managed
 }
 
 func TestDeleteAll(t *testing.T) {
-	defer func(term func(io.Reader) (int, bool)) { isTerminal = term }(isTerminal)
 	gone := func(h *harness, project string) bool {
 		_, err := h.cs.CoreV1().Secrets(ns).Get(t.Context(), projsecret.SecretName(project), metav1.GetOptions{})
 		return apierrors.IsNotFound(err)
 	}
-	isTerminal = func(io.Reader) (int, bool) { return 0, false }
 	t.Run("--yes", func(t *testing.T) {
 		h := crossHarness(t)
 		r := h.run(t, "", "delete", "dev", "--all", "--yes").ok(t)
@@ -268,17 +265,16 @@ func TestDeleteAll(t *testing.T) {
 			t.Error("deleted without confirmation")
 		}
 	})
-	isTerminal = func(io.Reader) (int, bool) { return 0, true }
 	t.Run("confirmed on a terminal", func(t *testing.T) {
 		h := crossHarness(t)
-		r := h.run(t, "dev\n", "delete", "dev", "--all").ok(t)
+		r := h.runOn(t, &fakeTerminal{Reader: strings.NewReader("dev\n")}, "delete", "dev", "--all").ok(t)
 		if !strings.Contains(r.stderr, `Delete project "dev" in namespace "team-a" with its 2 entries?`) || !gone(h, "dev") {
 			t.Errorf("stderr %q, gone %v", r.stderr, gone(h, "dev"))
 		}
 	})
 	t.Run("wrong name on a terminal", func(t *testing.T) {
 		h := crossHarness(t)
-		r := h.run(t, "staging\n", "delete", "dev", "--all")
+		r := h.runOn(t, &fakeTerminal{Reader: strings.NewReader("staging\n")}, "delete", "dev", "--all")
 		if r.code != 1 || !strings.Contains(r.stderr, "not confirmed") || gone(h, "dev") {
 			t.Errorf("exit %d, stderr %q, gone %v", r.code, r.stderr, gone(h, "dev"))
 		}

@@ -20,13 +20,12 @@ type DeleteOptions struct {
 	All bool
 	Yes bool
 
-	project    string
-	keys       []string
-	isTerminal func(in io.Reader) (fd int, ok bool)
+	project string
+	keys    []string
 }
 
 func newDeleteCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &DeleteOptions{IOStreams: streams, NewClient: newClient, isTerminal: isTerminal}
+	o := &DeleteOptions{IOStreams: streams, NewClient: newClient}
 	cmd := &cobra.Command{
 		Use:   "delete PROJECT (KEY... | --all)",
 		Short: "Delete entries, or a whole project",
@@ -110,7 +109,7 @@ func (o *DeleteOptions) confirm(namespace string, entries int) error {
 	if o.Yes {
 		return nil
 	}
-	if _, ok := o.isTerminal(o.In); !ok {
+	if _, ok := asTerminal(o.In); !ok {
 		return fmt.Errorf("deleting the whole project needs confirmation: standard input is not a terminal, pass --yes")
 	}
 	fmt.Fprintf(o.ErrOut, "Delete project %q in namespace %q with its %d entries? Type the project name to confirm: ", o.project, namespace, entries)

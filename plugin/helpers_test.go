@@ -3,6 +3,7 @@ package plugin
 import (
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -90,8 +91,15 @@ type result struct {
 // run executes the plugin the way main does, with stdin as standard input.
 func (h *harness) run(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
-	streams, in, out, errOut := genericiooptions.NewTestIOStreams()
-	in.WriteString(stdin)
+	return h.runOn(t, bytes.NewBufferString(stdin), args...)
+}
+
+// runOn is run with in as standard input: a fakeTerminal plays a user at
+// a terminal.
+func (h *harness) runOn(t *testing.T, in io.Reader, args ...string) result {
+	t.Helper()
+	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
+	streams.In = in
 	code := run(context.Background(), args, streams, func() (*projsecret.Client, error) {
 		h.clientCalls++
 		return h.client, nil

@@ -5,12 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/projsecret/projsecret"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 // valueHelp is shared by the commands that take a value.
@@ -33,21 +30,9 @@ type valueSource struct {
 	allowEmpty  bool
 
 	literalSet bool
-
-	isTerminal   func(in io.Reader) (fd int, ok bool)
-	readPassword func(fd int) ([]byte, error)
 }
 
-// The terminal hooks new value sources start with; tests, which have no
-// terminal, replace them.
-var (
-	isTerminal   = terminalFd
-	readPassword = readPasswordRestoring
-)
-
-func newValueSource() *valueSource {
-	return &valueSource{isTerminal: isTerminal, readPassword: readPassword}
-}
+func newValueSource() *valueSource { return &valueSource{} }
 
 func (v *valueSource) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&v.fromFile, "from-file", "", "Read the value from this file, byte for byte.")
@@ -105,9 +90,9 @@ func (v *valueSource) readAny(in io.Reader, errOut io.Writer, project, key strin
 		defer f.Close()
 		return readLimited(f, "file "+v.fromFile)
 	case !v.fromStdin:
-		if fd, ok := v.isTerminal(in); ok {
+		if tty, ok := asTerminal(in); ok {
 			fmt.Fprintf(errOut, "Value for project %q, key %q (input hidden): ", project, key)
-			value, err := v.readPassword(fd)
+			value, err := tty.ReadPassword()
 			fmt.Fprintln(errOut)
 			if err != nil {
 				return nil, fmt.Errorf("reading the value from the terminal: %w", err)
@@ -132,43 +117,4 @@ func readLimited(r io.Reader, what string) ([]byte, error) {
 		return nil, fmt.Errorf("the value from %s is larger than %d bytes, the most a project secret can hold", what, projsecret.MaxSecretDataBytes)
 	}
 	return value, nil
-}
-
-func terminalFd(in io.Reader) (int, bool) {
-	f, ok := in.(*os.File)
-	if !ok {
-		return 0, false
-	}
-	fd := int(f.Fd())
-	return fd, term.IsTerminal(fd)
-}
-
-// readPasswordRestoring is term.ReadPassword, except that Ctrl-C during the
-// prompt gives the terminal its echo back before the process ends.
-func readPasswordRestoring(fd int) ([]byte, error) {
-	state, err := term.GetState(fd)
-	if err != nil {
-		return nil, err
-	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	done := make(chan struct{})
-	defer func() {
-		signal.Stop(sig)
-		close(done)
-	}()
-	go func() {
-		select {
-		case <-sig:
-			_ = term.Restore(fd, state)
-			fmt.Fprintln(os.Stderr, "\nerror: interrupted")
-			os.Exit(1)
-		case <-done:
-		}
-	}()
-	value, err := term.ReadPassword(fd)
-	if errors.Is(err, io.EOF) {
-		return nil, errors.New("input ended before a value was entered (press Enter on an empty line for an empty value)")
-	}
-	return value, err
 }

@@ -3,7 +3,6 @@ package plugin
 import (
 	"bytes"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,20 +91,12 @@ func TestValueSourceErrors(t *testing.T) {
 }
 
 func TestPrompt(t *testing.T) {
-	defer func(term func(io.Reader) (int, bool), read func(int) ([]byte, error)) {
-		isTerminal, readPassword = term, read
-	}(isTerminal, readPassword)
-	isTerminal = func(io.Reader) (int, bool) { return 7, true }
-
 	t.Run("typed value", func(t *testing.T) {
-		readPassword = func(fd int) ([]byte, error) {
-			if fd != 7 {
-				t.Errorf("read from fd %d, want the terminal's 7", fd)
-			}
+		tty := &fakeTerminal{Reader: strings.NewReader("stdin is ignored"), password: func() ([]byte, error) {
 			return []byte("typed secret"), nil
-		}
+		}}
 		h := newHarness(t)
-		r := h.run(t, "stdin is ignored", "create", "web", "K").ok(t)
+		r := h.runOn(t, tty, "create", "web", "K").ok(t)
 		if got := string(h.value(t, "web", "K")); got != "typed secret" {
 			t.Errorf("stored %q", got)
 		}
@@ -114,17 +105,20 @@ func TestPrompt(t *testing.T) {
 		}
 	})
 	t.Run("flags win over the terminal", func(t *testing.T) {
-		readPassword = func(int) ([]byte, error) { t.Error("prompted although --stdin was given"); return nil, nil }
+		tty := &fakeTerminal{Reader: strings.NewReader("piped"), password: func() ([]byte, error) {
+			t.Error("prompted although --stdin was given")
+			return nil, nil
+		}}
 		h := newHarness(t)
-		h.run(t, "piped", "set", "web", "K", "--stdin", "--create").ok(t)
+		h.runOn(t, tty, "set", "web", "K", "--stdin", "--create").ok(t)
 		if got := string(h.value(t, "web", "K")); got != "piped" {
 			t.Errorf("stored %q", got)
 		}
 	})
 	t.Run("terminal error", func(t *testing.T) {
-		readPassword = func(int) ([]byte, error) { return nil, errors.New("input ended") }
+		tty := &fakeTerminal{Reader: strings.NewReader(""), password: func() ([]byte, error) { return nil, errors.New("input ended") }}
 		h := newHarness(t)
-		r := h.run(t, "", "create", "web", "K")
+		r := h.runOn(t, tty, "create", "web", "K")
 		want := "Value for project \"web\", key \"K\" (input hidden): \n" +
 			"error: project \"web\", key \"K\": reading the value from the terminal: input ended\n"
 		if r.code != 1 || r.stderr != want {
