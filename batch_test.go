@@ -10,6 +10,7 @@ import (
 )
 
 func TestApplyWritesOnceAndKeepsMetadata(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c, cs := newTestClient()
 	desc := "kept"
@@ -52,6 +53,7 @@ func TestApplyWritesOnceAndKeepsMetadata(t *testing.T) {
 }
 
 func TestApplyFailureWritesNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c, cs := newTestClient()
 	if err := c.Create(ctx, "p", "A", []byte("a1"), MetaChange{}); err != nil {
@@ -79,6 +81,7 @@ func TestApplyFailureWritesNothing(t *testing.T) {
 }
 
 func TestApplyDryRunSendsOnlyReads(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c, cs := newTestClient()
 	err := c.Apply(ctx, "new", ApplyOptions{DryRun: true}, func(b *Batch) error {

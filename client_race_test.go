@@ -29,6 +29,7 @@ func newRacingClient(t *testing.T, objs ...runtime.Object) (*Client, *fake.Clien
 // the client's read and its update: the update must be refused as stale,
 // and the client must read again and keep the other writer's entry.
 func TestWriteRereadsAfterLosingARace(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c, cs, v := newRacingClient(t)
 	if err := c.Create(ctx, "p", "MINE", []byte("1"), MetaChange{}); err != nil {
@@ -74,6 +75,7 @@ func TestWriteRereadsAfterLosingARace(t *testing.T) {
 // client found it absent; the CREATE fails with AlreadyExists, and the client
 // must read again and add its entry to the other writer's Secret.
 func TestFirstCreateRace(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c, cs, v := newRacingClient(t)
 	once := sync.Once{}
@@ -107,6 +109,7 @@ func TestFirstCreateRace(t *testing.T) {
 // TestConcurrentWritersLoseNothing: many writers create the first entries
 // of a brand-new project at once, through a fake that refuses stale writes.
 func TestConcurrentWritersLoseNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c, cs, v := newRacingClient(t)
 	const writers = 24

@@ -45,6 +45,7 @@ func stored(t *testing.T, cs *fake.Clientset, project string) (*corev1.Secret, E
 }
 
 func TestClientLifecycle(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c, cs := newTestClient()
 	desc := "db password"
@@ -106,6 +107,7 @@ func TestClientLifecycle(t *testing.T) {
 }
 
 func TestClientRefuses(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	foreign := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: SecretName("taken"), Namespace: "ns"}}
 	c, _ := newTestClient(foreign)
@@ -133,6 +135,7 @@ func TestClientRefuses(t *testing.T) {
 // TestClientRetriesConflicts makes the API server report a conflict on the
 // first updates: the client must read again and land the write.
 func TestClientRetriesConflicts(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c, cs := newTestClient()
 	if err := c.Create(ctx, "p", "a", []byte("1"), MetaChange{}); err != nil {
@@ -159,6 +162,7 @@ func TestClientRetriesConflicts(t *testing.T) {
 // the retry timeout (long before its Steps), and then say it gave up. (wait.Backoff alone stops at Cap,
 // which once made 32 writers on one project give up after 14 attempts.)
 func TestClientRetriesForRetryTimeout(t *testing.T) {
+	t.Parallel()
 	const retryTimeout = 200 * time.Millisecond
 	ctx := context.Background()
 	cs := fake.NewClientset()
@@ -189,6 +193,7 @@ func TestClientRetriesForRetryTimeout(t *testing.T) {
 // TestClientStopsRetryingWhenCanceled: an interrupted command does not sit
 // out the retry budget.
 func TestClientStopsRetryingWhenCanceled(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c, cs := newTestClient()
@@ -207,6 +212,7 @@ func TestClientStopsRetryingWhenCanceled(t *testing.T) {
 // TestClientAsksForTheUserOnlyWhenItRecordsOne keeps delete and owners at
 // one GET and one UPDATE: they stamp no entry, so no SelfSubjectReview.
 func TestClientAsksForTheUserOnlyWhenItRecordsOne(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c, cs := newTestClient()
 	if err := c.Create(ctx, "p", "a", []byte("1"), MetaChange{}); err != nil {
@@ -229,6 +235,7 @@ func TestClientAsksForTheUserOnlyWhenItRecordsOne(t *testing.T) {
 }
 
 func TestInNamespaceWritesThereWithTheSameUser(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c, cs := newTestClient()
 	other := c.InNamespace("other")

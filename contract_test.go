@@ -6,6 +6,7 @@ import (
 )
 
 func TestValidateProjectName(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		ok   bool
@@ -28,6 +29,7 @@ func TestValidateProjectName(t *testing.T) {
 }
 
 func TestKeyRules(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		key       string
 		defaultOK bool
@@ -62,6 +64,7 @@ func TestKeyRules(t *testing.T) {
 }
 
 func TestParseEntries(t *testing.T) {
+	t.Parallel()
 	valid := `{"k":{"description":"d","createdAt":"2026-01-01T00:00:00Z","updatedAt":"2026-01-02T00:00:00Z","createdBy":"a","updatedBy":"b"}}`
 	for _, tc := range []struct {
 		name, in, wantErr string
@@ -96,6 +99,7 @@ func TestParseEntries(t *testing.T) {
 }
 
 func TestEntriesRoundTrip(t *testing.T) {
+	t.Parallel()
 	in := Entries{"b": {Description: "x", CreatedAt: Now(), UpdatedAt: Now(), CreatedBy: "u", UpdatedBy: "u"}, "a": {CreatedAt: Now(), UpdatedAt: Now(), CreatedBy: "u", UpdatedBy: "v", Labels: map[string]string{"l": "1"}}}
 	s1, err := in.Encode()
 	if err != nil {
@@ -112,6 +116,7 @@ func TestEntriesRoundTrip(t *testing.T) {
 }
 
 func TestOwners(t *testing.T) {
+	t.Parallel()
 	o, err := ParseOwners(" user:alice, group:team-a ,")
 	if err != nil || o.String() != "user:alice,group:team-a" {
 		t.Fatalf("ParseOwners: %v %v", o, err)

@@ -15,6 +15,7 @@ import (
 )
 
 func TestAdoptedCreatedAt(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	tests := []struct {
 		name          string
@@ -38,6 +39,7 @@ func TestAdoptedCreatedAt(t *testing.T) {
 // TestListProjectsMetadataOnly: with a metadata client, listing projects
 // never LISTs whole Secrets, and counts entries from the annotation.
 func TestListProjectsMetadataOnly(t *testing.T) {
+	t.Parallel()
 	scheme := metadatafake.NewTestScheme()
 	if err := metav1.AddMetaToScheme(scheme); err != nil {
 		t.Fatal(err)
@@ -84,6 +86,7 @@ func TestListProjectsMetadataOnly(t *testing.T) {
 // Secret as a CREATE, and what adoptSecret makes of it passes, unless the
 // adopter sets owners without being one.
 func TestAdoptPassesPolicy(t *testing.T) {
+	t.Parallel()
 	now := time.Now()
 	unlabeled := func() *corev1.Secret {
 		return &corev1.Secret{

@@ -72,6 +72,7 @@ func sameEntry(a, b EntryMeta) bool {
 }
 
 func TestParseEntriesStrictness(t *testing.T) {
+	t.Parallel()
 	const valid = `"createdAt":"2025-01-02T03:04:05Z","updatedAt":"2025-01-02T03:04:05Z","createdBy":"a","updatedBy":"a"`
 	tests := []struct {
 		name, annotation, want string

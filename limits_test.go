@@ -17,6 +17,7 @@ import (
 // TestLimitsAtTheEdge: every limit of the contract accepts its own value and
 // refuses one more, through the function that owns the rule.
 func TestLimitsAtTheEdge(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		check func(n int) error
@@ -46,6 +47,7 @@ func TestLimitsAtTheEdge(t *testing.T) {
 // total exactly the API server's limit, and refuses one byte more before
 // sending anything.
 func TestClientValueLimitAtTheEdge(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c, cs := newTestClient()
 	if err := c.Create(ctx, "p", "BIG", make([]byte, MaxSecretDataBytes), MetaChange{}); err != nil {
@@ -62,6 +64,7 @@ func TestClientValueLimitAtTheEdge(t *testing.T) {
 
 // TestReviewValueLimitAtTheEdge: the webhook's verdict at the edge.
 func TestReviewValueLimitAtTheEdge(t *testing.T) {
+	t.Parallel()
 	at := projectSecret(map[string]string{"BIG": strings.Repeat("v", MaxSecretDataBytes)})
 	if _, err := DefaultPolicy().Review(Write{Operation: OpCreate, User: "alice", New: editAuthors(at, "alice")}); err != nil {
 		t.Fatalf("values of exactly %d bytes: %v", MaxSecretDataBytes, err)
@@ -88,6 +91,7 @@ func editAuthors(s *corev1.Secret, user string) *corev1.Secret {
 // TestMessageListsAtTheEdge: the message helpers keep text whole at their
 // limit and cut it one past (mutation testing found these edges untested).
 func TestMessageListsAtTheEdge(t *testing.T) {
+	t.Parallel()
 	keys := make([]string, maxListedKeys)
 	for i := range keys {
 		keys[i] = fmt.Sprintf("k%d", i)
@@ -113,6 +117,7 @@ func TestMessageListsAtTheEdge(t *testing.T) {
 // TestRetriesStopAtSteps: a write that keeps losing makes exactly
 // backoff.Steps attempts, no more.
 func TestRetriesStopAtSteps(t *testing.T) {
+	t.Parallel()
 	c := NewClient(nil, "ns", WithRetry(wait.Backoff{Steps: 3, Duration: time.Millisecond, Factor: 1}, time.Minute))
 	calls := 0
 	attempts, err := c.retryRaces(context.Background(), func() error {

@@ -12,6 +12,7 @@ import (
 )
 
 func TestClientCreatesOwnedProjects(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c, cs := newTestClient()
 	if err := c.Create(ctx, "p", "K", []byte("v"), MetaChange{}); err != nil {
@@ -69,6 +70,7 @@ func mismatched() *corev1.Secret {
 }
 
 func TestClientTrustsTheLabelValueNotItsPresence(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cs := fake.NewClientset(mismatched())
 	var warnings []string
@@ -108,6 +110,7 @@ func TestClientTrustsTheLabelValueNotItsPresence(t *testing.T) {
 }
 
 func TestClientOwnersIsOneGet(t *testing.T) {
+	t.Parallel()
 	s := projectSecret(map[string]string{"K": "v"})
 	s.Annotations[AnnotationOwners] = "user:alice,group:team"
 	c, cs := newTestClient(s)

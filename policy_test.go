@@ -76,6 +76,7 @@ func withOwners(list string) func(*corev1.Secret) {
 }
 
 func TestPolicyReview(t *testing.T) {
+	t.Parallel()
 	base := projectSecret(map[string]string{"api-token": "v1", "DB_PASSWORD": "v2"})
 	owned := edit(base, withOwners("user:alice,group:team-a"))
 	envPolicy := Policy{KeyRule: EnvVarKeyRule, AdminGroups: []string{"system:masters"}}
@@ -377,6 +378,7 @@ func TestPolicyReview(t *testing.T) {
 }
 
 func TestPolicyReviewWarnsNearTheLimit(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		bytes int
 		warn  bool
@@ -449,6 +451,7 @@ func checkBounded(t *testing.T, msg string) {
 }
 
 func TestPolicyReviewClock(t *testing.T) {
+	t.Parallel()
 	now := t1
 	p := DefaultPolicy()
 	p.Now = func() time.Time { return now }
@@ -516,6 +519,7 @@ func base() *corev1.Secret {
 }
 
 func TestTimestampForm(t *testing.T) {
+	t.Parallel()
 	good := t0.Format(time.RFC3339)
 	for _, tc := range []struct {
 		stamp string
@@ -550,6 +554,7 @@ func TestTimestampForm(t *testing.T) {
 }
 
 func TestEncodeWritesCanonicalTimestamps(t *testing.T) {
+	t.Parallel()
 	local := time.FixedZone("CET", 3600)
 	enc, err := Entries{"k": {CreatedAt: t0.In(local).Add(300 * time.Millisecond), UpdatedAt: t1.In(local), CreatedBy: "a", UpdatedBy: "a"}}.Encode()
 	if err != nil {

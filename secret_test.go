@@ -10,6 +10,7 @@ import (
 )
 
 func TestValidateSecretMessagesStayShort(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		secret *corev1.Secret
@@ -67,6 +68,7 @@ func TestValidateSecretMessagesStayShort(t *testing.T) {
 }
 
 func TestSize(t *testing.T) {
+	t.Parallel()
 	s := projectSecret(map[string]string{"a": "12345"})
 	s.StringData = map[string]string{"b": "123"}
 	entriesLen := len(AnnotationEntries) + len(s.Annotations[AnnotationEntries])
@@ -105,6 +107,7 @@ func TestSize(t *testing.T) {
 }
 
 func TestIsProjectSecret(t *testing.T) {
+	t.Parallel()
 	if IsProjectSecret(nil) {
 		t.Error("nil is a project secret")
 	}
@@ -121,6 +124,7 @@ func TestIsProjectSecret(t *testing.T) {
 // TestAsViolation: a validator's plain error still becomes a violation with
 // a rule and a message, where a type assertion would have panicked.
 func TestAsViolation(t *testing.T) {
+	t.Parallel()
 	if v := asViolation(RuleSize, errors.New("plain")); v.Rule != RuleSize || v.Message != "plain" {
 		t.Fatalf("plain error gave %+v", v)
 	}

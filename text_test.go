@@ -6,6 +6,7 @@ import (
 )
 
 func TestQuoteAndPrintable(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("é", 100) // 200 bytes: the cut must not split a rune
 	for _, tc := range []struct {
 		in, quote, printable string
@@ -29,6 +30,7 @@ func TestQuoteAndPrintable(t *testing.T) {
 }
 
 func TestViolationsErrorIsBounded(t *testing.T) {
+	t.Parallel()
 	var vs Violations
 	for range 1000 {
 		vs = append(vs, violation(RuleMetadata, "entry %s is new", Quote(strings.Repeat("k", 200))))
@@ -48,6 +50,7 @@ func TestViolationsErrorIsBounded(t *testing.T) {
 }
 
 func TestSubjectValidate(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		s    Subject
 		want string

@@ -14,6 +14,7 @@ import (
 )
 
 func TestWhoAmI(t *testing.T) {
+	t.Parallel()
 	notServed := apierrors.NewNotFound(schema.GroupResource{Group: "authentication.k8s.io", Resource: "selfsubjectreviews"}, "")
 	for _, tc := range []struct {
 		name                        string

@@ -230,6 +230,7 @@ func (h *harness) stored(project, key string) (projsecret.EntryMeta, []byte, boo
 }
 
 func TestSession(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, seeded(t, "payments", "", "DB_PASSWORD"))
 	u, _ := url.Parse(h.srv.URL())
 	token := u.Query().Get("token")
@@ -288,6 +289,7 @@ func TestSession(t *testing.T) {
 }
 
 func TestHostCheck(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	for _, tc := range []struct {
 		host string
@@ -332,6 +334,7 @@ func TestHostCheck(t *testing.T) {
 }
 
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, seeded(t, "payments", "", "DB_PASSWORD"))
 	path := "/ns/" + ns + "/p/payments/e/DB_PASSWORD/delete"
 	send := func(mut func(r *http.Request)) *httptest.ResponseRecorder {
@@ -415,6 +418,7 @@ func TestCSRF(t *testing.T) {
 }
 
 func TestPages(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t,
 		seeded(t, "payments", "user:alice,group:team", "DB_PASSWORD", "tls.key"),
 		seeded(t, "other", "", "X"))
@@ -470,6 +474,7 @@ func TestPages(t *testing.T) {
 }
 
 func TestActions(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, seeded(t, "payments", "", "DB_PASSWORD"))
 	base := "/ns/" + ns + "/p/payments/"
 
@@ -612,6 +617,7 @@ func TestActions(t *testing.T) {
 // TestErrorsInWords: what the API server says reaches the page, with what
 // kind of refusal it is, as JSON for the script or as a page without it.
 func TestErrorsInWords(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, seeded(t, "payments", "", "DB_PASSWORD"))
 	gr := schema.GroupResource{Resource: "secrets"}
 	h.cs.PrependReactor("update", "secrets", func(k8stesting.Action) (bool, runtime.Object, error) {
@@ -644,6 +650,7 @@ func TestErrorsInWords(t *testing.T) {
 }
 
 func TestLabelChange(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		before, after string
 		set           string

@@ -71,6 +71,7 @@ func writeKubeconfig(t *testing.T, server, namespace, username string) string {
 }
 
 func TestClientFromFlags(t *testing.T) {
+	t.Parallel()
 	server := newAPIServer(t, "ignored")
 	tests := []struct {
 		name          string
@@ -125,6 +126,7 @@ func TestClientFromFlags(t *testing.T) {
 // TestMainWithKubeconfig goes through Main, the real flag wiring: the
 // kubeconfig, -n, the byte-exact value and the server's warning on stderr.
 func TestMainWithKubeconfig(t *testing.T) {
+	t.Parallel()
 	server := newAPIServer(t, "team-z")
 	kubeconfig := writeKubeconfig(t, server.URL, "from-config", "")
 	streams, _, out, errOut := newStreams()

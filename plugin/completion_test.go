@@ -14,6 +14,7 @@ import (
 )
 
 func TestCompletion(t *testing.T) {
+	t.Parallel()
 	seed := func(t *testing.T) *harness {
 		return newHarness(t,
 			seeded(t, ns, "web", seedEntry{key: "A", value: "1", description: "first\nsecond line"}, seedEntry{key: "B", value: "2"}),
@@ -46,6 +47,7 @@ func TestCompletion(t *testing.T) {
 }
 
 func TestCompletionIsQuietOnErrors(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.cs.PrependReactor("*", "*", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, errors.New("connection refused")
@@ -66,6 +68,7 @@ func TestCompletionIsQuietOnErrors(t *testing.T) {
 }
 
 func TestCompletionScripts(t *testing.T) {
+	t.Parallel()
 	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
 		r := newHarness(t).run(t, "", "completion", shell).ok(t)
 		if !strings.Contains(r.stdout, "kubectl-projsecret") || !strings.Contains(r.stdout, "__complete") {
@@ -78,6 +81,7 @@ func TestCompletionScripts(t *testing.T) {
 // way kubectl does, with a stand-in kubectl-projsecret on PATH that records
 // its arguments.
 func TestPluginCompletionHelper(t *testing.T) {
+	t.Parallel()
 	script, err := filepath.Abs("kubectl_complete-projsecret")
 	if err != nil {
 		t.Fatal(err)

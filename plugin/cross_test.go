@@ -46,6 +46,7 @@ func crossHarness(t *testing.T) *harness {
 }
 
 func TestCopy(t *testing.T) {
+	t.Parallel()
 	t.Run("new project", func(t *testing.T) {
 		h := crossHarness(t)
 		r := h.run(t, "", "copy", "dev", "A", "B", "--to", "qa").ok(t)
@@ -98,6 +99,7 @@ func TestCopy(t *testing.T) {
 }
 
 func TestDiff(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, content string) string {
 		p := filepath.Join(dir, name)
@@ -158,6 +160,7 @@ func dhcoreSecret(name string, data map[string]string) *corev1.Secret {
 }
 
 func TestAdopt(t *testing.T) {
+	t.Parallel()
 	t.Run("as DigitalHub creates it", func(t *testing.T) {
 		h := newHarness(t, dhcoreSecret("proj-secrets-legacy", map[string]string{"db_password": valA, "api-key": valB}))
 		r := h.run(t, "", "adopt", "legacy").ok(t)
@@ -208,6 +211,7 @@ func TestAdopt(t *testing.T) {
 }
 
 func TestNotManaged(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"get", "legacy"}, {"read", "legacy", "k"}, {"set", "legacy", "k", "--from-literal=v"}, {"create", "legacy", "n", "--from-literal=v"},
 	} {
@@ -219,6 +223,7 @@ func TestNotManaged(t *testing.T) {
 }
 
 func TestProjectsMetadataOnly(t *testing.T) {
+	t.Parallel()
 	h := crossHarness(t)
 	h.cs.Tracker().Add(dhcoreSecret("proj-secrets-legacy", map[string]string{"k": valA}))
 	h.cs.Tracker().Add(dhcoreSecret("unrelated", map[string]string{"k": valA}))
@@ -247,6 +252,7 @@ staging   2           <none>   3d1h   managed
 }
 
 func TestDeleteAll(t *testing.T) {
+	t.Parallel()
 	gone := func(h *harness, project string) bool {
 		_, err := h.cs.CoreV1().Secrets(ns).Get(t.Context(), projsecret.SecretName(project), metav1.GetOptions{})
 		return apierrors.IsNotFound(err)
@@ -320,6 +326,7 @@ func usesHarness(t *testing.T) *harness {
 }
 
 func TestUses(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		args   []string
@@ -373,6 +380,7 @@ Secret    run-1     B      copy      B
 }
 
 func TestDiffValuesJSONShape(t *testing.T) {
+	t.Parallel()
 	out, err := json.Marshal(diffValues(map[string][]byte{"a": []byte("1")}, map[string][]byte{"b": []byte("1")}))
 	if err != nil || string(out) != `[{"key":"a","change":"removed"},{"key":"b","change":"added"}]` {
 		t.Errorf("%s, %v", out, err)
@@ -382,6 +390,7 @@ func TestDiffValuesJSONShape(t *testing.T) {
 // TestCrossValuesNeverPrinted is TestValuesNeverPrinted for the commands
 // that read values to copy or compare them.
 func TestCrossValuesNeverPrinted(t *testing.T) {
+	t.Parallel()
 	const stored = "STORED-s3cr3t-7f1c"
 	const other = "OTHER-s3cr3t-1d4b"
 	dir := t.TempDir()
@@ -427,6 +436,7 @@ func TestCrossValuesNeverPrinted(t *testing.T) {
 // TestUsesAllNamespaces: each run copy is compared with the project of its
 // own namespace, and a namespace without the project makes every key stale.
 func TestUsesAllNamespaces(t *testing.T) {
+	t.Parallel()
 	runCopy := func(namespace, name string) *corev1.Secret {
 		return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: map[string]string{LabelDHCoreProject: "dev"}},
 			Data: map[string][]byte{"A": []byte(valA)}}

@@ -16,6 +16,7 @@ import (
 // TestUsageErrors: command-line mistakes name what was wrong and what is
 // expected, exit 1, and never reach the cluster.
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		want string
@@ -80,6 +81,7 @@ func (e errorString) Error() string { return string(e) }
 // TestAPIErrors: what the API server and the webhook say reaches the user
 // as one line naming project, key and cause.
 func TestAPIErrors(t *testing.T) {
+	t.Parallel()
 	webhookDenial := &apierrors.StatusError{ErrStatus: metav1.Status{
 		Status: metav1.StatusFailure, Code: 403, Reason: metav1.StatusReasonForbidden,
 		Message: "admission webhook \"validate.projsecret.io\" denied the request: user \"mallory\" is not an owner of project \"web\" (owners: user:alice)\nentry \"K\" is new: createdBy and updatedBy must be the requesting user \"mallory\"",
@@ -129,6 +131,7 @@ func TestAPIErrors(t *testing.T) {
 }
 
 func TestTooLarge(t *testing.T) {
+	t.Parallel()
 	big := strings.Repeat("x", projsecret.MaxSecretDataBytes-10)
 	h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "BIG", value: big}))
 	h.run(t, strings.Repeat("y", 100), "create", "web", "MORE", "--stdin").fails(t,
@@ -136,6 +139,7 @@ func TestTooLarge(t *testing.T) {
 }
 
 func TestNotAProjectSecret(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	if _, err := h.cs.CoreV1().Secrets(ns).Create(t.Context(), seededForeign(), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)

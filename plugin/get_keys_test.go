@@ -12,6 +12,7 @@ import (
 // output prints a List of exactly those entries, in the order given, and
 // never a value.
 func TestGetSeveralKeysInEveryFormat(t *testing.T) {
+	t.Parallel()
 	keys := []string{"get", "web", "DB_PASSWORD", "API_KEY"}
 	decodeList := func(unmarshal func([]byte, any) error) func(t *testing.T, out string) {
 		return func(t *testing.T, out string) {

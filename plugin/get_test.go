@@ -15,6 +15,7 @@ func getHarness(t *testing.T) *harness {
 }
 
 func TestGetFormats(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		args []string
@@ -118,6 +119,7 @@ type listOut struct {
 }
 
 func TestGetJSONAndYAML(t *testing.T) {
+	t.Parallel()
 	h := getHarness(t)
 	var list listOut
 	r := h.run(t, "", "get", "web", "-o", "json").ok(t)
@@ -160,6 +162,7 @@ func assertEntry(t *testing.T, got, want entryOut) {
 }
 
 func TestGetEmptyAndMissing(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, seeded(t, ns, "empty"))
 	r := h.run(t, "", "get", "empty").ok(t)
 	if r.stdout != "" || r.stderr != "No entries in project \"empty\" in namespace \"team-a\".\n" {
@@ -175,6 +178,7 @@ func TestGetEmptyAndMissing(t *testing.T) {
 }
 
 func TestGetOutputValidation(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		output string
 		want   string

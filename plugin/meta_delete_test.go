@@ -7,6 +7,7 @@ import (
 )
 
 func TestMeta(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		args       []string
@@ -53,11 +54,13 @@ func TestMeta(t *testing.T) {
 }
 
 func TestMetaNotFound(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "K", value: "v"}))
 	h.run(t, "", "meta", "web", "NOPE", "--description", "x").fails(t, `error: project "web", key "NOPE": not found`)
 }
 
 func TestDelete(t *testing.T) {
+	t.Parallel()
 	seed := func(t *testing.T) *harness {
 		return newHarness(t, seeded(t, ns, "web", seedEntry{key: "A", value: "1"}, seedEntry{key: "B", value: "2"}, seedEntry{key: "C", value: "3"}))
 	}

@@ -8,6 +8,7 @@ import (
 )
 
 func TestCreateOwners(t *testing.T) {
+	t.Parallel()
 	t.Run("owned by the creator", func(t *testing.T) {
 		h := newHarness(t)
 		r := h.run(t, "", "create", "web", "K", "--from-literal=v").ok(t)
@@ -63,6 +64,7 @@ func TestCreateOwners(t *testing.T) {
 }
 
 func TestOwnersShowIsOneGet(t *testing.T) {
+	t.Parallel()
 	h := projectsHarness(t)
 	h.cs.ClearActions()
 	r := h.run(t, "", "owners", "web").ok(t)
@@ -75,6 +77,7 @@ func TestOwnersShowIsOneGet(t *testing.T) {
 }
 
 func TestProjectsSkipsMismatchedSecrets(t *testing.T) {
+	t.Parallel()
 	odd := seeded(t, ns, "payments", seedEntry{key: "A", value: "1"})
 	odd.Name = projsecret.SecretName("aaa")
 	h := newHarness(t, odd, seeded(t, ns, "web"))
@@ -97,6 +100,7 @@ func TestProjectsSkipsMismatchedSecrets(t *testing.T) {
 // TestOutputEscapesControlCharacters: text written around the contract
 // (the webhook may not run everywhere) cannot drive the reader's terminal.
 func TestOutputEscapesControlCharacters(t *testing.T) {
+	t.Parallel()
 	// The contract refuses control characters in descriptions, not a
 	// bidirectional override (a format character), nor in user names.
 	hostile := seeded(t, ns, "web", seedEntry{key: "A", value: "1", description: "ok \u202eevil"})

@@ -5,6 +5,7 @@ import "testing"
 // TestRelaxedJSONPath: the spellings kubectl's custom-columns accepts, and
 // those it refuses, give the same answers here.
 func TestRelaxedJSONPath(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in, want string
 		fails    bool

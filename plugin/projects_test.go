@@ -15,6 +15,7 @@ func projectsHarness(t *testing.T) *harness {
 }
 
 func TestProjects(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		args []string
@@ -44,6 +45,7 @@ team-b      batch     0         <none>                      3d1h
 }
 
 func TestProjectsEmpty(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	r := h.run(t, "", "projects").ok(t)
 	if r.stdout != "" || r.stderr != "No projects found in namespace \"team-a\".\n" {
@@ -56,6 +58,7 @@ func TestProjectsEmpty(t *testing.T) {
 }
 
 func TestOwners(t *testing.T) {
+	t.Parallel()
 	t.Run("show", func(t *testing.T) {
 		r := projectsHarness(t).run(t, "", "owners", "web").ok(t)
 		if r.stdout != "user:alice\ngroup:web-team\n" {

@@ -11,6 +11,7 @@ import (
 )
 
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	defer func(v, c string) { version.Version, version.Commit = v, c }(version.Version, version.Commit)
 	version.Version, version.Commit = "v1.2.3", "abc1234"
 
@@ -30,6 +31,7 @@ func TestVersion(t *testing.T) {
 }
 
 func TestHelpNamesKubectlProjsecret(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		want []string
@@ -58,6 +60,7 @@ func TestHelpNamesKubectlProjsecret(t *testing.T) {
 }
 
 func TestOneLine(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"plain":                 "plain",
 		"first\nsecond\n":       "first; second",

@@ -17,6 +17,7 @@ import (
 // paths, with a stored value and a value being written, and checks that
 // neither appears in stdout or stderr.
 func TestValuesNeverPrinted(t *testing.T) {
+	t.Parallel()
 	const stored = "STORED-s3cr3t-7f1c"
 	const written = "WRITTEN-s3cr3t-9a2e"
 	file := filepath.Join(t.TempDir(), "value")
@@ -101,6 +102,7 @@ func TestValuesNeverPrinted(t *testing.T) {
 // TestValuesNeverPrintedControl shows the check above can fail: read, whose
 // job is to print the value, is caught by the same test.
 func TestValuesNeverPrintedControl(t *testing.T) {
+	t.Parallel()
 	const stored = "STORED-s3cr3t-7f1c"
 	h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "K", value: stored}))
 	if r := h.run(t, "", "read", "web", "K").ok(t); !strings.Contains(r.stdout, stored) {

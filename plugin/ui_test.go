@@ -19,6 +19,7 @@ import (
 )
 
 func TestUIFlags(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -60,6 +61,7 @@ func (s *syncBuffer) String() string {
 // with the printed URL, and stops it by cancelling the context, as SIGINT
 // or SIGTERM does.
 func TestUIRun(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name      string
 		address   string

@@ -16,6 +16,7 @@ import (
 const binaryValue = " pa\x00ss\xff\nword \n"
 
 func TestCreateValueSources(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "value")
 	if err := os.WriteFile(file, []byte(binaryValue), 0o600); err != nil {
 		t.Fatal(err)
@@ -55,6 +56,7 @@ func TestCreateValueSources(t *testing.T) {
 }
 
 func TestValueSourceErrors(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "value")
 	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
@@ -91,6 +93,7 @@ func TestValueSourceErrors(t *testing.T) {
 }
 
 func TestPrompt(t *testing.T) {
+	t.Parallel()
 	t.Run("typed value", func(t *testing.T) {
 		tty := &fakeTerminal{Reader: strings.NewReader("stdin is ignored"), password: func() ([]byte, error) {
 			return []byte("typed secret"), nil
@@ -128,6 +131,7 @@ func TestPrompt(t *testing.T) {
 }
 
 func TestReadIsByteExact(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "BIN", value: binaryValue}, seedEntry{key: "EMPTY"}))
 	r := h.run(t, "", "read", "web", "BIN").ok(t)
 	if !bytes.Equal([]byte(r.stdout), []byte(binaryValue)) {
@@ -144,6 +148,7 @@ func TestReadIsByteExact(t *testing.T) {
 }
 
 func TestRoundTripThroughCreateAndRead(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.run(t, binaryValue, "create", "web", "K", "--stdin").ok(t)
 	if r := h.run(t, "", "read", "web", "K").ok(t); r.stdout != binaryValue {
@@ -152,6 +157,7 @@ func TestRoundTripThroughCreateAndRead(t *testing.T) {
 }
 
 func TestSet(t *testing.T) {
+	t.Parallel()
 	t.Run("keeps metadata, records the writer", func(t *testing.T) {
 		h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "K", value: "old", description: "the key", labels: map[string]string{"env": "prod"}}))
 		h.user = "dave"
@@ -184,6 +190,7 @@ func TestSet(t *testing.T) {
 }
 
 func TestCreate(t *testing.T) {
+	t.Parallel()
 	t.Run("metadata from flags", func(t *testing.T) {
 		h := newHarness(t)
 		h.run(t, "v", "create", "web", "K", "--stdin", "--description", "db password", "--label", "env=prod", "--label", "tier=db").ok(t)

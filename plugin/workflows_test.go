@@ -34,6 +34,7 @@ func writeFile(t *testing.T, name, content string) string {
 }
 
 func TestImport(t *testing.T) {
+	t.Parallel()
 	env := "# comment\nexport NEW=\"multi\nline\"\nOLD='replaced'\n"
 	t.Run("existing keys refused without --overwrite", func(t *testing.T) {
 		h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "OLD", value: "keep"}, seedEntry{key: "OLD2", value: "keep"}))
@@ -98,6 +99,7 @@ func TestImport(t *testing.T) {
 }
 
 func TestQuoteKeys(t *testing.T) {
+	t.Parallel()
 	keys := make([]string, 12)
 	for i := range keys {
 		keys[i] = string(rune('A' + i))
@@ -117,6 +119,7 @@ func TestQuoteKeys(t *testing.T) {
 }
 
 func TestExport(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "B", value: "two words"}, seedEntry{key: "A", value: "1"}, seedEntry{key: "BIN", value: "\xff"}))
 	if r := h.run(t, "", "export", "web", "B", "A").ok(t); r.stdout != "A=1\nB=\"two words\"\n" {
 		t.Errorf("env export differs (%d bytes)", len(r.stdout))
@@ -164,6 +167,7 @@ func TestRun(t *testing.T) {
 }
 
 func TestRunWarnsOfRiskyNames(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "LD_LIBRARY_PATH", value: "/nonexistent"}, seedEntry{key: "OK", value: "v"}))
 	r := h.run(t, "", "run", "web", "OK", "--", "true").ok(t)
 	if r.stderr != "" {
@@ -176,6 +180,7 @@ func TestRunWarnsOfRiskyNames(t *testing.T) {
 }
 
 func TestEnvVarsAndMerge(t *testing.T) {
+	t.Parallel()
 	if _, err := envVars("p", map[string][]byte{"a-b": nil, "A_B": nil}, true); err == nil || !strings.Contains(err.Error(), `keys "A_B" and "a-b" both map to the variable A_B`) {
 		t.Errorf("collision: %v", err)
 	}
@@ -286,6 +291,7 @@ fi
 // TestEditMoved: the server changed while the editor was open. Touching an
 // entry that moved fails and names it; touching others still applies.
 func TestEditMoved(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "A", value: "a"}, seedEntry{key: "B", value: "b"}))
 	ctx := context.Background()
 	snap, err := h.client.Snapshot(ctx, "web")
