@@ -322,14 +322,15 @@ type ProjectQuery struct {
 // Projects lists the projects in the client's namespace, or in all of them,
 // in one label-selected LIST. A Secret whose label names another project
 // than its name does (possible where the webhook does not run) is not a
-// project: it is skipped, and Warn is told its name.
+// project: it is skipped, and the warning sink (WithWarnings) is told its
+// name.
 func (c *Client) Projects(ctx context.Context, allNamespaces bool) ([]Project, error) {
 	return c.ListProjects(ctx, ProjectQuery{AllNamespaces: allNamespaces})
 }
 
 // ListProjects lists project Secrets by their metadata only (names,
-// labels, annotations, creation times) when the client has a Metadata
-// client, so no value crosses the wire; the entry count comes from the
+// labels, annotations, creation times) when the client has a metadata
+// client (WithMetadata), so no value crosses the wire; the entry count comes from the
 // entries annotation.
 func (c *Client) ListProjects(ctx context.Context, q ProjectQuery) ([]Project, error) {
 	ns := c.namespace

@@ -257,3 +257,42 @@ func TestInNamespaceWritesThereWithTheSameUser(t *testing.T) {
 		t.Fatal("InNamespace wrote to the original namespace")
 	}
 }
+
+// TestClientOptionsCarryOver: the clock stamps entries (UTC, whole
+// seconds), and the clients InNamespace and Quiet derive keep every
+// option but the one Quiet drops.
+func TestClientOptionsCarryOver(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	at := time.Date(2025, 6, 7, 8, 9, 10, 500_000_000, time.FixedZone("CEST", 2*3600))
+	cs := fake.NewClientset(mismatched())
+	var warnings []string
+	c := NewClient(cs, "ns", WithUser(named("carol")), WithClock(func() time.Time { return at }),
+		WithWarnings(func(m string) { warnings = append(warnings, m) }))
+	for _, client := range []*Client{c, c.InNamespace("other"), c.Quiet()} {
+		if err := client.Create(ctx, "p", "K", []byte("v"), MetaChange{}); err != nil {
+			t.Fatal(err)
+		}
+		s, err := cs.CoreV1().Secrets(client.Namespace()).Get(ctx, SecretName("p"), metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries, _ := ParseEntries(s.Annotations[AnnotationEntries])
+		want := time.Date(2025, 6, 7, 6, 9, 10, 0, time.UTC)
+		if m := entries["K"]; !m.CreatedAt.Equal(want) || m.CreatedAt.Location() != time.UTC || m.CreatedBy != "carol" {
+			t.Errorf("namespace %s: entry %+v, want created by carol at %s", client.Namespace(), m, want)
+		}
+		if err := client.Delete(ctx, "p", "K"); err != nil {
+			t.Fatal(err)
+		}
+		if !client.Now().Equal(at) {
+			t.Errorf("Now() = %s, want the clock's %s", client.Now(), at)
+		}
+	}
+	if _, err := c.Quiet().Projects(ctx, false); err != nil || len(warnings) != 0 {
+		t.Fatalf("quiet client: %v, warnings %q", err, warnings)
+	}
+	if _, err := c.Projects(ctx, false); err != nil || len(warnings) != 1 {
+		t.Fatalf("client: %v, warnings %q, want the mismatched secret named once", err, warnings)
+	}
+}
