@@ -42,9 +42,18 @@ $(CONTROLPLANE)/kube-apiserver $(CONTROLPLANE)/etcd &: tools/controlplane/go.mod
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then apt-get update && apt-get install -y chromium; fi
 
-vet:
+vet: $(BIN)/tools/staticcheck
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./...
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './bin/*')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted" >&2; exit 1; fi
+	$(BIN)/tools/staticcheck ./...
+	$(BIN)/tools/staticcheck -tags integration ./test/...
+
+# staticcheck, pinned and built from the module proxy like the other tools.
+STATICCHECK_VERSION := v0.8.2
+$(BIN)/tools/staticcheck:
+	GOBIN=$(BIN)/tools $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 # The whole suite: what .ci/run runs and the README names.
 test: vet test-unit test-fuzz test-integration test-krew

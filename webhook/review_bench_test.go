@@ -64,7 +64,7 @@ func benchSecretSized(n, valueSize, pad int) *corev1.Secret {
 	setEntries(s, entries)
 	s.ManagedFields = []metav1.ManagedFieldsEntry{{
 		Manager: projsecret.ManagedByPlugin, Operation: metav1.ManagedFieldsOperationUpdate, APIVersion: "v1",
-		Time: &metav1.Time{Time: t0}, FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(fields.String())},
+		Time: &metav1.Time{Time: t0}, FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(fields.String()),
 	}}
 	return s
 }

@@ -34,7 +34,7 @@ func main() {
 	}
 }
 
-const usage = "usage: distpack archive -o OUT.tar.gz|OUT.zip -mtime UNIX name=path... | distpack sums -o FILE archive..."
+const usage = "usage: distpack archive -o OUT.tar.gz|OUT.zip -mtime UNIX NAME=PATH [NAME=PATH...] | distpack sums -o FILE ARCHIVE [ARCHIVE...]"
 
 func run(args []string) error {
 	if len(args) == 0 {
