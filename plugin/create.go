@@ -9,8 +9,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
-// CreateOptions adds a new entry.
-type CreateOptions struct {
+// createOptions adds a new entry.
+type createOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
 
@@ -25,7 +25,7 @@ type CreateOptions struct {
 }
 
 func newCreateCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &CreateOptions{IOStreams: streams, NewClient: newClient, Value: newValueSource()}
+	o := &createOptions{IOStreams: streams, NewClient: newClient, Value: newValueSource()}
 	cmd := &cobra.Command{
 		Use:   "create PROJECT KEY",
 		Short: "Create an entry in a project, and the project on first use",
@@ -56,7 +56,7 @@ and the webhook's admins may change it.
 }
 
 // Complete takes the arguments and which flags were given.
-func (o *CreateOptions) Complete(cmd *cobra.Command, args []string) error {
+func (o *createOptions) Complete(cmd *cobra.Command, args []string) error {
 	o.project, o.key = args[0], args[1]
 	o.Value.complete(cmd)
 	if cmd.Flags().Changed("description") {
@@ -66,7 +66,7 @@ func (o *CreateOptions) Complete(cmd *cobra.Command, args []string) error {
 }
 
 // Validate checks the flags before anything is read or sent.
-func (o *CreateOptions) Validate(cmd *cobra.Command) error {
+func (o *createOptions) Validate(cmd *cobra.Command) error {
 	if err := o.Value.validate(cmd); err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func (o *CreateOptions) Validate(cmd *cobra.Command) error {
 }
 
 // Run reads the value and creates the entry.
-func (o *CreateOptions) Run(ctx context.Context) error {
+func (o *createOptions) Run(ctx context.Context) error {
 	client, err := o.NewClient()
 	if err != nil {
 		return err

@@ -13,8 +13,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
-// ImportOptions writes many entries from one file in one guarded write.
-type ImportOptions struct {
+// importOptions writes many entries from one file in one guarded write.
+type importOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
 
@@ -31,7 +31,7 @@ type ImportOptions struct {
 }
 
 func newImportCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &ImportOptions{IOStreams: streams, NewClient: newClient}
+	o := &importOptions{IOStreams: streams, NewClient: newClient}
 	cmd := &cobra.Command{
 		Use:   "import PROJECT -f FILE",
 		Short: "Create or replace many entries from a .env, JSON or YAML file",
@@ -74,7 +74,7 @@ A key that already exists is an error, listing every such key, unless
 }
 
 // Complete takes the arguments and which flags were given.
-func (o *ImportOptions) Complete(cmd *cobra.Command, args []string) error {
+func (o *importOptions) Complete(cmd *cobra.Command, args []string) error {
 	o.project = args[0]
 	if cmd.Flags().Changed("description") {
 		o.meta.Description = &o.Description
@@ -83,7 +83,7 @@ func (o *ImportOptions) Complete(cmd *cobra.Command, args []string) error {
 }
 
 // Validate checks the flags before anything is read or sent.
-func (o *ImportOptions) Validate(cmd *cobra.Command) error {
+func (o *importOptions) Validate(cmd *cobra.Command) error {
 	if o.File == "" {
 		return usageErrorf(cmd, `-f FILE is required ("-" for standard input)`)
 	}
@@ -106,7 +106,7 @@ func (o *ImportOptions) Validate(cmd *cobra.Command) error {
 }
 
 // Run reads the whole file, then writes every entry in one Apply.
-func (o *ImportOptions) Run(ctx context.Context) error {
+func (o *importOptions) Run(ctx context.Context) error {
 	values, err := entryfile.Read(o.File, o.format, o.In)
 	if err != nil {
 		return &projsecret.Error{Project: o.project, Err: err}

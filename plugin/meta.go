@@ -9,8 +9,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
-// MetaOptions changes an entry's description and labels, never its value.
-type MetaOptions struct {
+// metaOptions changes an entry's description and labels, never its value.
+type metaOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
 
@@ -22,7 +22,7 @@ type MetaOptions struct {
 }
 
 func newMetaCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &MetaOptions{IOStreams: streams, NewClient: newClient}
+	o := &metaOptions{IOStreams: streams, NewClient: newClient}
 	cmd := &cobra.Command{
 		Use:   "meta PROJECT KEY",
 		Short: "Change the description or labels of an entry",
@@ -43,7 +43,7 @@ updatedAt and updatedBy record the change.`,
 }
 
 // Complete takes the arguments and which flags were given.
-func (o *MetaOptions) Complete(cmd *cobra.Command, args []string) error {
+func (o *metaOptions) Complete(cmd *cobra.Command, args []string) error {
 	o.project, o.key = args[0], args[1]
 	if cmd.Flags().Changed("description") {
 		o.change.Description = &o.Description
@@ -52,7 +52,7 @@ func (o *MetaOptions) Complete(cmd *cobra.Command, args []string) error {
 }
 
 // Validate checks that there is a change and that it is well formed.
-func (o *MetaOptions) Validate(cmd *cobra.Command) error {
+func (o *metaOptions) Validate(cmd *cobra.Command) error {
 	if o.change.Description == nil && len(o.Labels) == 0 {
 		return usageErrorf(cmd, "nothing to change: expected --description or --label")
 	}
@@ -70,7 +70,7 @@ func (o *MetaOptions) Validate(cmd *cobra.Command) error {
 }
 
 // Run applies the change.
-func (o *MetaOptions) Run(ctx context.Context) error {
+func (o *metaOptions) Run(ctx context.Context) error {
 	client, err := o.NewClient()
 	if err != nil {
 		return err

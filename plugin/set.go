@@ -9,8 +9,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
-// SetOptions replaces an entry's value.
-type SetOptions struct {
+// setOptions replaces an entry's value.
+type setOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
 
@@ -23,7 +23,7 @@ type SetOptions struct {
 }
 
 func newSetCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &SetOptions{IOStreams: streams, NewClient: newClient, Value: newValueSource()}
+	o := &setOptions{IOStreams: streams, NewClient: newClient, Value: newValueSource()}
 	cmd := &cobra.Command{
 		Use:   "set PROJECT KEY",
 		Short: "Replace the value of an entry",
@@ -49,14 +49,14 @@ creates is owned by you, or by the --owner subjects.
 }
 
 // Complete takes the arguments and which flags were given.
-func (o *SetOptions) Complete(cmd *cobra.Command, args []string) error {
+func (o *setOptions) Complete(cmd *cobra.Command, args []string) error {
 	o.project, o.key = args[0], args[1]
 	o.Value.complete(cmd)
 	return nil
 }
 
 // Validate checks the flags before anything is read or sent.
-func (o *SetOptions) Validate(cmd *cobra.Command) error {
+func (o *setOptions) Validate(cmd *cobra.Command) error {
 	if err := o.Value.validate(cmd); err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func (o *SetOptions) Validate(cmd *cobra.Command) error {
 }
 
 // Run reads the value and replaces the entry's.
-func (o *SetOptions) Run(ctx context.Context) error {
+func (o *setOptions) Run(ctx context.Context) error {
 	client, err := o.NewClient()
 	if err != nil {
 		return err
