@@ -18,12 +18,11 @@ type importOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
 
-	File        string
-	Format      string
-	Overwrite   bool
-	DryRun      bool
-	Description string
-	Labels      []string
+	File      string
+	Format    string
+	Overwrite bool
+	DryRun    bool
+	metaFlags
 
 	project string
 	format  entryfile.Format
@@ -66,19 +65,15 @@ A key that already exists is an error, listing every such key, unless
 	cmd.Flags().StringVar(&o.Format, "format", "", "The file's format: env, json or yaml (default: from the extension, else env).")
 	cmd.Flags().BoolVar(&o.Overwrite, "overwrite", false, "Replace the values of keys that exist, keeping their metadata.")
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "Say what would be created and updated, and check the result, without writing.")
-	cmd.Flags().StringVar(&o.Description, "description", "", "Description of the entries created.")
-	cmd.Flags().StringArrayVar(&o.Labels, "label", nil, "A label KEY=VALUE for the entries created; repeat for more.")
+	o.addFlags(cmd, "Description of the entries created.", "A label KEY=VALUE for the entries created; repeat for more.")
 	_ = cmd.MarkFlagFilename("filename", "env", "json", "yaml", "yml")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"env", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
-// Complete takes the arguments and which flags were given.
-func (o *importOptions) Complete(cmd *cobra.Command, args []string) error {
+// Complete takes the arguments.
+func (o *importOptions) Complete(_ *cobra.Command, args []string) error {
 	o.project = args[0]
-	if cmd.Flags().Changed("description") {
-		o.meta.Description = &o.Description
-	}
 	return nil
 }
 
@@ -92,17 +87,8 @@ func (o *importOptions) Validate(cmd *cobra.Command) error {
 		return usageErrorf(cmd, "--format: %v", err)
 	}
 	o.format = f
-	if o.meta.Description != nil {
-		if err := projsecret.ValidateDescription(*o.meta.Description); err != nil {
-			return usageErrorf(cmd, "--description: %v", err)
-		}
-	}
-	set, _, err := parseLabels(cmd, o.Labels, false)
-	if err != nil {
-		return err
-	}
-	o.meta.SetLabels = set
-	return nil
+	o.meta, err = o.metaChange(cmd)
+	return err
 }
 
 // Run reads the whole file, then writes every entry in one Apply.
