@@ -64,7 +64,7 @@ func (o *adoptOptions) Validate(cmd *cobra.Command) error {
 	}
 	owners, err := projsecret.ParseOwners(strings.Join(o.OwnerArgs, ","))
 	if err != nil {
-		return usageErrorf(cmd, "--owner: %v", err)
+		return flagError(cmd, "--owner", err)
 	}
 	o.owners = owners
 	return nil

@@ -71,7 +71,7 @@ func (o *copyOptions) Validate(cmd *cobra.Command) error {
 		return usageErrorf(cmd, "no keys given: expected the keys to copy, or --all")
 	}
 	if err := projsecret.ValidateProjectName(o.To); err != nil {
-		return usageErrorf(cmd, "--to: %v", err)
+		return flagError(cmd, "--to", err)
 	}
 	seen := map[string]bool{}
 	for _, k := range o.keys {
