@@ -73,11 +73,7 @@ func (o *exportOptions) Validate(cmd *cobra.Command) error {
 
 // Run reads the values in one GET and prints them, or nothing on error.
 func (o *exportOptions) Run(ctx context.Context) error {
-	client, err := o.NewClient()
-	if err != nil {
-		return err
-	}
-	values, err := client.Values(ctx, o.project, o.keys...)
+	values, err := readValues(ctx, o.NewClient, o.project, o.keys)
 	if err != nil {
 		return err
 	}

@@ -61,3 +61,13 @@ func (o *readOptions) Run(ctx context.Context) error {
 	}
 	return nil
 }
+
+// readValues reads the project's values, of keys or of every entry, in one
+// GET: export and run act on that one consistent snapshot.
+func readValues(ctx context.Context, newClient ClientFunc, project string, keys []string) (map[string][]byte, error) {
+	client, err := newClient()
+	if err != nil {
+		return nil, err
+	}
+	return client.Values(ctx, project, keys...)
+}

@@ -108,11 +108,7 @@ func (o *runOptions) Validate(cmd *cobra.Command) error {
 
 // Run reads the values, builds the environment and runs the command.
 func (o *runOptions) Run(ctx context.Context) error {
-	client, err := o.NewClient()
-	if err != nil {
-		return err
-	}
-	values, err := client.Values(ctx, o.project, o.keys...)
+	values, err := readValues(ctx, o.NewClient, o.project, o.keys)
 	if err != nil {
 		return err
 	}
