@@ -23,7 +23,7 @@ import (
 )
 
 // platform is one release target; the archive name and binary name follow
-// hack/dist.sh.
+// hack/distpack (written out again here, so a renaming there must be meant).
 type platform struct{ os, arch string }
 
 func (p platform) bin() string {
@@ -41,8 +41,25 @@ func (p platform) archive(version string) string {
 	return fmt.Sprintf("kubectl-projsecret_%s_%s_%s.%s", version, p.os, p.arch, ext)
 }
 
-var platforms = []platform{
-	{"linux", "amd64"}, {"linux", "arm64"}, {"darwin", "amd64"}, {"darwin", "arm64"}, {"windows", "amd64"},
+// readPlatforms reads hack/platforms.txt, the one list of release targets.
+func readPlatforms(path string) ([]platform, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []platform
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		goos, goarch, ok := strings.Cut(line, "/")
+		if !ok {
+			return nil, fmt.Errorf("%s: %q is not GOOS/GOARCH", path, line)
+		}
+		out = append(out, platform{goos, goarch})
+	}
+	return out, nil
 }
 
 // deadProxy makes any HTTP(S) request fail at once instead of leaving the

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -75,8 +76,9 @@ type suite struct {
 	commit               string
 	commitTime           time.Time
 	work                 string
-	dist                 string // the release under test
-	manifest             string // its rendered manifest
+	dist                 string     // the release under test
+	manifest             string     // its rendered manifest
+	platforms            []platform // hack/platforms.txt
 }
 
 func TestKrew(t *testing.T) {
@@ -130,6 +132,13 @@ func setup(t *testing.T) *suite {
 		t.Fatalf("commit time: %v", err)
 	}
 	s.commitTime = time.Unix(unix, 0).UTC()
+	if s.platforms, err = readPlatforms(filepath.Join(root, "hack", "platforms.txt")); err != nil {
+		t.Fatal(err)
+	}
+	// installOffline installs the linux/amd64 archive, on this machine.
+	if !slices.Contains(s.platforms, platform{"linux", "amd64"}) {
+		t.Fatalf("hack/platforms.txt lists %v; want linux/amd64 among them", s.platforms)
+	}
 	s.dist = filepath.Join(s.work, "dist")
 	s.manifest = filepath.Join(s.work, "manifest", "projsecret.yaml")
 	return s
@@ -176,10 +185,10 @@ func (s *suite) distIsReproducible(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sums) != len(platforms) {
-		t.Errorf("checksums file lists %d archives; want %d:\n%s", len(sums), len(platforms), first)
+	if len(sums) != len(s.platforms) {
+		t.Errorf("checksums file lists %d archives; want %d:\n%s", len(sums), len(s.platforms), first)
 	}
-	for _, p := range platforms {
+	for _, p := range s.platforms {
 		name := p.archive(testVersion)
 		b, err := os.ReadFile(filepath.Join(s.dist, name))
 		if err != nil {
@@ -203,7 +212,7 @@ func (s *suite) archiveContents(t *testing.T) {
 		}
 		want[filepath.Base(f)] = b
 	}
-	for _, p := range platforms {
+	for _, p := range s.platforms {
 		t.Run(p.os+"/"+p.arch, func(t *testing.T) {
 			entries, order, err := readArchive(filepath.Join(s.dist, p.archive(testVersion)))
 			if err != nil {
@@ -269,10 +278,10 @@ func (s *suite) renderManifest(t *testing.T) {
 	if !strings.Contains(m.Spec.Caveats, "kubectl_complete-projsecret") {
 		t.Errorf("caveats do not say how to put the completion helper on PATH:\n%s", m.Spec.Caveats)
 	}
-	if len(m.Spec.Platforms) != len(platforms) {
-		t.Fatalf("manifest has %d platforms; want %d", len(m.Spec.Platforms), len(platforms))
+	if len(m.Spec.Platforms) != len(s.platforms) {
+		t.Fatalf("manifest has %d platforms; want %d", len(m.Spec.Platforms), len(s.platforms))
 	}
-	for i, p := range platforms {
+	for i, p := range s.platforms {
 		got := m.Spec.Platforms[i]
 		name := p.archive(testVersion)
 		if sel := got.Selector.MatchLabels; len(sel) != 2 || sel["os"] != p.os || sel["arch"] != p.arch {
@@ -312,8 +321,8 @@ func (s *suite) committedManifest(t *testing.T) {
 		t.Fatal(err)
 	}
 	rerendered := filepath.Join(s.work, "rerendered", "projsecret.yaml")
-	env := makeEnv("VERSION="+m.Spec.Version, "SUMS="+sumsFile, "OUT="+rerendered)
-	mustRun(t, time.Minute, s.root, env, filepath.Join(s.root, "hack", "krew-manifest.sh"))
+	mustRun(t, time.Minute, s.root, makeEnv(), "make", "--no-print-directory", "krew-manifest",
+		"VERSION="+m.Spec.Version, "SUMS="+sumsFile, "KREW_MANIFEST="+rerendered)
 	want, err := os.ReadFile(rerendered)
 	if err != nil {
 		t.Fatal(err)
@@ -367,7 +376,7 @@ exec %[2]q "$@" --archive=%[3]q/kubectl-projsecret_%[4]s_"$KREW_OS"_"$KREW_ARCH"
 	out := mustRun(t, 5*time.Minute, s.root,
 		offlineEnv(s.home(t), "PATH="+shimDir+string(os.PathListSeparator)+filepath.Dir(s.kubectl)),
 		filepath.Join(s.tools, "validate-krew-manifest"), "-manifest", s.manifest)
-	if want := fmt.Sprintf("all %d spec.platforms installed fine", len(platforms)); !strings.Contains(out, want) {
+	if want := fmt.Sprintf("all %d spec.platforms installed fine", len(s.platforms)); !strings.Contains(out, want) {
 		t.Errorf("validator output lacks %q", want)
 	}
 }
