@@ -14,7 +14,7 @@ package main
 import (
 	"archive/tar"
 	"archive/zip"
-	"bufio"
+	"bytes"
 	"compress/flate"
 	"compress/gzip"
 	"crypto/sha256"
@@ -28,6 +28,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/projsecret/projsecret/internal/atomicfile"
 )
 
 func main() {
@@ -163,39 +165,18 @@ func archiveFormat(out string) format {
 	return tarGz
 }
 
-// writeFile writes through a temporary file so that a failed run never
-// leaves a half-written archive that looks like a release artifact.
-func writeFile(out string, write func(io.Writer) error) (err error) {
+// writeFile renders the whole file in memory, then writes it through a
+// temporary file, so that a failed run never leaves a half-written archive or
+// manifest that looks like a release artifact.
+func writeFile(out string, write func(io.Writer) error) error {
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", out, err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(out), ".distpack-*")
-	if err != nil {
-		return fmt.Errorf("create %s: %w", out, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	bw := bufio.NewWriter(tmp)
-	if err := write(bw); err != nil {
 		return fmt.Errorf("write %s: %w", out, err)
 	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("write %s: %w", out, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("write %s: %w", out, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", out, err)
-	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
-		return fmt.Errorf("write %s: %w", out, err)
-	}
-	return nil
+	return atomicfile.Write(out, buf.Bytes(), 0o644)
 }
 
 // mode keeps only "is it executable": group and other bits depend on the
