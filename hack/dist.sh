@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Cross-compiles kubectl-projsecret and packs one archive for each platform in
-# hack/platforms.txt plus a checksums file into $DIST. Run through `make dist` (it passes VERSION, COMMIT
-# and LDFLAGS). Two runs on the same commit give byte-identical archives:
-# -trimpath, an empty build id, pinned GOAMD64/GOARM64 and hack/distpack's
-# fixed archive headers, timestamped with the commit time.
+# hack/platforms.txt plus a checksums file into $DIST. Run through `make dist`
+# (it passes VERSION, COMMIT and LDFLAGS). Two runs on the same commit give
+# byte-identical archives: -trimpath, an empty build id, pinned
+# GOAMD64/GOARM64 and hack/distpack's fixed archive headers, timestamped with
+# the commit time.
 set -euo pipefail
 
 : "${VERSION:?VERSION is required, e.g. v1.2.3}"
