@@ -21,6 +21,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/projsecret/projsecret/internal/atomicfile"
 )
 
 // File names in a cert dir, as kubernetes.io/tls Secrets and controller-
@@ -165,7 +167,7 @@ func WriteServing(dir string, kp *KeyPair, ca *CA) error {
 		{CertFile, kp.CertPEM, 0o644},
 		{CAFile, ca.CertPEM, 0o644},
 	} {
-		if err := writeAtomic(filepath.Join(dir, f.name), f.data, f.mode); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, f.name), f.data, f.mode); err != nil {
 			return err
 		}
 	}
@@ -177,10 +179,10 @@ func WriteCA(dir string, ca *CA) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating CA dir: %w", err)
 	}
-	if err := writeAtomic(filepath.Join(dir, CAKeyFile), ca.KeyPEM, 0o600); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, CAKeyFile), ca.KeyPEM, 0o600); err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(dir, CAFile), ca.CertPEM, 0o644)
+	return atomicfile.Write(filepath.Join(dir, CAFile), ca.CertPEM, 0o644)
 }
 
 // ReadCA loads the CA WriteCA kept in dir. It returns an error wrapping
@@ -195,27 +197,4 @@ func ReadCA(dir string) (*CA, error) {
 		return nil, fmt.Errorf("reading CA key: %w", err)
 	}
 	return LoadCA(certPEM, keyPEM)
-}
-
-func writeAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
 }
