@@ -24,10 +24,14 @@ var (
 	t1 = t0.Add(time.Hour)
 )
 
+// byAlice is the metadata of an entry created and last updated by alice
+// at t0.
+var byAlice = EntryMeta{Description: "d", CreatedAt: t0, UpdatedAt: t0, CreatedBy: "alice", UpdatedBy: "alice"}
+
 // projectSecret is a valid project Secret for project "demo" whose entries
 // were all created and last updated by alice at t0.
 func projectSecret(values map[string]string) *corev1.Secret {
-	return fixtures.Secret("ns", "demo", values, EntryMeta{Description: "d", CreatedAt: t0, UpdatedAt: t0, CreatedBy: "alice", UpdatedBy: "alice"})
+	return fixtures.Secret("ns", "demo", values, byAlice)
 }
 
 func TestPolicyReview(t *testing.T) {
@@ -56,24 +60,14 @@ func TestPolicyReview(t *testing.T) {
 			rules: []Rule{RuleMetadata}, want: []string{"CREATE request carries no object"}},
 
 		// Key naming.
-		{name: "bad data key", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, func(s *corev1.Secret) {
-			s.Data["bad.key"] = []byte("x")
-			e := fixtures.EntriesOf(s)
-			e["bad.key"] = e["api-token"]
-			fixtures.SetEntries(s, e)
-		})}, rules: []Rule{RuleKeyNaming}, want: []string{`invalid key(s) "bad.key": expected ^[A-Za-z0-9_-]+$`}},
-		{name: "bad stringData key", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, func(s *corev1.Secret) {
-			s.StringData = map[string]string{"bad/key": "x"}
-			e := fixtures.EntriesOf(s)
-			e["bad/key"] = e["api-token"]
-			fixtures.SetEntries(s, e)
-		})}, rules: []Rule{RuleKeyNaming}, want: []string{`"bad/key"`}},
-		{name: "update adding an invalid key", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: fixtures.Edit(base, func(s *corev1.Secret) {
-			s.Data["has space"] = []byte("x")
-			e := fixtures.EntriesOf(s)
-			e["has space"] = EntryMeta{CreatedAt: t1, UpdatedAt: t1, CreatedBy: "alice", UpdatedBy: "alice"}
-			fixtures.SetEntries(s, e)
-		})}, rules: []Rule{RuleKeyNaming}, want: []string{`invalid key(s) "has space"`}},
+		{name: "bad data key", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.AddEntry("bad.key", "x", byAlice))},
+			rules: []Rule{RuleKeyNaming}, want: []string{`invalid key(s) "bad.key": expected ^[A-Za-z0-9_-]+$`}},
+		{name: "bad stringData key", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base,
+			func(s *corev1.Secret) { s.StringData = map[string]string{"bad/key": "x"} },
+			fixtures.EditEntry("bad/key", func(m *EntryMeta) { *m = byAlice }))},
+			rules: []Rule{RuleKeyNaming}, want: []string{`"bad/key"`}},
+		{name: "update adding an invalid key", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: fixtures.Edit(base, fixtures.AddEntry("has space", "x", EntryMeta{CreatedAt: t1, UpdatedAt: t1, CreatedBy: "alice", UpdatedBy: "alice"}))},
+			rules: []Rule{RuleKeyNaming}, want: []string{`invalid key(s) "has space"`}},
 		{name: "env rule refuses a dash", policy: envPolicy, w: Write{Operation: OpCreate, User: "alice", New: base},
 			rules: []Rule{RuleKeyNaming}, want: []string{`"api-token"`, "POSIX environment variable name"}},
 		{name: "env rule accepts env names", policy: envPolicy, w: Write{Operation: OpCreate, User: "alice",
@@ -170,18 +164,9 @@ func TestPolicyReview(t *testing.T) {
 			rules: []Rule{RuleMetadata}, want: []string{`entry "api-token" changed`}},
 		{name: "updatedBy forged to a third user", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.UpdatedBy = "carol" }))},
 			rules: []Rule{RuleMetadata}, want: []string{`not "carol"`}},
-		{name: "other entries keep their authors", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, func(s *corev1.Secret) {
-			s.Data["NEW"] = []byte("n")
-			e := fixtures.EntriesOf(s)
-			e["NEW"] = EntryMeta{CreatedAt: t1, UpdatedAt: t1, CreatedBy: "bob", UpdatedBy: "bob"}
-			fixtures.SetEntries(s, e)
-		})}},
-		{name: "new entry credited to someone else", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, func(s *corev1.Secret) {
-			s.Data["NEW"] = []byte("n")
-			e := fixtures.EntriesOf(s)
-			e["NEW"] = EntryMeta{CreatedAt: t1, UpdatedAt: t1, CreatedBy: "alice", UpdatedBy: "bob"}
-			fixtures.SetEntries(s, e)
-		})}, rules: []Rule{RuleMetadata}, want: []string{`entry "NEW" is new: createdBy and updatedBy must be the requesting user "bob"`}},
+		{name: "other entries keep their authors", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, fixtures.AddEntry("NEW", "n", EntryMeta{CreatedAt: t1, UpdatedAt: t1, CreatedBy: "bob", UpdatedBy: "bob"}))}},
+		{name: "new entry credited to someone else", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, fixtures.AddEntry("NEW", "n", EntryMeta{CreatedAt: t1, UpdatedAt: t1, CreatedBy: "alice", UpdatedBy: "bob"}))},
+			rules: []Rule{RuleMetadata}, want: []string{`entry "NEW" is new: createdBy and updatedBy must be the requesting user "bob"`}},
 		{name: "entry removed", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, func(s *corev1.Secret) {
 			delete(s.Data, "api-token")
 			e := fixtures.EntriesOf(s)
@@ -193,13 +178,7 @@ func TestPolicyReview(t *testing.T) {
 			rules: []Rule{RuleMetadata, RuleMetadata}, want: []string{`entry "DB_PASSWORD" is new`, `entry "api-token" is new`}},
 		{name: "unreadable stored entries: all judged new", w: Write{Operation: OpUpdate, User: "bob", Old: fixtures.Edit(base, withEntriesText("{")), New: base},
 			rules: []Rule{RuleMetadata, RuleMetadata}, want: []string{`entry "DB_PASSWORD" is new`}},
-		{name: "stored entries with an invalid one: all judged new", w: Write{Operation: OpUpdate, User: "bob", Old: fixtures.Edit(base, func(s *corev1.Secret) {
-			e := fixtures.EntriesOf(s)
-			m := e["api-token"]
-			m.Labels = map[string]string{"bad key!": "x"}
-			e["api-token"] = m
-			fixtures.SetEntries(s, e)
-		}), New: base},
+		{name: "stored entries with an invalid one: all judged new", w: Write{Operation: OpUpdate, User: "bob", Old: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.Labels = map[string]string{"bad key!": "x"} })), New: base},
 			rules: []Rule{RuleMetadata, RuleMetadata}, want: []string{`entry "DB_PASSWORD" is new`}},
 
 		// Claiming an ownerless project is an admin act.
@@ -265,11 +244,8 @@ func TestPolicyReview(t *testing.T) {
 		{name: "description with a C1 control", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.Description = "a\u009bb" }))},
 			rules: []Rule{RuleMetadata}, want: []string{"U+009B"}},
 		{name: "description with newlines and tabs", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.Description = "line one\n\tline two" }))}},
-		{name: "entry key with an escape sequence is quoted escaped", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: fixtures.Edit(base, func(s *corev1.Secret) {
-			e := fixtures.EntriesOf(s)
-			e["x\x1b[2J"] = e["api-token"]
-			fixtures.SetEntries(s, e)
-		})}, rules: []Rule{RuleMetadata}, want: []string{`has entries x\x1b[2J with no data key`}},
+		{name: "entry key with an escape sequence is quoted escaped", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: fixtures.Edit(base, fixtures.EditEntry("x\x1b[2J", func(m *EntryMeta) { *m = byAlice }))},
+			rules: []Rule{RuleMetadata}, want: []string{`has entries x\x1b[2J with no data key`}},
 
 		// Bounded messages.
 		{name: "huge stored owners list", w: Write{Operation: OpUpdate, User: "bob", Old: fixtures.Edit(owned, fixtures.WithOwners(hugeOwners(2000))), New: editValue(fixtures.Edit(owned, fixtures.WithOwners(hugeOwners(2000))), "api-token", "bob")},
@@ -451,18 +427,10 @@ func TestPolicyReviewClock(t *testing.T) {
 	p := DefaultPolicy
 	p.Now = func() time.Time { return now }
 	stamped := func(at time.Time) *corev1.Secret {
-		return fixtures.Edit(base(), func(s *corev1.Secret) {
-			s.Data["api-token"] = []byte("v9")
-			fixtures.EditEntry("api-token", func(m *EntryMeta) { m.UpdatedAt, m.UpdatedBy = at, "bob" })(s)
-		})
+		return fixtures.Edit(base(), fixtures.SetValue("api-token", "v9", "bob", at))
 	}
 	added := func(created, updated time.Time) *corev1.Secret {
-		return fixtures.Edit(base(), func(s *corev1.Secret) {
-			s.Data["NEW"] = []byte("n")
-			e := fixtures.EntriesOf(s)
-			e["NEW"] = EntryMeta{CreatedAt: created, UpdatedAt: updated, CreatedBy: "bob", UpdatedBy: "bob"}
-			fixtures.SetEntries(s, e)
-		})
+		return fixtures.Edit(base(), fixtures.AddEntry("NEW", "n", EntryMeta{CreatedAt: created, UpdatedAt: updated, CreatedBy: "bob", UpdatedBy: "bob"}))
 	}
 	fresh := projectSecret(map[string]string{"api-token": "v1"})
 	fixtures.SetEntries(fresh, Entries{"api-token": {CreatedAt: now, UpdatedAt: now, CreatedBy: "bob", UpdatedBy: "bob"}})
