@@ -102,6 +102,9 @@ func TestVerdictPassThrough(t *testing.T) {
 			if msg != verdict.Error() {
 				t.Errorf("message is not Policy.Review's:\n%s\nwant:\n%s", msg, verdict)
 			}
+			if n := strings.Count(msg, "\n") + 1; n > 5 {
+				t.Errorf("message has %d lines:\n%s", n, msg)
+			}
 			if got := counterValue(t, Denials.WithLabelValues(string(tt.rule))) - before; got != 1 {
 				t.Errorf("denials{rule=%q} rose by %v, want 1", tt.rule, got)
 			}
