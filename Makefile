@@ -42,9 +42,18 @@ $(CONTROLPLANE)/kube-apiserver $(CONTROLPLANE)/etcd &: tools/controlplane/go.mod
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then apt-get update && apt-get install -y chromium; fi
 
-vet:
+vet: $(BIN)/tools/staticcheck
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./...
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './bin/*')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted" >&2; exit 1; fi
+	$(BIN)/tools/staticcheck ./...
+	$(BIN)/tools/staticcheck -tags integration ./test/...
+
+# staticcheck, pinned and built from the module proxy like the other tools.
+STATICCHECK_VERSION := v0.8.2
+$(BIN)/tools/staticcheck:
+	GOBIN=$(BIN)/tools $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 # The whole suite: what .ci/run runs and the README names.
 test: vet test-unit test-fuzz test-integration test-krew
@@ -92,10 +101,11 @@ mutation: $(BIN)/tools/gremlins
 webhook-certs:
 	$(GO) run ./cmd/projsecret-certs --out-dir manifests/overlays/self-signed/generated
 
-# Release: reproducible archives for every platform Krew serves, and the Krew
-# manifest that points at them (README "Release").
+# Release: reproducible archives for every platform in hack/platforms.txt (the
+# one list of them), and the Krew manifest that points at them (README "Release").
 DIST          ?= $(CURDIR)/dist
 KREW_MANIFEST ?= $(CURDIR)/krew/projsecret.yaml
+SUMS          ?= $(DIST)/kubectl-projsecret_$(VERSION)_checksums.txt
 TOOLS         := $(BIN)/tools
 KREW_VERSION  := v0.4.3
 
@@ -103,7 +113,9 @@ dist:
 	VERSION='$(VERSION)' COMMIT='$(COMMIT)' LDFLAGS='$(LDFLAGS)' DIST='$(DIST)' GO='$(GO)' ./hack/dist.sh
 
 krew-manifest:
-	VERSION='$(VERSION)' DIST='$(DIST)' OUT='$(KREW_MANIFEST)' ./hack/krew-manifest.sh
+	$(GO) run ./hack/distpack manifest -o '$(KREW_MANIFEST)' -platforms hack/platforms.txt \
+		-template krew/projsecret.yaml.tmpl -sums '$(SUMS)' -version '$(VERSION)'
+	@echo "krew-manifest: wrote $(KREW_MANIFEST) for $(VERSION)"
 
 # Krew and its manifest validator, built from the module proxy outside our go.mod.
 $(TOOLS)/krew $(TOOLS)/validate-krew-manifest &:

@@ -10,15 +10,15 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
-	"github.com/projsecret/projsecret/internal/fixtures"
+	"github.com/projsecret/projsecret/internal/fixtures/apiserver"
 )
 
 // newRacingClient is newTestClient over a fake that guards resourceVersion
 // as the API server does.
-func newRacingClient(t *testing.T, objs ...runtime.Object) (*Client, *fake.Clientset, *fixtures.Versions) {
+func newRacingClient(t *testing.T, objs ...runtime.Object) (*Client, *fake.Clientset, *apiserver.Versions) {
 	t.Helper()
 	c, cs := newTestClient(objs...)
-	v, err := fixtures.EnforceVersions(cs)
+	v, err := apiserver.EnforceVersions(cs)
 	if err != nil {
 		t.Fatal(err)
 	}

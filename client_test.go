@@ -265,7 +265,7 @@ func TestClientOptionsCarryOver(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	at := time.Date(2025, 6, 7, 8, 9, 10, 500_000_000, time.FixedZone("CEST", 2*3600))
-	cs := fake.NewClientset(mismatched())
+	cs := fake.NewClientset(mismatched(t))
 	var warnings []string
 	c := NewClient(cs, "ns", WithUser(named("carol")), WithClock(func() time.Time { return at }),
 		WithWarnings(func(m string) { warnings = append(warnings, m) }))

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -60,32 +59,6 @@ func TestClientValueLimitAtTheEdge(t *testing.T) {
 	if n := countVerb(cs.Actions(), "update") + countVerb(cs.Actions(), "create"); n != 0 {
 		t.Fatalf("%d writes sent for a refused write", n)
 	}
-}
-
-// TestReviewValueLimitAtTheEdge: the webhook's verdict at the edge.
-func TestReviewValueLimitAtTheEdge(t *testing.T) {
-	t.Parallel()
-	at := projectSecret(map[string]string{"BIG": strings.Repeat("v", MaxSecretDataBytes)})
-	if _, err := DefaultPolicy().Review(Write{Operation: OpCreate, User: "alice", New: editAuthors(at, "alice")}); err != nil {
-		t.Fatalf("values of exactly %d bytes: %v", MaxSecretDataBytes, err)
-	}
-	over := projectSecret(map[string]string{"BIG": strings.Repeat("v", MaxSecretDataBytes+1)})
-	if _, err := DefaultPolicy().Review(Write{Operation: OpCreate, User: "alice", New: editAuthors(over, "alice")}); err == nil {
-		t.Fatal("values one byte past the limit were allowed")
-	}
-}
-
-// editAuthors stamps every entry of s as just created by user, as a CREATE by
-// user must.
-func editAuthors(s *corev1.Secret, user string) *corev1.Secret {
-	e := entriesOf(s)
-	now := Now()
-	for k, m := range e {
-		m.CreatedBy, m.UpdatedBy, m.CreatedAt, m.UpdatedAt = user, user, now, now
-		e[k] = m
-	}
-	setEntries(s, e)
-	return s
 }
 
 // TestMessageListsAtTheEdge: the message helpers keep text whole at their

@@ -61,18 +61,31 @@ func TestClientCreatesOwnedProjects(t *testing.T) {
 	}
 }
 
+// written is project's Secret holding K=v as the client writes it. This
+// package's internal tests build stored Secrets this way: internal/fixtures
+// imports this package, so they cannot use its builders.
+func written(t *testing.T, project string) *corev1.Secret {
+	t.Helper()
+	c, cs := newTestClient()
+	if err := c.Create(context.Background(), project, "K", []byte("v"), MetaChange{}); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := stored(t, cs, project)
+	return s
+}
+
 // mismatched is proj-secrets-aaa labeled for project payments: the webhook
 // refuses it, but it can exist where the webhook does not run.
-func mismatched() *corev1.Secret {
-	s := projectSecret(map[string]string{"K": "v"})
-	s.Name, s.Labels[LabelProject] = SecretName("aaa"), "payments"
+func mismatched(t *testing.T) *corev1.Secret {
+	s := written(t, "aaa")
+	s.Labels[LabelProject] = "payments"
 	return s
 }
 
 func TestClientTrustsTheLabelValueNotItsPresence(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	cs := fake.NewClientset(mismatched())
+	cs := fake.NewClientset(mismatched(t))
 	var warnings []string
 	c := NewClient(cs, "ns", WithUser(named("alice")), WithWarnings(func(m string) { warnings = append(warnings, m) }))
 
@@ -95,8 +108,7 @@ func TestClientTrustsTheLabelValueNotItsPresence(t *testing.T) {
 		t.Fatalf("the mismatched Secret changed: %v", err)
 	}
 
-	good := projectSecret(map[string]string{"K": "v"})
-	good.Name = SecretName("demo")
+	good := written(t, "demo")
 	if _, err := cs.CoreV1().Secrets("ns").Create(ctx, good, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +123,7 @@ func TestClientTrustsTheLabelValueNotItsPresence(t *testing.T) {
 
 func TestClientOwnersIsOneGet(t *testing.T) {
 	t.Parallel()
-	s := projectSecret(map[string]string{"K": "v"})
+	s := written(t, "demo")
 	s.Annotations[AnnotationOwners] = "user:alice,group:team"
 	c, cs := newTestClient(s)
 	cs.ClearActions()

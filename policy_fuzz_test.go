@@ -1,15 +1,12 @@
 package projsecret_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/internal/fixtures"
 	"github.com/projsecret/projsecret/internal/invariant"
 )
 
@@ -77,23 +74,13 @@ func buildWrite(op, who, owners uint8, edits []byte) (projsecret.Write, [][]byte
 		groups = append(groups, "system:masters")
 	}
 	hourAgo := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
-	old := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{
-			Name:        "proj-secrets-demo",
-			Labels:      map[string]string{projsecret.LabelProject: "demo"},
-			Annotations: map[string]string{},
-		},
-		Type: corev1.SecretTypeOpaque,
-		Data: map[string][]byte{"A": []byte("S3CR3T#A!"), "B": []byte("S3CR3T#B!")},
-	}
+	old := fixtures.Secret("", "demo", map[string]string{"A": "S3CR3T#A!", "B": "S3CR3T#B!"},
+		projsecret.EntryMeta{CreatedAt: hourAgo, UpdatedAt: hourAgo, CreatedBy: "alice", UpdatedBy: "alice"})
+	fixtures.EditEntry("B", func(m *projsecret.EntryMeta) { m.Description = "b" })(old)
 	if o := fuzzOwners[int(owners)%len(fuzzOwners)]; o != "" {
-		old.Annotations[projsecret.AnnotationOwners] = o
+		fixtures.WithOwners(o)(old)
 	}
-	entries := projsecret.Entries{
-		"A": {CreatedAt: hourAgo, UpdatedAt: hourAgo, CreatedBy: "alice", UpdatedBy: "alice"},
-		"B": {Description: "b", CreatedAt: hourAgo, UpdatedAt: hourAgo, CreatedBy: "alice", UpdatedBy: "alice"},
-	}
-	setEntries(old, entries)
+	entries := fixtures.EntriesOf(old)
 
 	s := old.DeepCopy()
 	now := projsecret.Now()
@@ -159,7 +146,7 @@ func buildWrite(op, who, owners uint8, edits []byte) (projsecret.Write, [][]byte
 		}
 	}
 	values = append(values, []byte("S3CR3T#new!"), []byte("S3CR3T#loose!"), []byte("S3CR3T#str!"))
-	setEntries(s, entries)
+	fixtures.SetEntries(s, entries)
 
 	w := projsecret.Write{User: user, Groups: groups}
 	switch op % 3 {
@@ -171,12 +158,4 @@ func buildWrite(op, who, owners uint8, edits []byte) (projsecret.Write, [][]byte
 		w.Operation, w.Old = projsecret.OpDelete, old
 	}
 	return w, values
-}
-
-func setEntries(s *corev1.Secret, entries projsecret.Entries) {
-	encoded, err := json.Marshal(entries)
-	if err != nil {
-		panic(err)
-	}
-	s.Annotations[projsecret.AnnotationEntries] = string(encoded)
 }

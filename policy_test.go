@@ -1,4 +1,4 @@
-package projsecret
+package projsecret_test
 
 import (
 	"errors"
@@ -6,9 +6,17 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	// External test package with the package under test dot-imported (Go
+	// code review comments, "Import Dot"): internal/fixtures imports
+	// projsecret, so these tests cannot be inside it, and the cases read as
+	// they did there.
+	. "github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/internal/fixtures"
 )
 
 var (
@@ -16,69 +24,20 @@ var (
 	t1 = t0.Add(time.Hour)
 )
 
+// byAlice is the metadata of an entry created and last updated by alice
+// at t0.
+var byAlice = EntryMeta{Description: "d", CreatedAt: t0, UpdatedAt: t0, CreatedBy: "alice", UpdatedBy: "alice"}
+
 // projectSecret is a valid project Secret for project "demo" whose entries
 // were all created and last updated by alice at t0.
 func projectSecret(values map[string]string) *corev1.Secret {
-	s := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{
-			Name:        SecretName("demo"),
-			Namespace:   "ns",
-			Labels:      map[string]string{LabelProject: "demo"},
-			Annotations: map[string]string{},
-		},
-		Type: corev1.SecretTypeOpaque,
-		Data: map[string][]byte{},
-	}
-	entries := Entries{}
-	for k, v := range values {
-		s.Data[k] = []byte(v)
-		entries[k] = EntryMeta{Description: "d", CreatedAt: t0, UpdatedAt: t0, CreatedBy: "alice", UpdatedBy: "alice"}
-	}
-	setEntries(s, entries)
-	return s
-}
-
-func setEntries(s *corev1.Secret, e Entries) {
-	enc, err := e.Encode()
-	if err != nil {
-		panic(err)
-	}
-	s.Annotations[AnnotationEntries] = enc
-}
-
-func entriesOf(s *corev1.Secret) Entries {
-	e, err := ParseEntries(s.Annotations[AnnotationEntries])
-	if err != nil {
-		panic(err)
-	}
-	return e
-}
-
-// edit returns a changed copy of s, as a client would send it.
-func edit(s *corev1.Secret, change func(*corev1.Secret)) *corev1.Secret {
-	c := s.DeepCopy()
-	change(c)
-	return c
-}
-
-func editEntry(key string, change func(*EntryMeta)) func(*corev1.Secret) {
-	return func(s *corev1.Secret) {
-		e := entriesOf(s)
-		m := e[key]
-		change(&m)
-		e[key] = m
-		setEntries(s, e)
-	}
-}
-
-func withOwners(list string) func(*corev1.Secret) {
-	return func(s *corev1.Secret) { s.Annotations[AnnotationOwners] = list }
+	return fixtures.Secret("ns", "demo", values, byAlice)
 }
 
 func TestPolicyReview(t *testing.T) {
 	t.Parallel()
 	base := projectSecret(map[string]string{"api-token": "v1", "DB_PASSWORD": "v2"})
-	owned := edit(base, withOwners("user:alice,group:team-a"))
+	owned := fixtures.Edit(base, fixtures.WithOwners("user:alice,group:team-a"))
 	envPolicy := Policy{KeyRule: EnvVarKeyRule, AdminGroups: []string{"system:masters"}}
 
 	tests := []struct {
@@ -102,46 +61,42 @@ func TestPolicyReview(t *testing.T) {
 			rules: []Rule{RuleMetadata}, want: []string{"CREATE request carries no object"}},
 
 		// Key naming.
-		{name: "bad data key", w: Write{Operation: OpCreate, User: "alice", New: edit(base, func(s *corev1.Secret) {
-			s.Data["bad.key"] = []byte("x")
-			e := entriesOf(s)
-			e["bad.key"] = e["api-token"]
-			setEntries(s, e)
-		})}, rules: []Rule{RuleKeyNaming}, want: []string{`"bad.key"`, "^[A-Za-z0-9_-]+$"}},
-		{name: "bad stringData key", w: Write{Operation: OpCreate, User: "alice", New: edit(base, func(s *corev1.Secret) {
-			s.StringData = map[string]string{"bad/key": "x"}
-			e := entriesOf(s)
-			e["bad/key"] = e["api-token"]
-			setEntries(s, e)
-		})}, rules: []Rule{RuleKeyNaming}, want: []string{`"bad/key"`}},
+		{name: "bad data key", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.AddEntry("bad.key", "x", byAlice))},
+			rules: []Rule{RuleKeyNaming}, want: []string{`invalid key(s) "bad.key": expected ^[A-Za-z0-9_-]+$`}},
+		{name: "bad stringData key", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base,
+			func(s *corev1.Secret) { s.StringData = map[string]string{"bad/key": "x"} },
+			fixtures.EditEntry("bad/key", func(m *EntryMeta) { *m = byAlice }))},
+			rules: []Rule{RuleKeyNaming}, want: []string{`"bad/key"`}},
+		{name: "update adding an invalid key", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: fixtures.Edit(base, fixtures.AddEntry("has space", "x", EntryMeta{CreatedAt: t1, UpdatedAt: t1, CreatedBy: "alice", UpdatedBy: "alice"}))},
+			rules: []Rule{RuleKeyNaming}, want: []string{`invalid key(s) "has space"`}},
 		{name: "env rule refuses a dash", policy: envPolicy, w: Write{Operation: OpCreate, User: "alice", New: base},
-			rules: []Rule{RuleKeyNaming}, want: []string{`"api-token"`, "POSIX environment variable"}},
+			rules: []Rule{RuleKeyNaming}, want: []string{`"api-token"`, "POSIX environment variable name"}},
 		{name: "env rule accepts env names", policy: envPolicy, w: Write{Operation: OpCreate, User: "alice",
 			New: projectSecret(map[string]string{"DB_PASSWORD": "x", "_x1": "y"})}},
 
 		// Project ownership: name, label, type.
-		{name: "invalid project label", w: Write{Operation: OpCreate, User: "alice", New: edit(base, func(s *corev1.Secret) {
+		{name: "invalid project label", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, func(s *corev1.Secret) {
 			s.Labels[LabelProject] = "Demo"
 			s.Name = SecretName("Demo")
 		})}, rules: []Rule{RuleOwnership}, want: []string{`project name "Demo" is invalid`}},
-		{name: "name does not match label", w: Write{Operation: OpCreate, User: "alice", New: edit(base, func(s *corev1.Secret) { s.Name = "other" })},
-			rules: []Rule{RuleOwnership}, want: []string{`its name must be "proj-secrets-demo"`}},
-		{name: "type not Opaque", w: Write{Operation: OpCreate, User: "alice", New: edit(base, func(s *corev1.Secret) { s.Type = corev1.SecretTypeDockerConfigJson })},
-			rules: []Rule{RuleOwnership}, want: []string{`must be "Opaque"`}},
-		{name: "label changed", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: edit(base, func(s *corev1.Secret) {
+		{name: "name does not match label", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, func(s *corev1.Secret) { s.Name = "other" })},
+			rules: []Rule{RuleOwnership}, want: []string{`secret "other" is labeled for project "demo": its name must be "proj-secrets-demo"`}},
+		{name: "type not Opaque", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, func(s *corev1.Secret) { s.Type = corev1.SecretTypeDockerConfigJson })},
+			rules: []Rule{RuleOwnership}, want: []string{`secret type is "kubernetes.io/dockerconfigjson": project secrets must be "Opaque"`}},
+		{name: "label changed", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: fixtures.Edit(base, func(s *corev1.Secret) {
 			s.Labels[LabelProject] = "other"
 			s.Name = SecretName("other")
 		})}, rules: []Rule{RuleOwnership}, want: []string{"cannot be changed or removed", `it was "demo"`}},
-		{name: "label removed", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: edit(base, func(s *corev1.Secret) { delete(s.Labels, LabelProject) })},
-			rules: []Rule{RuleOwnership, RuleOwnership}, want: []string{"cannot be changed or removed"}},
+		{name: "label removed", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: fixtures.Edit(base, func(s *corev1.Secret) { delete(s.Labels, LabelProject) })},
+			rules: []Rule{RuleOwnership, RuleOwnership}, want: []string{`label projsecret.io/project cannot be changed or removed (it was "demo")`}},
 		{name: "label added to a plain secret is judged as new", w: Write{Operation: OpUpdate, User: "alice",
-			Old: edit(base, func(s *corev1.Secret) { delete(s.Labels, LabelProject) }), New: base}},
+			Old: fixtures.Edit(base, func(s *corev1.Secret) { delete(s.Labels, LabelProject) }), New: base}},
 
 		// Owners.
 		{name: "owner user updates", w: Write{Operation: OpUpdate, User: "alice", Old: owned, New: editValue(owned, "api-token", "alice")}},
 		{name: "owner group member updates", w: Write{Operation: OpUpdate, User: "carol", Groups: []string{"team-a"}, Old: owned, New: editValue(owned, "api-token", "carol")}},
 		{name: "non-owner updates", w: Write{Operation: OpUpdate, User: "bob", Groups: []string{"team-b"}, Old: owned, New: editValue(owned, "api-token", "bob")},
-			rules: []Rule{RuleOwnership}, want: []string{`user "bob" is not an owner of project "demo"`, "user:alice,group:team-a", "group system:masters"}},
+			rules: []Rule{RuleOwnership}, want: []string{`user "bob" is not an owner of project "demo" (owners: user:alice,group:team-a; admins: group system:masters)`}},
 		{name: "admin updates", w: Write{Operation: OpUpdate, User: "root", Groups: []string{"system:masters"}, Old: owned, New: editValue(owned, "api-token", "root")}},
 		{name: "non-owner deletes", w: Write{Operation: OpDelete, User: "bob", Old: owned},
 			rules: []Rule{RuleOwnership}, want: []string{`user "bob" is not an owner`}},
@@ -151,100 +106,96 @@ func TestPolicyReview(t *testing.T) {
 		{name: "custom admin group", policy: Policy{KeyRule: DefaultKeyRule, AdminGroups: []string{"ops"}},
 			w:     Write{Operation: OpDelete, User: "root", Groups: []string{"system:masters"}, Old: owned},
 			rules: []Rule{RuleOwnership}, want: []string{"admins: group ops"}},
+		{name: "custom admin group deletes", policy: Policy{KeyRule: DefaultKeyRule, AdminGroups: []string{"ops"}},
+			w: Write{Operation: OpDelete, User: "dave", Groups: []string{"ops"}, Old: owned}},
+		{name: "non-owner rewrites the owners", w: Write{Operation: OpUpdate, User: "bob", Old: owned, New: fixtures.Edit(owned, fixtures.WithOwners("user:bob"))},
+			rules: []Rule{RuleOwnership}, want: []string{`user "bob" is not an owner`}},
 		{name: "non-owner removes the owners list", w: Write{Operation: OpUpdate, User: "bob", Old: owned, New: base},
 			rules: []Rule{RuleOwnership}, want: []string{`user "bob" is not an owner`}},
-		{name: "owner hands the list over without self", w: Write{Operation: OpUpdate, User: "alice", Old: owned, New: edit(owned, withOwners("user:bob"))},
+		{name: "owner hands the list over without self", w: Write{Operation: OpUpdate, User: "alice", Old: owned, New: fixtures.Edit(owned, fixtures.WithOwners("user:bob"))},
 			rules: []Rule{RuleOwnership}, want: []string{`sets owners user:bob without being one of them`}},
-		{name: "owner extends the list", w: Write{Operation: OpUpdate, User: "alice", Old: owned, New: edit(owned, withOwners("user:alice,user:bob"))}},
+		{name: "owner extends the list", w: Write{Operation: OpUpdate, User: "alice", Old: owned, New: fixtures.Edit(owned, fixtures.WithOwners("user:alice,user:bob"))}},
 		{name: "create with owners including creator", w: Write{Operation: OpCreate, User: "alice", New: owned}},
-		{name: "create with owners excluding creator", w: Write{Operation: OpCreate, User: "alice", New: edit(base, withOwners("user:bob"))},
+		{name: "create with owners excluding creator", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.WithOwners("user:bob"))},
 			rules: []Rule{RuleOwnership}, want: []string{`user "alice" sets owners user:bob`}},
-		{name: "admin creates for others", w: Write{Operation: OpCreate, User: "alice", Groups: []string{"system:masters"}, New: edit(base, withOwners("user:bob"))}},
-		{name: "invalid owners on create", w: Write{Operation: OpCreate, User: "alice", New: edit(base, withOwners("alice"))},
+		{name: "admin creates for others", w: Write{Operation: OpCreate, User: "alice", Groups: []string{"system:masters"}, New: fixtures.Edit(base, fixtures.WithOwners("user:bob"))}},
+		{name: "invalid owners on create", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.WithOwners("alice"))},
 			rules: []Rule{RuleOwnership}, want: []string{`owner "alice" is invalid: expected user:NAME or group:NAME`}},
-		{name: "empty stored owners guard nothing", w: Write{Operation: OpUpdate, User: "bob", Old: edit(base, withOwners("")), New: editValue(edit(base, withOwners("")), "api-token", "bob")}},
-		{name: "unreadable stored owners admit only admins", w: Write{Operation: OpDelete, User: "alice", Old: edit(base, withOwners("alice"))},
+		{name: "empty stored owners guard nothing", w: Write{Operation: OpUpdate, User: "bob", Old: fixtures.Edit(base, fixtures.WithOwners("")), New: editValue(fixtures.Edit(base, fixtures.WithOwners("")), "api-token", "bob")}},
+		{name: "unreadable stored owners admit only admins", w: Write{Operation: OpDelete, User: "alice", Old: fixtures.Edit(base, fixtures.WithOwners("alice"))},
 			rules: []Rule{RuleOwnership}, want: []string{"is unreadable", "until an admin fixes the list"}},
-		{name: "admin repairs unreadable stored owners", w: Write{Operation: OpUpdate, User: "root", Groups: []string{"system:masters"}, Old: edit(base, withOwners("alice")), New: owned}},
+		{name: "admin repairs unreadable stored owners", w: Write{Operation: OpUpdate, User: "root", Groups: []string{"system:masters"}, Old: fixtures.Edit(base, fixtures.WithOwners("alice")), New: owned}},
 
 		// Metadata.
-		{name: "entries annotation missing", w: Write{Operation: OpCreate, User: "alice", New: edit(base, func(s *corev1.Secret) { delete(s.Annotations, AnnotationEntries) })},
+		{name: "entries annotation missing", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, func(s *corev1.Secret) { delete(s.Annotations, AnnotationEntries) })},
 			rules: []Rule{RuleMetadata, RuleMetadata}, want: []string{"annotation projsecret.io/entries is missing", `key(s) DB_PASSWORD, api-token have no entry`}},
-		{name: "entries unknown field", w: Write{Operation: OpCreate, User: "alice", New: edit(base, func(s *corev1.Secret) {
+		{name: "entries unknown field", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, func(s *corev1.Secret) {
 			s.Annotations[AnnotationEntries] = strings.Replace(s.Annotations[AnnotationEntries], `"description"`, `"secret":"x","description"`, 1)
 		})}, rules: []Rule{RuleMetadata}, want: []string{`unknown field "DB_PASSWORD.secret"`, "expected only description"}},
-		{name: "entries not an object", w: Write{Operation: OpCreate, User: "alice", New: edit(base, withEntriesText(`["api-token"]`))},
+		{name: "entries not an object", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, withEntriesText(`["api-token"]`))},
 			rules: []Rule{RuleMetadata}, want: []string{"is not a JSON object of entries"}},
-		{name: "entries null", w: Write{Operation: OpCreate, User: "alice", New: edit(base, withEntriesText(`null`))},
+		{name: "entries that are not JSON", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, withEntriesText("api-token,DB_PASSWORD"))},
+			rules: []Rule{RuleMetadata}, want: []string{"is not a JSON object of entries"}},
+		{name: "entries null", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, withEntriesText(`null`))},
 			rules: []Rule{RuleMetadata}, want: []string{"is null"}},
-		{name: "entry without data key", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: edit(base, func(s *corev1.Secret) { delete(s.Data, "api-token") })},
+		{name: "entry without data key", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: fixtures.Edit(base, func(s *corev1.Secret) { delete(s.Data, "api-token") })},
 			rules: []Rule{RuleMetadata}, want: []string{"has entries api-token with no data key"}},
-		{name: "timestamp does not parse", w: Write{Operation: OpCreate, User: "alice", New: edit(base, func(s *corev1.Secret) {
+		{name: "a key without an entry", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: fixtures.Edit(base, func(s *corev1.Secret) { s.Data["extra"] = []byte("x") })},
+			rules: []Rule{RuleMetadata}, want: []string{"key(s) extra have no entry in annotation projsecret.io/entries"}},
+		{name: "timestamp does not parse", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, func(s *corev1.Secret) {
 			s.Annotations[AnnotationEntries] = strings.Replace(s.Annotations[AnnotationEntries], t0.Format(time.RFC3339), "yesterday", 1)
 		})}, rules: []Rule{RuleMetadata}, want: []string{"projsecret.io/entries"}},
-		{name: "updatedAt before createdAt", w: Write{Operation: OpCreate, User: "alice", New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.UpdatedAt = t0.Add(-time.Second) }))},
+		{name: "updatedAt before createdAt", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.UpdatedAt = t0.Add(-time.Second) }))},
 			rules: []Rule{RuleMetadata}, want: []string{`entry "api-token": updatedAt 2025-01-02T03:04:04Z is before createdAt 2025-01-02T03:04:05Z`}},
-		{name: "description too long", w: Write{Operation: OpCreate, User: "alice", New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.Description = strings.Repeat("é", MaxDescriptionLength+1) }))},
+		{name: "description too long", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.Description = strings.Repeat("é", MaxDescriptionLength+1) }))},
 			rules: []Rule{RuleMetadata}, want: []string{"description is 1025 characters long"}},
-		{name: "bad entry label", w: Write{Operation: OpCreate, User: "alice", New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.Labels = map[string]string{"team": "a b"} }))},
+		{name: "bad entry label", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.Labels = map[string]string{"team": "a b"} }))},
 			rules: []Rule{RuleMetadata}, want: []string{`label "team" value "a b" is invalid`}},
-		{name: "createdBy rewritten", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.CreatedBy = "bob" }))},
+		{name: "createdBy rewritten", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.CreatedBy = "bob" }))},
 			rules: []Rule{RuleMetadata}, want: []string{`entry "api-token": createdAt and createdBy cannot change`}},
-		{name: "createdAt rewritten", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.CreatedAt = t0.Add(-time.Hour) }))},
+		{name: "createdAt rewritten", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.CreatedAt = t0.Add(-time.Hour) }))},
 			rules: []Rule{RuleMetadata}, want: []string{"createdAt and createdBy cannot change"}},
-		{name: "value changed, updatedBy someone else", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: edit(base, func(s *corev1.Secret) { s.Data["api-token"] = []byte("v9") })},
+		{name: "value changed, updatedBy someone else", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, func(s *corev1.Secret) { s.Data["api-token"] = []byte("v9") })},
 			rules: []Rule{RuleMetadata}, want: []string{`entry "api-token" changed: updatedBy must be the requesting user "bob", not "alice"`}},
-		{name: "value changed by stringData, updatedBy someone else", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: edit(base, func(s *corev1.Secret) {
+		{name: "value changed by stringData, updatedBy someone else", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, func(s *corev1.Secret) {
 			s.StringData = map[string]string{"api-token": "v9"}
 		})}, rules: []Rule{RuleMetadata}, want: []string{`entry "api-token" changed`}},
 		{name: "value changed, updatedBy the writer", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: editValue(base, "api-token", "bob")}},
-		{name: "description changed, updatedBy someone else", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.Description = "new" }))},
+		{name: "description changed, updatedBy someone else", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.Description = "new" }))},
 			rules: []Rule{RuleMetadata}, want: []string{`entry "api-token" changed`}},
-		{name: "updatedBy forged to a third user", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.UpdatedBy = "carol" }))},
+		{name: "updatedBy forged to a third user", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.UpdatedBy = "carol" }))},
 			rules: []Rule{RuleMetadata}, want: []string{`not "carol"`}},
-		{name: "other entries keep their authors", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: edit(base, func(s *corev1.Secret) {
-			s.Data["NEW"] = []byte("n")
-			e := entriesOf(s)
-			e["NEW"] = EntryMeta{CreatedAt: t1, UpdatedAt: t1, CreatedBy: "bob", UpdatedBy: "bob"}
-			setEntries(s, e)
-		})}},
-		{name: "new entry credited to someone else", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: edit(base, func(s *corev1.Secret) {
-			s.Data["NEW"] = []byte("n")
-			e := entriesOf(s)
-			e["NEW"] = EntryMeta{CreatedAt: t1, UpdatedAt: t1, CreatedBy: "alice", UpdatedBy: "bob"}
-			setEntries(s, e)
-		})}, rules: []Rule{RuleMetadata}, want: []string{`entry "NEW" is new: createdBy and updatedBy must be the requesting user "bob"`}},
-		{name: "entry removed", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: edit(base, func(s *corev1.Secret) {
+		{name: "other entries keep their authors", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, fixtures.AddEntry("NEW", "n", EntryMeta{CreatedAt: t1, UpdatedAt: t1, CreatedBy: "bob", UpdatedBy: "bob"}))}},
+		{name: "new entry credited to someone else", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, fixtures.AddEntry("NEW", "n", EntryMeta{CreatedAt: t1, UpdatedAt: t1, CreatedBy: "alice", UpdatedBy: "bob"}))},
+			rules: []Rule{RuleMetadata}, want: []string{`entry "NEW" is new: createdBy and updatedBy must be the requesting user "bob"`}},
+		{name: "entry removed", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, func(s *corev1.Secret) {
 			delete(s.Data, "api-token")
-			e := entriesOf(s)
+			e := fixtures.EntriesOf(s)
 			delete(e, "api-token")
-			setEntries(s, e)
+			fixtures.SetEntries(s, e)
 		})}},
-		{name: "unreadable stored entries: all judged new", w: Write{Operation: OpUpdate, User: "bob", Old: edit(base, withEntriesText("{")), New: base},
+		{name: "label added to a plain secret judges every entry as new", w: Write{Operation: OpUpdate, User: "bob",
+			Old: fixtures.Edit(base, func(s *corev1.Secret) { delete(s.Labels, LabelProject) }), New: base},
+			rules: []Rule{RuleMetadata, RuleMetadata}, want: []string{`entry "DB_PASSWORD" is new`, `entry "api-token" is new`}},
+		{name: "unreadable stored entries: all judged new", w: Write{Operation: OpUpdate, User: "bob", Old: fixtures.Edit(base, withEntriesText("{")), New: base},
 			rules: []Rule{RuleMetadata, RuleMetadata}, want: []string{`entry "DB_PASSWORD" is new`}},
-		{name: "stored entries with an invalid one: all judged new", w: Write{Operation: OpUpdate, User: "bob", Old: edit(base, func(s *corev1.Secret) {
-			e := entriesOf(s)
-			m := e["api-token"]
-			m.Labels = map[string]string{"bad key!": "x"}
-			e["api-token"] = m
-			setEntries(s, e)
-		}), New: base},
+		{name: "stored entries with an invalid one: all judged new", w: Write{Operation: OpUpdate, User: "bob", Old: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.Labels = map[string]string{"bad key!": "x"} })), New: base},
 			rules: []Rule{RuleMetadata, RuleMetadata}, want: []string{`entry "DB_PASSWORD" is new`}},
 
 		// Claiming an ownerless project is an admin act.
-		{name: "takeover of an ownerless project by annotate", w: Write{Operation: OpUpdate, User: "mallory", Old: base, New: edit(base, withOwners("user:mallory"))},
+		{name: "takeover of an ownerless project by annotate", w: Write{Operation: OpUpdate, User: "mallory", Old: base, New: fixtures.Edit(base, fixtures.WithOwners("user:mallory"))},
 			rules: []Rule{RuleOwnership}, want: []string{`project "demo" has no owners: only an admin (group system:masters) may give it its first owners`}},
-		{name: "takeover of a project with an empty owners list", w: Write{Operation: OpUpdate, User: "mallory", Old: edit(base, withOwners(" , ")), New: edit(base, withOwners("user:mallory,group:x"))},
+		{name: "takeover of a project with an empty owners list", w: Write{Operation: OpUpdate, User: "mallory", Old: fixtures.Edit(base, fixtures.WithOwners(" , ")), New: fixtures.Edit(base, fixtures.WithOwners("user:mallory,group:x"))},
 			rules: []Rule{RuleOwnership}, want: []string{"has no owners"}},
-		{name: "takeover along with a value change", w: Write{Operation: OpUpdate, User: "mallory", Old: base, New: edit(editValue(base, "api-token", "mallory"), withOwners("user:mallory"))},
+		{name: "takeover along with a value change", w: Write{Operation: OpUpdate, User: "mallory", Old: base, New: fixtures.Edit(editValue(base, "api-token", "mallory"), fixtures.WithOwners("user:mallory"))},
 			rules: []Rule{RuleOwnership}, want: []string{"has no owners"}},
-		{name: "admin group gives an ownerless project owners", w: Write{Operation: OpUpdate, User: "root", Groups: []string{"system:masters"}, Old: base, New: edit(base, withOwners("user:alice"))}},
+		{name: "admin group gives an ownerless project owners", w: Write{Operation: OpUpdate, User: "root", Groups: []string{"system:masters"}, Old: base, New: fixtures.Edit(base, fixtures.WithOwners("user:alice"))}},
 		{name: "admin user gives an ownerless project owners", policy: Policy{KeyRule: DefaultKeyRule, AdminUsers: []string{"ops-lead"}},
-			w: Write{Operation: OpUpdate, User: "ops-lead", Old: base, New: edit(base, withOwners("user:alice"))}},
+			w: Write{Operation: OpUpdate, User: "ops-lead", Old: base, New: fixtures.Edit(base, fixtures.WithOwners("user:alice"))}},
 		{name: "label added with owners naming the requester", w: Write{Operation: OpUpdate, User: "alice",
-			Old: edit(base, func(s *corev1.Secret) { delete(s.Labels, LabelProject) }), New: edit(base, withOwners("user:alice"))}},
+			Old: fixtures.Edit(base, func(s *corev1.Secret) { delete(s.Labels, LabelProject) }), New: fixtures.Edit(base, fixtures.WithOwners("user:alice"))}},
 		{name: "label added with owners leaving the requester out", w: Write{Operation: OpUpdate, User: "alice",
-			Old: edit(base, func(s *corev1.Secret) { delete(s.Labels, LabelProject) }), New: edit(base, withOwners("user:bob"))},
+			Old: fixtures.Edit(base, func(s *corev1.Secret) { delete(s.Labels, LabelProject) }), New: fixtures.Edit(base, fixtures.WithOwners("user:bob"))},
 			rules: []Rule{RuleOwnership}, want: []string{"without being one of them"}},
 
 		// Admins by user.
@@ -262,10 +213,10 @@ func TestPolicyReview(t *testing.T) {
 		{name: "namespace controller deletes an owned project", w: Write{Operation: OpDelete, User: "system:serviceaccount:kube-system:namespace-controller", Old: owned}},
 		{name: "controller manager deletes an owned project", w: Write{Operation: OpDelete, User: "system:kube-controller-manager", Old: owned}},
 		{name: "garbage collector deletes an owned project", w: Write{Operation: OpDelete, User: "system:serviceaccount:kube-system:generic-garbage-collector", Old: owned}},
-		{name: "cleanup user deletes a project with unreadable owners", w: Write{Operation: OpDelete, User: "system:kube-controller-manager", Old: edit(base, withOwners("alice"))}},
+		{name: "cleanup user deletes a project with unreadable owners", w: Write{Operation: OpDelete, User: "system:kube-controller-manager", Old: fixtures.Edit(base, fixtures.WithOwners("alice"))}},
 		{name: "cleanup user updates", w: Write{Operation: OpUpdate, User: "system:serviceaccount:kube-system:namespace-controller", Old: owned, New: editValue(owned, "api-token", "system:serviceaccount:kube-system:namespace-controller")},
 			rules: []Rule{RuleOwnership}, want: []string{`user "system:serviceaccount:kube-system:namespace-controller" is a cleanup identity: it may delete project secrets, not create or change them`}},
-		{name: "cleanup user updates an ownerless project", w: Write{Operation: OpUpdate, User: "system:kube-controller-manager", Old: base, New: edit(base, withOwners("user:system:kube-controller-manager"))},
+		{name: "cleanup user updates an ownerless project", w: Write{Operation: OpUpdate, User: "system:kube-controller-manager", Old: base, New: fixtures.Edit(base, fixtures.WithOwners("user:system:kube-controller-manager"))},
 			rules: []Rule{RuleOwnership}, want: []string{"is a cleanup identity"}},
 		{name: "cleanup user creates", w: Write{Operation: OpCreate, User: "system:kube-controller-manager", New: base},
 			rules: []Rule{RuleOwnership}, want: []string{"is a cleanup identity"}},
@@ -276,53 +227,50 @@ func TestPolicyReview(t *testing.T) {
 			rules: []Rule{RuleOwnership}, want: []string{"is not an owner"}},
 
 		// A project Secret stays writable.
-		{name: "create immutable", w: Write{Operation: OpCreate, User: "alice", New: edit(base, setImmutable(true))},
+		{name: "create immutable", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, setImmutable(true))},
 			rules: []Rule{RuleOwnership}, want: []string{"immutable is true: project secrets must stay writable"}},
-		{name: "ownerless project made immutable", w: Write{Operation: OpUpdate, User: "mallory", Old: base, New: edit(base, setImmutable(true))},
+		{name: "ownerless project made immutable", w: Write{Operation: OpUpdate, User: "mallory", Old: base, New: fixtures.Edit(base, setImmutable(true))},
 			rules: []Rule{RuleOwnership}, want: []string{"immutable is true"}},
-		{name: "owner makes the project immutable", w: Write{Operation: OpUpdate, User: "alice", Old: owned, New: edit(owned, setImmutable(true))},
+		{name: "owner makes the project immutable", w: Write{Operation: OpUpdate, User: "alice", Old: owned, New: fixtures.Edit(owned, setImmutable(true))},
 			rules: []Rule{RuleOwnership}, want: []string{"immutable is true"}},
-		{name: "immutable false is writable", w: Write{Operation: OpCreate, User: "alice", New: edit(base, setImmutable(false))}},
+		{name: "immutable false is writable", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, setImmutable(false))}},
 
 		// Printable text.
-		{name: "owner name with an escape sequence", w: Write{Operation: OpCreate, User: "alice", New: edit(base, withOwners("user:alice,user:mal\x1b[2Jlory"))},
+		{name: "owner name with an escape sequence", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.WithOwners("user:alice,user:mal\x1b[2Jlory"))},
 			rules: []Rule{RuleOwnership}, want: []string{`owner "user:mal\x1b[2Jlory" holds the control character U+001B`}},
-		{name: "owner name with a newline", w: Write{Operation: OpCreate, User: "alice", New: edit(base, withOwners("user:alice,group:a\nb"))},
+		{name: "owner name with a newline", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.WithOwners("user:alice,group:a\nb"))},
 			rules: []Rule{RuleOwnership}, want: []string{"U+000A"}},
-		{name: "description with an escape sequence", w: Write{Operation: OpCreate, User: "alice", New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.Description = "ok\x1b]0;pwned\x07" }))},
+		{name: "description with an escape sequence", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.Description = "ok\x1b]0;pwned\x07" }))},
 			rules: []Rule{RuleMetadata}, want: []string{`entry "api-token": description holds the control character U+001B`}},
-		{name: "description with a C1 control", w: Write{Operation: OpCreate, User: "alice", New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.Description = "a\u009bb" }))},
+		{name: "description with a C1 control", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.Description = "a\u009bb" }))},
 			rules: []Rule{RuleMetadata}, want: []string{"U+009B"}},
-		{name: "description with newlines and tabs", w: Write{Operation: OpCreate, User: "alice", New: edit(base, editEntry("api-token", func(m *EntryMeta) { m.Description = "line one\n\tline two" }))}},
-		{name: "entry key with an escape sequence is quoted escaped", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: edit(base, func(s *corev1.Secret) {
-			e := entriesOf(s)
-			e["x\x1b[2J"] = e["api-token"]
-			setEntries(s, e)
-		})}, rules: []Rule{RuleMetadata}, want: []string{`has entries x\x1b[2J with no data key`}},
+		{name: "description with newlines and tabs", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.Description = "line one\n\tline two" }))}},
+		{name: "entry key with an escape sequence is quoted escaped", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: fixtures.Edit(base, fixtures.EditEntry("x\x1b[2J", func(m *EntryMeta) { *m = byAlice }))},
+			rules: []Rule{RuleMetadata}, want: []string{`has entries x\x1b[2J with no data key`}},
 
 		// Bounded messages.
-		{name: "huge stored owners list", w: Write{Operation: OpUpdate, User: "bob", Old: edit(owned, withOwners(hugeOwners(2000))), New: editValue(edit(owned, withOwners(hugeOwners(2000))), "api-token", "bob")},
+		{name: "huge stored owners list", w: Write{Operation: OpUpdate, User: "bob", Old: fixtures.Edit(owned, fixtures.WithOwners(hugeOwners(2000))), New: editValue(fixtures.Edit(owned, fixtures.WithOwners(hugeOwners(2000))), "api-token", "bob")},
 			rules: []Rule{RuleOwnership}, want: []string{"is not an owner", "and 1990 more"}},
-		{name: "huge owners list set without self", w: Write{Operation: OpCreate, User: "bob", New: edit(base, withOwners(hugeOwners(2000)))},
+		{name: "huge owners list set without self", w: Write{Operation: OpCreate, User: "bob", New: fixtures.Edit(base, fixtures.WithOwners(hugeOwners(2000)))},
 			rules: []Rule{RuleOwnership, RuleMetadata, RuleMetadata}, want: []string{"without being one of them", "and 1990 more"}},
-		{name: "one 200 KiB owner name", w: Write{Operation: OpDelete, User: "bob", Old: edit(base, withOwners("user:alice,group:"+strings.Repeat("g", 200<<10)))},
+		{name: "one 200 KiB owner name", w: Write{Operation: OpDelete, User: "bob", Old: fixtures.Edit(base, fixtures.WithOwners("user:alice,group:"+strings.Repeat("g", 200<<10)))},
 			rules: []Rule{RuleOwnership}, want: []string{"(204806 bytes)"}},
 		{name: "200 KiB user name", w: Write{Operation: OpDelete, User: strings.Repeat("u", 200<<10), Old: owned},
 			rules: []Rule{RuleOwnership}, want: []string{"(204800 bytes) is not an owner"}},
-		{name: "thousands of violations", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: edit(base, func(s *corev1.Secret) {
-			e := entriesOf(s)
+		{name: "thousands of violations", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, func(s *corev1.Secret) {
+			e := fixtures.EntriesOf(s)
 			for i := range 1000 {
 				key := fmt.Sprintf("%s-%d", strings.Repeat("k", 58), i)
 				s.Data[key] = []byte("x")
 				e[key] = EntryMeta{CreatedAt: t1, UpdatedAt: t1, CreatedBy: "alice", UpdatedBy: "alice"}
 			}
-			setEntries(s, e)
+			fixtures.SetEntries(s, e)
 		})}, rules: nil, want: []string{"more"}, bounded: true},
 
 		// Size.
 		{name: "over 1 MiB of values", w: Write{Operation: OpCreate, User: "alice", New: projectSecret(map[string]string{"big": strings.Repeat("x", MaxSecretDataBytes+1)})},
 			rules: []Rule{RuleSize}, want: []string{"values total 1048577 bytes, 1 over the API server's limit of 1048576"}},
-		{name: "every rule at once", w: Write{Operation: OpUpdate, User: "bob", Old: owned, New: edit(owned, func(s *corev1.Secret) {
+		{name: "every rule at once", w: Write{Operation: OpUpdate, User: "bob", Old: owned, New: fixtures.Edit(owned, func(s *corev1.Secret) {
 			s.Type = corev1.SecretTypeTLS
 			s.Data["a b"] = []byte("x")
 		})}, rules: []Rule{RuleOwnership, RuleKeyNaming, RuleMetadata, RuleOwnership}},
@@ -330,7 +278,7 @@ func TestPolicyReview(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := tt.policy
-			if p.KeyRule == 0 {
+			if p.KeyRule.String() == "" {
 				p = DefaultPolicy()
 			}
 			if p.Now == nil {
@@ -401,11 +349,35 @@ func TestPolicyReviewWarnsNearTheLimit(t *testing.T) {
 	}
 }
 
+// TestReviewValueLimitAtTheEdge: the webhook's verdict at the edge.
+func TestReviewValueLimitAtTheEdge(t *testing.T) {
+	t.Parallel()
+	at := projectSecret(map[string]string{"BIG": strings.Repeat("v", MaxSecretDataBytes)})
+	if _, err := DefaultPolicy().Review(Write{Operation: OpCreate, User: "alice", New: editAuthors(at, "alice")}); err != nil {
+		t.Fatalf("values of exactly %d bytes: %v", MaxSecretDataBytes, err)
+	}
+	over := projectSecret(map[string]string{"BIG": strings.Repeat("v", MaxSecretDataBytes+1)})
+	if _, err := DefaultPolicy().Review(Write{Operation: OpCreate, User: "alice", New: editAuthors(over, "alice")}); err == nil {
+		t.Fatal("values one byte past the limit were allowed")
+	}
+}
+
+// editAuthors stamps every entry of s as just created by user, as a CREATE by
+// user must.
+func editAuthors(s *corev1.Secret, user string) *corev1.Secret {
+	e := fixtures.EntriesOf(s)
+	now := Now()
+	for k, m := range e {
+		m.CreatedBy, m.UpdatedBy, m.CreatedAt, m.UpdatedAt = user, user, now, now
+		e[k] = m
+	}
+	fixtures.SetEntries(s, e)
+	return s
+}
+
+// editValue is s with key's value changed by user at t1.
 func editValue(s *corev1.Secret, key, user string) *corev1.Secret {
-	return edit(s, func(s *corev1.Secret) {
-		s.Data[key] = append(s.Data[key], '!')
-		editEntry(key, func(m *EntryMeta) { m.UpdatedAt, m.UpdatedBy = t1, user })(s)
-	})
+	return fixtures.Edit(s, fixtures.SetValue(key, string(s.Data[key])+"!", user, t1))
 }
 
 func withEntriesText(text string) func(*corev1.Secret) {
@@ -445,8 +417,11 @@ func checkBounded(t *testing.T, msg string) {
 	if len(msg) > MaxMessageBytes {
 		t.Errorf("denial is %d bytes, over MaxMessageBytes %d", len(msg), MaxMessageBytes)
 	}
-	if r := controlChar(msg, "\n"); r >= 0 {
-		t.Errorf("denial holds control character %U: %q", r, msg)
+	for _, r := range msg {
+		if unicode.IsControl(r) && r != '\n' {
+			t.Errorf("denial holds control character %U: %q", r, msg)
+			break
+		}
 	}
 }
 
@@ -456,21 +431,13 @@ func TestPolicyReviewClock(t *testing.T) {
 	p := DefaultPolicy()
 	p.Now = func() time.Time { return now }
 	stamped := func(at time.Time) *corev1.Secret {
-		return edit(base(), func(s *corev1.Secret) {
-			s.Data["api-token"] = []byte("v9")
-			editEntry("api-token", func(m *EntryMeta) { m.UpdatedAt, m.UpdatedBy = at, "bob" })(s)
-		})
+		return fixtures.Edit(base(), fixtures.SetValue("api-token", "v9", "bob", at))
 	}
 	added := func(created, updated time.Time) *corev1.Secret {
-		return edit(base(), func(s *corev1.Secret) {
-			s.Data["NEW"] = []byte("n")
-			e := entriesOf(s)
-			e["NEW"] = EntryMeta{CreatedAt: created, UpdatedAt: updated, CreatedBy: "bob", UpdatedBy: "bob"}
-			setEntries(s, e)
-		})
+		return fixtures.Edit(base(), fixtures.AddEntry("NEW", "n", EntryMeta{CreatedAt: created, UpdatedAt: updated, CreatedBy: "bob", UpdatedBy: "bob"}))
 	}
 	fresh := projectSecret(map[string]string{"api-token": "v1"})
-	setEntries(fresh, Entries{"api-token": {CreatedAt: now, UpdatedAt: now, CreatedBy: "bob", UpdatedBy: "bob"}})
+	fixtures.SetEntries(fresh, Entries{"api-token": {CreatedAt: now, UpdatedAt: now, CreatedBy: "bob", UpdatedBy: "bob"}})
 	tests := []struct {
 		name string
 		w    Write
@@ -484,7 +451,7 @@ func TestPolicyReviewClock(t *testing.T) {
 			want: "updatedAt 2025-01-02T05:04:05Z is 1h0m0s away"},
 		{name: "changed value keeping the old updatedAt", w: Write{Operation: OpUpdate, User: "bob", Old: base(), New: stamped(t0)},
 			want: "updatedAt 2025-01-02T03:04:05Z is 1h0m0s away"},
-		{name: "only updatedAt backdated", w: Write{Operation: OpUpdate, User: "bob", Old: base(), New: edit(base(), editEntry("api-token", func(m *EntryMeta) { m.UpdatedAt, m.UpdatedBy = t0.Add(time.Minute), "bob" }))},
+		{name: "only updatedAt backdated", w: Write{Operation: OpUpdate, User: "bob", Old: base(), New: fixtures.Edit(base(), fixtures.EditEntry("api-token", func(m *EntryMeta) { m.UpdatedAt, m.UpdatedBy = t0.Add(time.Minute), "bob" }))},
 			want: "updatedAt 2025-01-02T03:05:05Z is 59m0s away"},
 		{name: "new entry stamped now", w: Write{Operation: OpUpdate, User: "bob", Old: base(), New: added(now, now)}},
 		{name: "new entry with a backdated createdAt", w: Write{Operation: OpUpdate, User: "bob", Old: base(), New: added(t0, now)},
@@ -493,7 +460,7 @@ func TestPolicyReviewClock(t *testing.T) {
 		{name: "create stamped now", w: Write{Operation: OpCreate, User: "bob", New: fresh}},
 		{name: "create carrying old stamps", w: Write{Operation: OpCreate, User: "alice", New: base()},
 			want: "createdAt 2025-01-02T03:04:05Z is 1h0m0s away"},
-		{name: "label added: entries judged new", w: Write{Operation: OpUpdate, User: "alice", Old: edit(base(), func(s *corev1.Secret) { delete(s.Labels, LabelProject) }), New: base()},
+		{name: "label added: entries judged new", w: Write{Operation: OpUpdate, User: "alice", Old: fixtures.Edit(base(), func(s *corev1.Secret) { delete(s.Labels, LabelProject) }), New: base()},
 			want: "createdAt 2025-01-02T03:04:05Z is 1h0m0s away"},
 	}
 	for _, tt := range tests {
@@ -535,7 +502,7 @@ func TestTimestampForm(t *testing.T) {
 		{"2025-01-02 03:04:05Z", false},
 		{"2025-1-2T03:04:05Z", false},
 	} {
-		s := edit(base(), func(s *corev1.Secret) {
+		s := fixtures.Edit(base(), func(s *corev1.Secret) {
 			s.Annotations[AnnotationEntries] = strings.Replace(s.Annotations[AnnotationEntries], good, tc.stamp, 1)
 		})
 		p := DefaultPolicy()

@@ -1,12 +1,14 @@
-package projsecret
+package projsecret_test
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+
+	. "github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/internal/fixtures"
 )
 
 func TestValidateSecretMessagesStayShort(t *testing.T) {
@@ -19,7 +21,7 @@ func TestValidateSecretMessagesStayShort(t *testing.T) {
 	}{
 		{
 			name: "many bad keys are counted, not all listed",
-			secret: edit(projectSecret(nil), func(s *corev1.Secret) {
+			secret: fixtures.Edit(projectSecret(nil), func(s *corev1.Secret) {
 				for i := range 25 {
 					s.Data[fmt.Sprintf("bad.%02d", i)] = nil
 				}
@@ -29,13 +31,13 @@ func TestValidateSecretMessagesStayShort(t *testing.T) {
 		},
 		{
 			name:   "a huge key is cut",
-			secret: edit(projectSecret(nil), func(s *corev1.Secret) { s.Data[strings.Repeat("k", 5000)+"!"] = nil }),
+			secret: fixtures.Edit(projectSecret(nil), func(s *corev1.Secret) { s.Data[strings.Repeat("k", 5000)+"!"] = nil }),
 			want:   []string{strings.Repeat("k", 64) + "..."},
 			absent: []string{strings.Repeat("k", 65)},
 		},
 		{
 			name: "many keys without entries are counted",
-			secret: edit(projectSecret(nil), func(s *corev1.Secret) {
+			secret: fixtures.Edit(projectSecret(nil), func(s *corev1.Secret) {
 				for i := range 12 {
 					s.Data[fmt.Sprintf("k%02d", i)] = nil
 				}
@@ -118,18 +120,5 @@ func TestIsProjectSecret(t *testing.T) {
 	s.Labels[LabelProject] = ""
 	if !IsProjectSecret(s) {
 		t.Error("a secret labeled with an empty project is not judged, so an empty label slips through")
-	}
-}
-
-// TestAsViolation: a validator's plain error still becomes a violation with
-// a rule and a message, where a type assertion would have panicked.
-func TestAsViolation(t *testing.T) {
-	t.Parallel()
-	if v := asViolation(RuleSize, errors.New("plain")); v.Rule != RuleSize || v.Message != "plain" {
-		t.Fatalf("plain error gave %+v", v)
-	}
-	own := violation(RuleKeyNaming, "bad key")
-	if v := asViolation(RuleSize, fmt.Errorf("wrapped: %w", own)); v != own {
-		t.Fatalf("a wrapped violation lost its rule: %+v", v)
 	}
 }

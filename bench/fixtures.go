@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/internal/fixtures"
 	"golang.org/x/sync/errgroup"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -33,27 +34,14 @@ func randomValue(n int) []byte {
 // write it in one request instead of n read-modify-writes.
 func projectSecret(namespace, project, user string, n, valueSize int) (*corev1.Secret, error) {
 	now := projsecret.Now()
-	s := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{
-			Name:      projsecret.SecretName(project),
-			Namespace: namespace,
-			Labels:    map[string]string{projsecret.LabelProject: project, projsecret.LabelManagedBy: projsecret.ManagedByPlugin},
-		},
-		Type: corev1.SecretTypeOpaque,
-		Data: map[string][]byte{},
-	}
-	entries := projsecret.Entries{}
+	values := make(map[string]string, n)
 	for i := range n {
-		s.Data[entryKey(i)] = randomValue(valueSize)
-		entries[entryKey(i)] = projsecret.EntryMeta{
-			Description: "benchmark entry", CreatedAt: now, UpdatedAt: now, CreatedBy: user, UpdatedBy: user,
-		}
+		values[entryKey(i)] = string(randomValue(valueSize))
 	}
-	encoded, err := entries.Encode()
-	if err != nil {
-		return nil, err
-	}
-	s.Annotations = map[string]string{projsecret.AnnotationEntries: encoded}
+	s := fixtures.Secret(namespace, project, values, projsecret.EntryMeta{
+		Description: "benchmark entry", CreatedAt: now, UpdatedAt: now, CreatedBy: user, UpdatedBy: user,
+	})
+	s.Labels[projsecret.LabelManagedBy] = projsecret.ManagedByPlugin
 	if _, err := projsecret.ValidateSecret(s, projsecret.DefaultKeyRule); err != nil {
 		return nil, fmt.Errorf("generated project %q breaks the contract: %w", project, err)
 	}

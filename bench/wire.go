@@ -19,27 +19,25 @@ import (
 // after decompression (what the client decodes).
 type received struct{ wire, body atomic.Int64 }
 
-type countingConn struct {
-	net.Conn
+// countingReader counts the bytes read through it into n.
+type countingReader struct {
+	io.Reader
 	n *atomic.Int64
 }
 
-func (c countingConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.Reader.Read(p)
 	c.n.Add(int64(n))
 	return n, err
 }
 
-type countingBody struct {
-	io.ReadCloser
-	n *atomic.Int64
+// countingConn is a connection whose reads are counted.
+type countingConn struct {
+	net.Conn
+	counted countingReader
 }
 
-func (b countingBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	b.n.Add(int64(n))
-	return n, err
-}
+func (c countingConn) Read(p []byte) (int, error) { return c.counted.Read(p) }
 
 // countingConfig is config with every byte read counted into r. A custom
 // Dial also keeps client-go from sharing a cached transport, so each
@@ -51,13 +49,16 @@ func countingConfig(config *rest.Config, r *received) *rest.Config {
 		if err != nil {
 			return nil, err
 		}
-		return countingConn{conn, &r.wire}, nil
+		return countingConn{conn, countingReader{conn, &r.wire}}, nil
 	}
 	c.Wrap(func(rt http.RoundTripper) http.RoundTripper {
 		return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
 			resp, err := rt.RoundTrip(req)
 			if resp != nil && resp.Body != nil {
-				resp.Body = countingBody{resp.Body, &r.body}
+				resp.Body = struct {
+					io.Reader
+					io.Closer
+				}{countingReader{resp.Body, &r.body}, resp.Body}
 			}
 			return resp, err
 		})

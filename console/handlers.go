@@ -132,6 +132,29 @@ func (s *Server) in(w http.ResponseWriter, r *http.Request) (*projsecret.Client,
 	return s.client.InNamespace(ns), true
 }
 
+// inEntry is in for the actions on one entry, with the project and key
+// the path names.
+func (s *Server) inEntry(w http.ResponseWriter, r *http.Request) (c *projsecret.Client, project, key string, ok bool) {
+	c, ok = s.in(w, r)
+	return c, r.PathValue("project"), r.PathValue("key"), ok
+}
+
+// badForm reports a form the action cannot use, at the project and key
+// it was for, as a bad request whatever the error's kind.
+func (s *Server) badForm(w http.ResponseWriter, r *http.Request, project, key string, err error) {
+	s.fail(w, r, http.StatusBadRequest, &projsecret.Error{Project: project, Key: key, Err: err})
+}
+
+// finish answers an action that has written: its error where it was
+// taken, or the way on to next.
+func (s *Server) finish(w http.ResponseWriter, r *http.Request, err error, next string) {
+	if err != nil {
+		s.fail(w, r, 0, err)
+		return
+	}
+	s.done(w, r, next)
+}
+
 func (s *Server) projectsPage(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.in(w, r)
 	if !ok {
@@ -262,39 +285,30 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, c *projsecret.Cl
 	key := strings.TrimSpace(r.FormValue("key"))
 	value, err := formValue(r)
 	if err != nil {
-		s.fail(w, r, http.StatusBadRequest, &projsecret.Error{Project: project, Key: key, Err: err})
+		s.badForm(w, r, project, key, err)
 		return
 	}
 	description := r.FormValue("description")
 	set, _, err := labelChange("", r.FormValue("labels"))
 	if err != nil {
-		s.fail(w, r, http.StatusBadRequest, &projsecret.Error{Project: project, Key: key, Err: err})
+		s.badForm(w, r, project, key, err)
 		return
 	}
 	meta := projsecret.MetaChange{Description: &description, SetLabels: set}
-	if err := c.Create(r.Context(), project, key, value, meta); err != nil {
-		s.fail(w, r, 0, err)
-		return
-	}
-	s.done(w, r, projectPath(c.Namespace(), project))
+	s.finish(w, r, c.Create(r.Context(), project, key, value, meta), projectPath(c.Namespace(), project))
 }
 
 func (s *Server) setValue(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.in(w, r)
+	c, project, key, ok := s.inEntry(w, r)
 	if !ok {
 		return
 	}
-	project, key := r.PathValue("project"), r.PathValue("key")
 	value, err := formValue(r)
 	if err != nil {
-		s.fail(w, r, http.StatusBadRequest, &projsecret.Error{Project: project, Key: key, Err: err})
+		s.badForm(w, r, project, key, err)
 		return
 	}
-	if err := c.Set(r.Context(), project, key, value, false); err != nil {
-		s.fail(w, r, 0, err)
-		return
-	}
-	s.done(w, r, entryPath(c.Namespace(), project, key))
+	s.finish(w, r, c.Set(r.Context(), project, key, value, false), entryPath(c.Namespace(), project, key))
 }
 
 // updateMeta applies the form's description and labels. Labels are sent as
@@ -302,11 +316,10 @@ func (s *Server) setValue(w http.ResponseWriter, r *http.Request) {
 // the user removed are removed, so a label another writer added meanwhile
 // stays.
 func (s *Server) updateMeta(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.in(w, r)
+	c, project, key, ok := s.inEntry(w, r)
 	if !ok {
 		return
 	}
-	project, key := r.PathValue("project"), r.PathValue("key")
 	var change projsecret.MetaChange
 	if r.Form.Has("description") {
 		d := r.FormValue("description")
@@ -314,34 +327,25 @@ func (s *Server) updateMeta(w http.ResponseWriter, r *http.Request) {
 	}
 	set, remove, err := labelChange(r.FormValue("labels_before"), r.FormValue("labels"))
 	if err != nil {
-		s.fail(w, r, http.StatusBadRequest, &projsecret.Error{Project: project, Key: key, Err: err})
+		s.badForm(w, r, project, key, err)
 		return
 	}
 	change.SetLabels, change.RemoveLabels = set, remove
-	if err := c.UpdateMeta(r.Context(), project, key, change); err != nil {
-		s.fail(w, r, 0, err)
-		return
-	}
-	s.done(w, r, entryPath(c.Namespace(), project, key))
+	s.finish(w, r, c.UpdateMeta(r.Context(), project, key, change), entryPath(c.Namespace(), project, key))
 }
 
 // deleteEntry needs the key typed again: a confirmation that works with
 // the keyboard and without script.
 func (s *Server) deleteEntry(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.in(w, r)
+	c, project, key, ok := s.inEntry(w, r)
 	if !ok {
 		return
 	}
-	project, key := r.PathValue("project"), r.PathValue("key")
 	if r.FormValue("confirm") != key {
-		s.fail(w, r, http.StatusBadRequest, &projsecret.Error{Project: project, Key: key, Err: errors.New("not deleted: type the key exactly to confirm")})
+		s.badForm(w, r, project, key, errors.New("not deleted: type the key exactly to confirm"))
 		return
 	}
-	if err := c.Delete(r.Context(), project, key); err != nil {
-		s.fail(w, r, 0, err)
-		return
-	}
-	s.done(w, r, projectPath(c.Namespace(), project))
+	s.finish(w, r, c.Delete(r.Context(), project, key), projectPath(c.Namespace(), project))
 }
 
 func (s *Server) setOwners(w http.ResponseWriter, r *http.Request) {
@@ -354,24 +358,20 @@ func (s *Server) setOwners(w http.ResponseWriter, r *http.Request) {
 	fields := strings.FieldsFunc(r.FormValue("owners"), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' })
 	owners, err := projsecret.ParseOwners(strings.Join(fields, ","))
 	if err != nil {
-		s.fail(w, r, http.StatusBadRequest, &projsecret.Error{Project: project, Err: err})
+		s.badForm(w, r, project, "", err)
 		return
 	}
-	if err := c.SetOwners(r.Context(), project, owners); err != nil {
-		s.fail(w, r, 0, err)
-		return
-	}
-	s.done(w, r, projectPath(c.Namespace(), project))
+	s.finish(w, r, c.SetOwners(r.Context(), project, owners), projectPath(c.Namespace(), project))
 }
 
 // reveal answers a POST (CSRF-checked, never cached, never in a URL) with
 // the value alone, as the page's script asks for it on demand.
 func (s *Server) reveal(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.in(w, r)
+	c, project, key, ok := s.inEntry(w, r)
 	if !ok {
 		return
 	}
-	value, err := c.Read(r.Context(), r.PathValue("project"), r.PathValue("key"))
+	value, err := c.Read(r.Context(), project, key)
 	if err != nil {
 		s.fail(w, r, 0, err)
 		return

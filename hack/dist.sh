@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Cross-compiles kubectl-projsecret and packs one archive per platform plus a
-# checksums file into $DIST. Run through `make dist` (it passes VERSION, COMMIT
-# and LDFLAGS). Two runs on the same commit give byte-identical archives:
-# -trimpath, an empty build id, pinned GOAMD64/GOARM64 and hack/distpack's
-# fixed archive headers, timestamped with the commit time.
+# Cross-compiles kubectl-projsecret and packs one archive for each platform in
+# hack/platforms.txt plus a checksums file into $DIST. Run through `make dist`
+# (it passes VERSION, COMMIT and LDFLAGS). Two runs on the same commit give
+# byte-identical archives: -trimpath, an empty build id, pinned
+# GOAMD64/GOARM64 and hack/distpack's fixed archive headers, timestamped with
+# the commit time.
 set -euo pipefail
 
 : "${VERSION:?VERSION is required, e.g. v1.2.3}"
@@ -11,7 +12,6 @@ set -euo pipefail
 : "${LDFLAGS:?LDFLAGS is required (make dist passes the Makefile LDFLAGS)}"
 GO=${GO:-go}
 DIST=${DIST:-dist}
-PLATFORMS=${PLATFORMS:-linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64}
 
 die() { echo "dist: $*" >&2; exit 1; }
 
@@ -40,12 +40,11 @@ trap 'rm -rf "$work"' EXIT
 # The packer runs on the build machine, so it is built before GOOS changes.
 "$GO" build -o "$work/distpack" ./hack/distpack
 
+# distpack names each platform's binary and archive (GOOS GOARCH BIN ARCHIVE).
+platforms=$("$work/distpack" platforms -platforms hack/platforms.txt -version "$VERSION")
 archives=()
-for platform in $PLATFORMS; do
-  os=${platform%/*} arch=${platform#*/}
-  bin=kubectl-projsecret ext=tar.gz
-  if [[ $os == windows ]]; then bin=kubectl-projsecret.exe ext=zip; fi
-  out="$DIST/kubectl-projsecret_${VERSION}_${os}_${arch}.$ext"
+while read -r os arch bin archive; do
+  out="$DIST/$archive"
   start=$SECONDS
   mkdir -p "$work/$os-$arch"
   CGO_ENABLED=0 GOOS=$os GOARCH=$arch GOAMD64=v1 GOARM64=v8.0 \
@@ -55,7 +54,7 @@ for platform in $PLATFORMS; do
     "kubectl_complete-projsecret=$helper"
   archives+=("$out")
   echo "dist: ${out#"$PWD/"} ($((SECONDS - start))s)"
-done
+done <<<"$platforms"
 
 sums="$DIST/kubectl-projsecret_${VERSION}_checksums.txt"
 "$work/distpack" sums -o "$sums" "${archives[@]}"

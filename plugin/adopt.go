@@ -11,8 +11,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
-// AdoptOptions takes an unlabeled proj-secrets-PROJECT under management.
-type AdoptOptions struct {
+// adoptOptions takes an unlabeled proj-secrets-PROJECT under management.
+type adoptOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
 
@@ -24,7 +24,7 @@ type AdoptOptions struct {
 }
 
 func newAdoptCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &AdoptOptions{IOStreams: streams, NewClient: newClient}
+	o := &adoptOptions{IOStreams: streams, NewClient: newClient}
 	cmd := &cobra.Command{
 		Use:   "adopt PROJECT",
 		Short: "Take an existing proj-secrets-PROJECT (as DigitalHub Core creates it) under management",
@@ -49,13 +49,13 @@ that break the key rule is refused with every reason, and nothing is written.`,
 }
 
 // Complete takes the argument.
-func (o *AdoptOptions) Complete(_ *cobra.Command, args []string) error {
+func (o *adoptOptions) Complete(_ *cobra.Command, args []string) error {
 	o.project = args[0]
 	return nil
 }
 
 // Validate checks the project name and parses the owners.
-func (o *AdoptOptions) Validate(cmd *cobra.Command) error {
+func (o *adoptOptions) Validate(cmd *cobra.Command) error {
 	if err := projsecret.ValidateProjectName(o.project); err != nil {
 		return usageErrorf(cmd, "%v", err)
 	}
@@ -64,14 +64,14 @@ func (o *AdoptOptions) Validate(cmd *cobra.Command) error {
 	}
 	owners, err := projsecret.ParseOwners(strings.Join(o.OwnerArgs, ","))
 	if err != nil {
-		return usageErrorf(cmd, "--owner: %v", err)
+		return flagError(cmd, "--owner", err)
 	}
 	o.owners = owners
 	return nil
 }
 
 // Run adopts the Secret.
-func (o *AdoptOptions) Run(ctx context.Context) error {
+func (o *adoptOptions) Run(ctx context.Context) error {
 	client, err := o.NewClient()
 	if err != nil {
 		return err

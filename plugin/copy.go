@@ -12,9 +12,9 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
-// CopyOptions copies entries, values and metadata, from one project to
+// copyOptions copies entries, values and metadata, from one project to
 // another, in this namespace or another.
-type CopyOptions struct {
+type copyOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
 
@@ -28,7 +28,7 @@ type CopyOptions struct {
 }
 
 func newCopyCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &CopyOptions{IOStreams: streams, NewClient: newClient}
+	o := &copyOptions{IOStreams: streams, NewClient: newClient}
 	cmd := &cobra.Command{
 		Use:   "copy SRC_PROJECT (KEY... | --all) --to DST_PROJECT",
 		Short: "Copy entries, with their descriptions and labels, to another project",
@@ -55,13 +55,13 @@ credentials. Values are never printed.`,
 }
 
 // Complete takes the arguments.
-func (o *CopyOptions) Complete(_ *cobra.Command, args []string) error {
+func (o *copyOptions) Complete(_ *cobra.Command, args []string) error {
 	o.src, o.keys = args[0], args[1:]
 	return nil
 }
 
 // Validate checks the flags before anything is read.
-func (o *CopyOptions) Validate(cmd *cobra.Command) error {
+func (o *copyOptions) Validate(cmd *cobra.Command) error {
 	switch {
 	case o.To == "":
 		return usageErrorf(cmd, "--to is required: expected the destination project")
@@ -71,7 +71,7 @@ func (o *CopyOptions) Validate(cmd *cobra.Command) error {
 		return usageErrorf(cmd, "no keys given: expected the keys to copy, or --all")
 	}
 	if err := projsecret.ValidateProjectName(o.To); err != nil {
-		return usageErrorf(cmd, "--to: %v", err)
+		return flagError(cmd, "--to", err)
 	}
 	seen := map[string]bool{}
 	for _, k := range o.keys {
@@ -84,7 +84,7 @@ func (o *CopyOptions) Validate(cmd *cobra.Command) error {
 }
 
 // Run reads the source once and writes the destination once.
-func (o *CopyOptions) Run(ctx context.Context) error {
+func (o *copyOptions) Run(ctx context.Context) error {
 	client, err := o.NewClient()
 	if err != nil {
 		return err

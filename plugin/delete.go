@@ -12,8 +12,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
-// DeleteOptions removes entries, or with --all the whole project.
-type DeleteOptions struct {
+// deleteOptions removes entries, or with --all the whole project.
+type deleteOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
 
@@ -25,7 +25,7 @@ type DeleteOptions struct {
 }
 
 func newDeleteCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &DeleteOptions{IOStreams: streams, NewClient: newClient}
+	o := &deleteOptions{IOStreams: streams, NewClient: newClient}
 	cmd := &cobra.Command{
 		Use:   "delete PROJECT (KEY... | --all)",
 		Short: "Delete entries, or a whole project",
@@ -51,14 +51,14 @@ read: if it changes before the delete, nothing is deleted.`,
 }
 
 // Complete takes the arguments.
-func (o *DeleteOptions) Complete(_ *cobra.Command, args []string) error {
+func (o *deleteOptions) Complete(_ *cobra.Command, args []string) error {
 	o.project, o.keys = args[0], args[1:]
 	return nil
 }
 
 // Validate rejects a key given twice, which is more likely a slip than
 // intent, and keys together with --all.
-func (o *DeleteOptions) Validate(cmd *cobra.Command) error {
+func (o *deleteOptions) Validate(cmd *cobra.Command) error {
 	switch {
 	case o.All && len(o.keys) > 0:
 		return usageErrorf(cmd, "--all and keys both given: expected keys, or --all to delete the whole project")
@@ -78,7 +78,7 @@ func (o *DeleteOptions) Validate(cmd *cobra.Command) error {
 }
 
 // Run deletes the entries, or the project.
-func (o *DeleteOptions) Run(ctx context.Context) error {
+func (o *deleteOptions) Run(ctx context.Context) error {
 	client, err := o.NewClient()
 	if err != nil {
 		return err
@@ -105,7 +105,7 @@ func (o *DeleteOptions) Run(ctx context.Context) error {
 // confirm asks on a terminal for the project name to be typed, as a guard
 // against deleting the wrong project from shell history; without a
 // terminal only --yes confirms, so a script never deletes by accident.
-func (o *DeleteOptions) confirm(namespace string, entries int) error {
+func (o *deleteOptions) confirm(namespace string, entries int) error {
 	if o.Yes {
 		return nil
 	}

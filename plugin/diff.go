@@ -14,9 +14,9 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// DiffOptions compares a project's values with another project's or a
+// diffOptions compares a project's values with another project's or a
 // file's, without printing any value.
-type DiffOptions struct {
+type diffOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
 
@@ -41,7 +41,7 @@ type keyChange struct {
 }
 
 func newDiffCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &DiffOptions{IOStreams: streams, NewClient: newClient}
+	o := &diffOptions{IOStreams: streams, NewClient: newClient}
 	cmd := &cobra.Command{
 		Use:   "diff PROJECT (--to OTHER [--to-namespace NS] | -f FILE [--format env|json|yaml])",
 		Short: "Compare a project's values with another project's or a file's, printing no value",
@@ -84,13 +84,13 @@ they differ, greater than 1 on an error.`,
 }
 
 // Complete takes the argument and, for -f, the file's format.
-func (o *DiffOptions) Complete(_ *cobra.Command, args []string) error {
+func (o *diffOptions) Complete(_ *cobra.Command, args []string) error {
 	o.project = args[0]
 	return nil
 }
 
 // Validate checks that exactly one side to compare with is given.
-func (o *DiffOptions) Validate(cmd *cobra.Command) error {
+func (o *diffOptions) Validate(cmd *cobra.Command) error {
 	switch {
 	case (o.To == "") == (o.File == ""):
 		return usageErrorf(cmd, "expected exactly one of --to OTHER or -f FILE to compare with")
@@ -113,7 +113,7 @@ func (o *DiffOptions) Validate(cmd *cobra.Command) error {
 
 // Run reads both sides, compares and prints; differing values end in exit
 // status 1.
-func (o *DiffOptions) Run(ctx context.Context) error {
+func (o *diffOptions) Run(ctx context.Context) error {
 	client, err := o.NewClient()
 	if err != nil {
 		return err
@@ -152,7 +152,7 @@ func (o *DiffOptions) Run(ctx context.Context) error {
 	return nil
 }
 
-func (o *DiffOptions) print(changes []keyChange) error {
+func (o *diffOptions) print(changes []keyChange) error {
 	if o.Output == "" {
 		for _, c := range changes {
 			fmt.Fprintf(o.Out, "%s %s\n", changeSymbols[c.Change], c.Key)

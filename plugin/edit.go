@@ -20,8 +20,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
-// EditOptions edits entries in $EDITOR and writes every change in one go.
-type EditOptions struct {
+// editOptions edits entries in $EDITOR and writes every change in one go.
+type editOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
 
@@ -30,7 +30,7 @@ type EditOptions struct {
 }
 
 func newEditCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &EditOptions{IOStreams: streams, NewClient: newClient}
+	o := &editOptions{IOStreams: streams, NewClient: newClient}
 	cmd := &cobra.Command{
 		Use:   "edit PROJECT [KEY...]",
 		Short: "Edit values, descriptions and labels in your editor",
@@ -61,13 +61,13 @@ moved; otherwise it fails and names the key that moved.`,
 }
 
 // Complete takes the arguments.
-func (o *EditOptions) Complete(_ *cobra.Command, args []string) error {
+func (o *editOptions) Complete(_ *cobra.Command, args []string) error {
 	o.project, o.keys = args[0], args[1:]
 	return nil
 }
 
 // Validate has nothing to check: project and keys are checked on reading.
-func (o *EditOptions) Validate(*cobra.Command) error { return nil }
+func (o *editOptions) Validate(*cobra.Command) error { return nil }
 
 // editEntry is one entry as the document shows it. value is nil for a
 // value kept as it is (not valid UTF-8, shown as a placeholder).
@@ -90,7 +90,7 @@ func binaryPlaceholder(n int) string {
 
 // Run reads the entries, runs the editor until the document is valid or
 // cancelled, and applies the changes.
-func (o *EditOptions) Run(ctx context.Context) error {
+func (o *editOptions) Run(ctx context.Context) error {
 	client, err := o.NewClient()
 	if err != nil {
 		return err
@@ -162,7 +162,7 @@ func (o *EditOptions) Run(ctx context.Context) error {
 // and the plugin removes the directory and ends (deferred functions would
 // not run on os.Exit); outside the editor, signals act as usual and no
 // file is left to clean.
-func (o *EditOptions) edit(content []byte) ([]byte, error) {
+func (o *editOptions) edit(content []byte) ([]byte, error) {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, forwardedSignals...)
 	defer signal.Stop(sigs)

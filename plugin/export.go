@@ -14,8 +14,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
-// ExportOptions prints values in a form import reads back.
-type ExportOptions struct {
+// exportOptions prints values in a form import reads back.
+type exportOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
 
@@ -27,7 +27,7 @@ type ExportOptions struct {
 }
 
 func newExportCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &ExportOptions{IOStreams: streams, NewClient: newClient}
+	o := &exportOptions{IOStreams: streams, NewClient: newClient}
 	cmd := &cobra.Command{
 		Use:   "export PROJECT [KEY...]",
 		Short: "Print values as .env, JSON or YAML, for import or for tools",
@@ -56,13 +56,13 @@ shell to source ($ is not escaped).`,
 }
 
 // Complete takes the arguments.
-func (o *ExportOptions) Complete(_ *cobra.Command, args []string) error {
+func (o *exportOptions) Complete(_ *cobra.Command, args []string) error {
 	o.project, o.keys = args[0], args[1:]
 	return nil
 }
 
 // Validate checks the output format.
-func (o *ExportOptions) Validate(cmd *cobra.Command) error {
+func (o *exportOptions) Validate(cmd *cobra.Command) error {
 	f, err := entryfile.ParseFormat(o.Output)
 	if err != nil {
 		return usageErrorf(cmd, "-o: %v", err)
@@ -72,12 +72,8 @@ func (o *ExportOptions) Validate(cmd *cobra.Command) error {
 }
 
 // Run reads the values in one GET and prints them, or nothing on error.
-func (o *ExportOptions) Run(ctx context.Context) error {
-	client, err := o.NewClient()
-	if err != nil {
-		return err
-	}
-	values, err := client.Values(ctx, o.project, o.keys...)
+func (o *exportOptions) Run(ctx context.Context) error {
+	values, err := readValues(ctx, o.NewClient, o.project, o.keys)
 	if err != nil {
 		return err
 	}

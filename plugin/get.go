@@ -14,9 +14,9 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
-// GetOptions lists entries' metadata. It never fetches a value for printing:
+// getOptions lists entries' metadata. It never fetches a value for printing:
 // the client returns sizes only.
-type GetOptions struct {
+type getOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
 	Output    *outputFlags
@@ -26,7 +26,7 @@ type GetOptions struct {
 }
 
 func newGetCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &GetOptions{IOStreams: streams, NewClient: newClient, Output: newOutputFlags()}
+	o := &getOptions{IOStreams: streams, NewClient: newClient, Output: newOutputFlags()}
 	cmd := &cobra.Command{
 		Use:   "get PROJECT [KEY...]",
 		Short: "List entries and their metadata, never their values",
@@ -56,18 +56,18 @@ one KEY prints one object, anything else a List.`,
 }
 
 // Complete takes the arguments.
-func (o *GetOptions) Complete(_ *cobra.Command, args []string) error {
+func (o *getOptions) Complete(_ *cobra.Command, args []string) error {
 	o.project, o.keys = args[0], args[1:]
 	return nil
 }
 
 // Validate checks the output format.
-func (o *GetOptions) Validate(cmd *cobra.Command) error {
+func (o *getOptions) Validate(cmd *cobra.Command) error {
 	return o.Output.validate(cmd)
 }
 
 // Run lists and prints.
-func (o *GetOptions) Run(ctx context.Context) error {
+func (o *getOptions) Run(ctx context.Context) error {
 	client, err := o.NewClient()
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/internal/fixtures"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -169,33 +170,16 @@ type seedEntry struct {
 
 func seeded(t *testing.T, namespace, project string, entries ...seedEntry) *corev1.Secret {
 	t.Helper()
-	s := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{
-			Name:              projsecret.SecretName(project),
-			Namespace:         namespace,
-			Labels:            map[string]string{projsecret.LabelProject: project, projsecret.LabelManagedBy: projsecret.ManagedByPlugin},
-			CreationTimestamp: metav1.NewTime(t0.Add(-72 * time.Hour)),
-		},
-		Type: corev1.SecretTypeOpaque,
-		Data: map[string][]byte{},
-	}
-	meta := projsecret.Entries{}
+	values := map[string]string{}
 	for _, e := range entries {
-		s.Data[e.key] = []byte(e.value)
-		meta[e.key] = projsecret.EntryMeta{
-			Description: e.description,
-			Labels:      e.labels,
-			CreatedAt:   t0.Add(-49 * time.Hour),
-			CreatedBy:   "carol",
-			UpdatedAt:   t0,
-			UpdatedBy:   "bob",
-		}
+		values[e.key] = e.value
 	}
-	encoded, err := meta.Encode()
-	if err != nil {
-		t.Fatal(err)
+	s := fixtures.Secret(namespace, project, values, projsecret.EntryMeta{CreatedAt: t0.Add(-49 * time.Hour), CreatedBy: "carol", UpdatedAt: t0, UpdatedBy: "bob"})
+	for _, e := range entries {
+		fixtures.EditEntry(e.key, func(m *projsecret.EntryMeta) { m.Description, m.Labels = e.description, e.labels })(s)
 	}
-	s.Annotations = map[string]string{projsecret.AnnotationEntries: encoded}
+	s.Labels[projsecret.LabelManagedBy] = projsecret.ManagedByPlugin
+	s.CreationTimestamp = metav1.NewTime(t0.Add(-72 * time.Hour))
 	return s
 }
 

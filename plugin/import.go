@@ -13,17 +13,16 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
-// ImportOptions writes many entries from one file in one guarded write.
-type ImportOptions struct {
+// importOptions writes many entries from one file in one guarded write.
+type importOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
 
-	File        string
-	Format      string
-	Overwrite   bool
-	DryRun      bool
-	Description string
-	Labels      []string
+	File      string
+	Format    string
+	Overwrite bool
+	DryRun    bool
+	metaFlags
 
 	project string
 	format  entryfile.Format
@@ -31,7 +30,7 @@ type ImportOptions struct {
 }
 
 func newImportCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &ImportOptions{IOStreams: streams, NewClient: newClient}
+	o := &importOptions{IOStreams: streams, NewClient: newClient}
 	cmd := &cobra.Command{
 		Use:   "import PROJECT -f FILE",
 		Short: "Create or replace many entries from a .env, JSON or YAML file",
@@ -66,24 +65,20 @@ A key that already exists is an error, listing every such key, unless
 	cmd.Flags().StringVar(&o.Format, "format", "", "The file's format: env, json or yaml (default: from the extension, else env).")
 	cmd.Flags().BoolVar(&o.Overwrite, "overwrite", false, "Replace the values of keys that exist, keeping their metadata.")
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "Say what would be created and updated, and check the result, without writing.")
-	cmd.Flags().StringVar(&o.Description, "description", "", "Description of the entries created.")
-	cmd.Flags().StringArrayVar(&o.Labels, "label", nil, "A label KEY=VALUE for the entries created; repeat for more.")
+	o.addFlags(cmd, "Description of the entries created.", "A label KEY=VALUE for the entries created; repeat for more.")
 	_ = cmd.MarkFlagFilename("filename", "env", "json", "yaml", "yml")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"env", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
-// Complete takes the arguments and which flags were given.
-func (o *ImportOptions) Complete(cmd *cobra.Command, args []string) error {
+// Complete takes the arguments.
+func (o *importOptions) Complete(_ *cobra.Command, args []string) error {
 	o.project = args[0]
-	if cmd.Flags().Changed("description") {
-		o.meta.Description = &o.Description
-	}
 	return nil
 }
 
 // Validate checks the flags before anything is read or sent.
-func (o *ImportOptions) Validate(cmd *cobra.Command) error {
+func (o *importOptions) Validate(cmd *cobra.Command) error {
 	if o.File == "" {
 		return usageErrorf(cmd, `-f FILE is required ("-" for standard input)`)
 	}
@@ -92,21 +87,12 @@ func (o *ImportOptions) Validate(cmd *cobra.Command) error {
 		return usageErrorf(cmd, "--format: %v", err)
 	}
 	o.format = f
-	if o.meta.Description != nil {
-		if err := projsecret.ValidateDescription(*o.meta.Description); err != nil {
-			return usageErrorf(cmd, "--description: %v", err)
-		}
-	}
-	set, _, err := parseLabels(cmd, o.Labels, false)
-	if err != nil {
-		return err
-	}
-	o.meta.SetLabels = set
-	return nil
+	o.meta, err = o.metaChange(cmd)
+	return err
 }
 
 // Run reads the whole file, then writes every entry in one Apply.
-func (o *ImportOptions) Run(ctx context.Context) error {
+func (o *importOptions) Run(ctx context.Context) error {
 	values, err := entryfile.Read(o.File, o.format, o.In)
 	if err != nil {
 		return &projsecret.Error{Project: o.project, Err: err}

@@ -7,9 +7,50 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// metaFlags are --description and --label, for the commands that set an
+// entry's metadata (create, import, meta).
+type metaFlags struct {
+	description string
+	labels      []string
+	// allowRemove accepts KEY- to remove a label (meta).
+	allowRemove bool
+}
+
+func (f *metaFlags) addFlags(cmd *cobra.Command, descriptionUsage, labelUsage string) {
+	cmd.Flags().StringVar(&f.description, "description", "", descriptionUsage)
+	cmd.Flags().StringArrayVar(&f.labels, "label", nil, labelUsage)
+}
+
+// given reports whether either flag was given.
+func (f *metaFlags) given(cmd *cobra.Command) bool {
+	return cmd.Flags().Changed("description") || len(f.labels) > 0
+}
+
+// metaChange is the flags as a MetaChange, every part checked by the contract
+// here, so that a typo fails before anything is read or sent. A
+// description is changed only if --description was given ("" clears it).
+func (f *metaFlags) metaChange(cmd *cobra.Command) (projsecret.MetaChange, error) {
+	var m projsecret.MetaChange
+	if cmd.Flags().Changed("description") {
+		if err := projsecret.ValidateDescription(f.description); err != nil {
+			return m, flagError(cmd, "--description", err)
+		}
+		m.Description = &f.description
+	}
+	var err error
+	m.SetLabels, m.RemoveLabels, err = parseLabels(cmd, f.labels, f.allowRemove)
+	return m, err
+}
+
+// flagError turns the contract's verdict on a flag's value (a
+// *projsecret.Violation) into a usage error naming the flag: the rule and
+// its wording stay the contract's.
+func flagError(cmd *cobra.Command, flag string, violation error) error {
+	return usageErrorf(cmd, "%s: %v", flag, violation)
+}
+
 // parseLabels reads --label arguments: KEY=VALUE sets a label and, where
-// removal is allowed, KEY- removes one. Each label is checked by the
-// contract here, so a typo fails before anything is sent.
+// removal is allowed, KEY- removes one.
 func parseLabels(cmd *cobra.Command, args []string, allowRemove bool) (set map[string]string, remove []string, err error) {
 	expected := "KEY=VALUE"
 	if allowRemove {
@@ -20,7 +61,7 @@ func parseLabels(cmd *cobra.Command, args []string, allowRemove bool) (set map[s
 		switch {
 		case hasValue:
 			if err := projsecret.ValidateLabel(k, v); err != nil {
-				return nil, nil, usageErrorf(cmd, "--label %s: %v", projsecret.Quote(arg), err)
+				return nil, nil, flagError(cmd, "--label "+projsecret.Quote(arg), err)
 			}
 			if set == nil {
 				set = map[string]string{}
@@ -29,7 +70,7 @@ func parseLabels(cmd *cobra.Command, args []string, allowRemove bool) (set map[s
 		case allowRemove && strings.HasSuffix(arg, "-") && len(arg) > 1:
 			k = strings.TrimSuffix(arg, "-")
 			if err := projsecret.ValidateLabel(k, ""); err != nil {
-				return nil, nil, usageErrorf(cmd, "--label %s: %v", projsecret.Quote(arg), err)
+				return nil, nil, flagError(cmd, "--label "+projsecret.Quote(arg), err)
 			}
 			remove = append(remove, k)
 		default:

@@ -9,20 +9,18 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
-// MetaOptions changes an entry's description and labels, never its value.
-type MetaOptions struct {
+// metaOptions changes an entry's description and labels, never its value.
+type metaOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
-
-	Description string
-	Labels      []string
+	metaFlags
 
 	project, key string
 	change       projsecret.MetaChange
 }
 
 func newMetaCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &MetaOptions{IOStreams: streams, NewClient: newClient}
+	o := &metaOptions{IOStreams: streams, NewClient: newClient, metaFlags: metaFlags{allowRemove: true}}
 	cmd := &cobra.Command{
 		Use:   "meta PROJECT KEY",
 		Short: "Change the description or labels of an entry",
@@ -37,40 +35,28 @@ updatedAt and updatedBy record the change.`,
 		ValidArgsFunction: completeProjectKeys(newClient, true, 2),
 		RunE:              runE(o),
 	}
-	cmd.Flags().StringVar(&o.Description, "description", "", `The new description ("" clears it).`)
-	cmd.Flags().StringArrayVar(&o.Labels, "label", nil, "KEY=VALUE adds or changes a label, KEY- removes it; repeat for more.")
+	o.addFlags(cmd, `The new description ("" clears it).`, "KEY=VALUE adds or changes a label, KEY- removes it; repeat for more.")
 	return cmd
 }
 
-// Complete takes the arguments and which flags were given.
-func (o *MetaOptions) Complete(cmd *cobra.Command, args []string) error {
+// Complete takes the arguments.
+func (o *metaOptions) Complete(_ *cobra.Command, args []string) error {
 	o.project, o.key = args[0], args[1]
-	if cmd.Flags().Changed("description") {
-		o.change.Description = &o.Description
-	}
 	return nil
 }
 
 // Validate checks that there is a change and that it is well formed.
-func (o *MetaOptions) Validate(cmd *cobra.Command) error {
-	if o.change.Description == nil && len(o.Labels) == 0 {
+func (o *metaOptions) Validate(cmd *cobra.Command) error {
+	if !o.given(cmd) {
 		return usageErrorf(cmd, "nothing to change: expected --description or --label")
 	}
-	if o.change.Description != nil {
-		if err := projsecret.ValidateDescription(*o.change.Description); err != nil {
-			return usageErrorf(cmd, "--description: %v", err)
-		}
-	}
-	set, remove, err := parseLabels(cmd, o.Labels, true)
-	if err != nil {
-		return err
-	}
-	o.change.SetLabels, o.change.RemoveLabels = set, remove
-	return nil
+	var err error
+	o.change, err = o.metaChange(cmd)
+	return err
 }
 
 // Run applies the change.
-func (o *MetaOptions) Run(ctx context.Context) error {
+func (o *metaOptions) Run(ctx context.Context) error {
 	client, err := o.NewClient()
 	if err != nil {
 		return err

@@ -12,8 +12,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
-// OwnersOptions shows or replaces a project's owners list.
-type OwnersOptions struct {
+// ownersOptions shows or replaces a project's owners list.
+type ownersOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
 	Clear     bool
@@ -24,7 +24,7 @@ type OwnersOptions struct {
 }
 
 func newOwnersCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &OwnersOptions{IOStreams: streams, NewClient: newClient}
+	o := &ownersOptions{IOStreams: streams, NewClient: newClient}
 	cmd := &cobra.Command{
 		Use:   "owners PROJECT [SUBJECT...]",
 		Short: "Show or set who may change a project",
@@ -46,13 +46,13 @@ created it; only an admin may give owners to a project that has none.
 }
 
 // Complete takes the arguments.
-func (o *OwnersOptions) Complete(_ *cobra.Command, args []string) error {
+func (o *ownersOptions) Complete(_ *cobra.Command, args []string) error {
 	o.project, o.subjects = args[0], args[1:]
 	return nil
 }
 
 // Validate parses the subjects with the contract's owners syntax.
-func (o *OwnersOptions) Validate(cmd *cobra.Command) error {
+func (o *ownersOptions) Validate(cmd *cobra.Command) error {
 	if o.Clear && len(o.subjects) > 0 {
 		return usageErrorf(cmd, "--clear and subjects both given: expected --clear alone, or the new owners")
 	}
@@ -68,7 +68,7 @@ func (o *OwnersOptions) Validate(cmd *cobra.Command) error {
 }
 
 // Run shows or changes the owners.
-func (o *OwnersOptions) Run(ctx context.Context) error {
+func (o *ownersOptions) Run(ctx context.Context) error {
 	client, err := o.NewClient()
 	if err != nil {
 		return err
@@ -91,7 +91,7 @@ func (o *OwnersOptions) Run(ctx context.Context) error {
 }
 
 // show prints the owners of proj-secrets-PROJECT, read in one GET.
-func (o *OwnersOptions) show(ctx context.Context, client *projsecret.Client) error {
+func (o *ownersOptions) show(ctx context.Context, client *projsecret.Client) error {
 	owners, err := client.Owners(ctx, o.project)
 	if err != nil {
 		return err

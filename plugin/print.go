@@ -165,8 +165,12 @@ var relaxedPath = regexp.MustCompile(`^\{\.?([^{}]+)\}$|^\.?([^{}]+)$`)
 // relaxedJSONPath turns a custom-columns path into a JSONPath template the
 // way kubectl does (its RelaxedJSONPathExpression): one field path, braces
 // and leading dot optional; anything else, such as two templates in one
-// column, is refused.
+// column, is refused. As in kubectl, "" stays "" (parseCustomColumns
+// refuses an empty column before asking).
 func relaxedJSONPath(expr string) (string, error) {
+	if expr == "" {
+		return "", nil
+	}
 	m := relaxedPath.FindStringSubmatch(expr)
 	if m == nil {
 		return "", fmt.Errorf("unexpected path string %q, expected a 'name1.name2' or '.name1.name2' or '{name1.name2}' or '{.name1.name2}'", expr)

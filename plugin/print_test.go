@@ -10,6 +10,17 @@ func TestRelaxedJSONPath(t *testing.T) {
 		in, want string
 		fails    bool
 	}{
+		// kubectl's own table (TestMassageJSONPath in its get command).
+		{in: "foo.bar", want: "{.foo.bar}"},
+		{in: "{foo.bar}", want: "{.foo.bar}"},
+		{in: ".foo.bar", want: "{.foo.bar}"},
+		{in: "{.foo.bar}", want: "{.foo.bar}"},
+		{in: "", want: ""},
+		{in: "{foo.bar", fails: true},
+		{in: "foo.bar}", fails: true},
+		{in: "{foo.bar}}", fails: true},
+		{in: "{{foo.bar}", fails: true},
+		// The same rules on the fields projsecret's objects have.
 		{in: "metadata.name", want: "{.metadata.name}"},
 		{in: ".metadata.name", want: "{.metadata.name}"},
 		{in: "{metadata.name}", want: "{.metadata.name}"},

@@ -14,8 +14,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
-// ProjectsOptions lists the project Secrets.
-type ProjectsOptions struct {
+// projectsOptions lists the project Secrets.
+type projectsOptions struct {
 	genericiooptions.IOStreams
 	NewClient     ClientFunc
 	Output        *outputFlags
@@ -24,7 +24,7 @@ type ProjectsOptions struct {
 }
 
 func newProjectsCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &ProjectsOptions{IOStreams: streams, NewClient: newClient, Output: newOutputFlags()}
+	o := &projectsOptions{IOStreams: streams, NewClient: newClient, Output: newOutputFlags()}
 	cmd := &cobra.Command{
 		Use:   "projects",
 		Short: "List the projects in the namespace, or in all namespaces",
@@ -51,13 +51,13 @@ unmanaged (field unmanaged: true), so they can be adopted.`,
 }
 
 // Complete has nothing to derive: projects takes no arguments.
-func (o *ProjectsOptions) Complete(*cobra.Command, []string) error { return nil }
+func (o *projectsOptions) Complete(*cobra.Command, []string) error { return nil }
 
 // Validate checks the output format.
-func (o *ProjectsOptions) Validate(cmd *cobra.Command) error { return o.Output.validate(cmd) }
+func (o *projectsOptions) Validate(cmd *cobra.Command) error { return o.Output.validate(cmd) }
 
 // Run lists and prints.
-func (o *ProjectsOptions) Run(ctx context.Context) error {
+func (o *projectsOptions) Run(ctx context.Context) error {
 	client, err := o.NewClient()
 	if err != nil {
 		return err

@@ -8,8 +8,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
-// ReadOptions prints one entry's value.
-type ReadOptions struct {
+// readOptions prints one entry's value.
+type readOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
 
@@ -17,7 +17,7 @@ type ReadOptions struct {
 }
 
 func newReadCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &ReadOptions{IOStreams: streams, NewClient: newClient}
+	o := &readOptions{IOStreams: streams, NewClient: newClient}
 	cmd := &cobra.Command{
 		Use:   "read PROJECT KEY",
 		Short: "Print the value of an entry",
@@ -37,17 +37,17 @@ redirected into a file unchanged. This is the only command that prints a value.`
 }
 
 // Complete takes the arguments.
-func (o *ReadOptions) Complete(_ *cobra.Command, args []string) error {
+func (o *readOptions) Complete(_ *cobra.Command, args []string) error {
 	o.project, o.key = args[0], args[1]
 	return nil
 }
 
 // Validate has nothing to check beyond the argument count: project and key
 // are checked by the client, and a key outside the contract may still exist.
-func (o *ReadOptions) Validate(*cobra.Command) error { return nil }
+func (o *readOptions) Validate(*cobra.Command) error { return nil }
 
 // Run prints the value byte for byte.
-func (o *ReadOptions) Run(ctx context.Context) error {
+func (o *readOptions) Run(ctx context.Context) error {
 	client, err := o.NewClient()
 	if err != nil {
 		return err
@@ -60,4 +60,14 @@ func (o *ReadOptions) Run(ctx context.Context) error {
 		return fmt.Errorf("project %q, key %q: writing the value to standard output: %w", o.project, o.key, err)
 	}
 	return nil
+}
+
+// readValues reads the project's values, of keys or of every entry, in one
+// GET: export and run act on that one consistent snapshot.
+func readValues(ctx context.Context, newClient ClientFunc, project string, keys []string) (map[string][]byte, error) {
+	client, err := newClient()
+	if err != nil {
+		return nil, err
+	}
+	return client.Values(ctx, project, keys...)
 }

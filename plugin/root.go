@@ -150,7 +150,12 @@ func oneLine(err error) string {
 }
 
 // command is the options pattern every subcommand follows, as kubectl's own
-// commands do: take the arguments, check them, then act.
+// commands do: take the arguments, check them, then act. Unlike kubectl's,
+// the options types and their constructors are unexported: kubectl exports
+// NewCmdX so that other binaries can mount its commands, while this
+// package's one consumer is the plugin binary, through Main (or NewCmd for
+// the whole tree), and an exported options type would be a promise about
+// fields that only Complete may fill.
 type command interface {
 	Complete(cmd *cobra.Command, args []string) error
 	Validate(cmd *cobra.Command) error

@@ -19,8 +19,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
-// RunOptions runs a command with a project's values in its environment.
-type RunOptions struct {
+// runOptions runs a command with a project's values in its environment.
+type runOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
 
@@ -44,7 +44,7 @@ const (
 var forwardedSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
 
 func newRunCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &RunOptions{IOStreams: streams, NewClient: newClient}
+	o := &runOptions{IOStreams: streams, NewClient: newClient}
 	cmd := &cobra.Command{
 		Use:   "run PROJECT [KEY...] -- COMMAND [ARG...]",
 		Short: "Run a command with a project's values as environment variables",
@@ -92,14 +92,14 @@ func runArgs(cmd *cobra.Command, args []string) error {
 }
 
 // Complete splits the arguments at "--".
-func (o *RunOptions) Complete(cmd *cobra.Command, args []string) error {
+func (o *runOptions) Complete(cmd *cobra.Command, args []string) error {
 	dash := cmd.ArgsLenAtDash()
 	o.project, o.keys, o.argv = args[0], args[1:dash], args[dash:]
 	return nil
 }
 
 // Validate checks --env-names.
-func (o *RunOptions) Validate(cmd *cobra.Command) error {
+func (o *runOptions) Validate(cmd *cobra.Command) error {
 	if o.EnvNames != "keep" && o.EnvNames != "upper" {
 		return usageErrorf(cmd, "--env-names %q is not known: expected keep or upper", o.EnvNames)
 	}
@@ -107,12 +107,8 @@ func (o *RunOptions) Validate(cmd *cobra.Command) error {
 }
 
 // Run reads the values, builds the environment and runs the command.
-func (o *RunOptions) Run(ctx context.Context) error {
-	client, err := o.NewClient()
-	if err != nil {
-		return err
-	}
-	values, err := client.Values(ctx, o.project, o.keys...)
+func (o *runOptions) Run(ctx context.Context) error {
+	values, err := readValues(ctx, o.NewClient, o.project, o.keys)
 	if err != nil {
 		return err
 	}
@@ -188,7 +184,7 @@ func mergeEnv(inherited []string, vars map[string][]byte, override bool) []strin
 }
 
 // runChild runs argv with env and returns its exit status as an exitError.
-func (o *RunOptions) runChild(env []string) error {
+func (o *runOptions) runChild(env []string) error {
 	path, err := exec.LookPath(o.argv[0])
 	if err != nil {
 		return startError(o.argv[0], err)

@@ -25,9 +25,9 @@ const LabelDHCoreProject = "dhcore/project"
 
 const kindUse = "Use"
 
-// UsesOptions finds the workloads that read a project's Secret, and
+// usesOptions finds the workloads that read a project's Secret, and
 // DigitalHub's run copies of it.
-type UsesOptions struct {
+type usesOptions struct {
 	genericiooptions.IOStreams
 	NewClient     ClientFunc
 	Output        *outputFlags
@@ -38,7 +38,7 @@ type UsesOptions struct {
 }
 
 func newUsesCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &UsesOptions{IOStreams: streams, NewClient: newClient, Output: newOutputFlags()}
+	o := &usesOptions{IOStreams: streams, NewClient: newClient, Output: newOutputFlags()}
 	cmd := &cobra.Command{
 		Use:   "uses PROJECT [KEY...]",
 		Short: "Find the workloads that read a project's entries, and stale run copies",
@@ -75,13 +75,13 @@ keys, how and, for copies, staleKeys.`,
 }
 
 // Complete takes the arguments.
-func (o *UsesOptions) Complete(_ *cobra.Command, args []string) error {
+func (o *usesOptions) Complete(_ *cobra.Command, args []string) error {
 	o.project, o.keys = args[0], args[1:]
 	return nil
 }
 
 // Validate checks the project name and the output format.
-func (o *UsesOptions) Validate(cmd *cobra.Command) error {
+func (o *usesOptions) Validate(cmd *cobra.Command) error {
 	if err := projsecret.ValidateProjectName(o.project); err != nil {
 		return usageErrorf(cmd, "%v", err)
 	}
@@ -99,7 +99,7 @@ type use struct {
 }
 
 // Run lists every kind once, matches and prints.
-func (o *UsesOptions) Run(ctx context.Context) error {
+func (o *usesOptions) Run(ctx context.Context) error {
 	client, err := o.NewClient()
 	if err != nil {
 		return err
@@ -145,7 +145,7 @@ func (o *UsesOptions) Run(ctx context.Context) error {
 
 // runCopies compares each run copy with the project as stored in the
 // copy's namespace now.
-func (o *UsesOptions) runCopies(ctx context.Context, client *projsecret.Client, copies []corev1.Secret) ([]use, error) {
+func (o *usesOptions) runCopies(ctx context.Context, client *projsecret.Client, copies []corev1.Secret) ([]use, error) {
 	current := map[string]map[string][]byte{}
 	var out []use
 	for _, s := range copies {

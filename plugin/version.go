@@ -11,8 +11,8 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// VersionOptions prints what the build stamped into the binary.
-type VersionOptions struct {
+// versionOptions prints what the build stamped into the binary.
+type versionOptions struct {
 	genericiooptions.IOStreams
 	Output string
 }
@@ -24,7 +24,7 @@ type versionInfo struct {
 }
 
 func newVersionCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &VersionOptions{IOStreams: streams}
+	o := &versionOptions{IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:               "version",
 		Short:             "Print the plugin's version, commit and Go version",
@@ -42,7 +42,7 @@ func newVersionCmd(streams genericiooptions.IOStreams) *cobra.Command {
 }
 
 // Validate checks the output format.
-func (o *VersionOptions) Validate(cmd *cobra.Command) error {
+func (o *versionOptions) Validate(cmd *cobra.Command) error {
 	switch o.Output {
 	case "", "json", "yaml":
 		return nil
@@ -51,7 +51,7 @@ func (o *VersionOptions) Validate(cmd *cobra.Command) error {
 }
 
 // Run prints the version.
-func (o *VersionOptions) Run() error {
+func (o *versionOptions) Run() error {
 	info := versionInfo{Version: version.Version, Commit: version.Commit, GoVersion: version.GoVersion()}
 	switch o.Output {
 	case "json":

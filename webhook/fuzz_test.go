@@ -16,6 +16,7 @@ import (
 	admissionmetrics "sigs.k8s.io/controller-runtime/pkg/webhook/admission/metrics"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/internal/fixtures"
 	"github.com/projsecret/projsecret/internal/invariant"
 )
 
@@ -63,15 +64,15 @@ func FuzzServeHTTP(f *testing.F) {
 // and operations, to reach the rules rather than the envelope's decoder.
 func FuzzReview(f *testing.F) {
 	base := projectSecret()
-	owned := edit(base, withOwners("user:alice"))
+	owned := fixtures.Edit(base, fixtures.WithOwners("user:alice"))
 	for _, s := range []struct {
 		op       string
 		user     string
 		old, obj []byte
 	}{
 		{"CREATE", "alice", nil, mustJSON(f, base)},
-		{"UPDATE", "bob", mustJSON(f, owned), mustJSON(f, edit(owned, setValue("api-token", "bob")))},
-		{"UPDATE", "alice", mustJSON(f, base), mustJSON(f, edit(base, setValue("DB_PASSWORD", "alice")))},
+		{"UPDATE", "bob", mustJSON(f, owned), mustJSON(f, fixtures.Edit(owned, setValue("api-token", "bob")))},
+		{"UPDATE", "alice", mustJSON(f, base), mustJSON(f, fixtures.Edit(base, setValue("DB_PASSWORD", "alice")))},
 		{"DELETE", "bob", mustJSON(f, owned), nil},
 		{"UPDATE", "alice", mustJSON(f, base), []byte(`{"metadata":{"name":"proj-secrets-demo"}}`)},
 		{"CREATE", "alice", nil, []byte(`{"metadata":{"name":"proj-secrets-demo","labels":{"projsecret.io/project":"demo"},"annotations":{"projsecret.io/entries":"{\"a\":{}}"}},"data":{"a":"eA=="}}`)},
@@ -187,13 +188,13 @@ func checkDenial(t *testing.T, body []byte, message string) {
 // the envelope's own failures.
 func fuzzSeeds(tb testing.TB) [][]byte {
 	base := projectSecret()
-	owned := edit(base, withOwners("user:alice"))
+	owned := fixtures.Edit(base, fixtures.WithOwners("user:alice"))
 	seeds := [][]byte{
 		review{op: create, user: "alice", obj: base}.body(tb, "1"),
-		review{op: update, user: "alice", old: owned, obj: edit(owned, setValue("api-token", "alice"))}.body(tb, "2"),
-		review{op: update, user: "bob", old: owned, obj: edit(owned, setValue("api-token", "bob"))}.body(tb, "3"),
+		review{op: update, user: "alice", old: owned, obj: fixtures.Edit(owned, setValue("api-token", "alice"))}.body(tb, "2"),
+		review{op: update, user: "bob", old: owned, obj: fixtures.Edit(owned, setValue("api-token", "bob"))}.body(tb, "3"),
 		review{op: del, user: "bob", old: owned}.body(tb, "4"),
-		review{op: create, user: "alice", obj: edit(base, func(s *corev1.Secret) { s.Name = "x" })}.body(tb, "5"),
+		review{op: create, user: "alice", obj: fixtures.Edit(base, func(s *corev1.Secret) { s.Name = "x" })}.body(tb, "5"),
 		[]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"6","kind":{"version":"v1","kind":"Secret"},"operation":"DELETE","userInfo":{"username":"a"}}}`),
 		[]byte(`{}`),
 		[]byte(`null`),

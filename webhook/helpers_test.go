@@ -22,6 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/internal/fixtures"
 )
 
 // The fixtures are stamped with the current time, as the plugin stamps
@@ -39,67 +40,18 @@ var values = map[string]string{
 }
 
 // projectSecret is a valid Secret of project demo, every entry created and
-// last updated by alice at t0.
+// last updated by alice at t0, with the apiVersion and kind the API server
+// sends.
 func projectSecret() *corev1.Secret {
-	s := &corev1.Secret{
-		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: metav1.ObjectMeta{
-			Name:        projsecret.SecretName("demo"),
-			Namespace:   "team",
-			Labels:      map[string]string{projsecret.LabelProject: "demo"},
-			Annotations: map[string]string{},
-		},
-		Type: corev1.SecretTypeOpaque,
-		Data: map[string][]byte{},
-	}
-	entries := projsecret.Entries{}
-	for k, v := range values {
-		s.Data[k] = []byte(v)
-		entries[k] = projsecret.EntryMeta{Description: "about " + k, CreatedAt: t0, UpdatedAt: t0, CreatedBy: "alice", UpdatedBy: "alice"}
-	}
-	setEntries(s, entries)
+	s := fixtures.Secret("team", "demo", values, projsecret.EntryMeta{Description: "about the entry", CreatedAt: t0, UpdatedAt: t0, CreatedBy: "alice", UpdatedBy: "alice"})
+	s.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}
 	return s
 }
 
-func setEntries(s *corev1.Secret, e projsecret.Entries) {
-	enc, err := e.Encode()
-	if err != nil {
-		panic(err)
-	}
-	s.Annotations[projsecret.AnnotationEntries] = enc
-}
-
-func entriesOf(s *corev1.Secret) projsecret.Entries {
-	e, err := projsecret.ParseEntries(s.Annotations[projsecret.AnnotationEntries])
-	if err != nil {
-		panic(err)
-	}
-	return e
-}
-
-func edit(s *corev1.Secret, changes ...func(*corev1.Secret)) *corev1.Secret {
-	c := s.DeepCopy()
-	for _, change := range changes {
-		change(c)
-	}
-	return c
-}
-
-func withOwners(list string) func(*corev1.Secret) {
-	return func(s *corev1.Secret) { s.Annotations[projsecret.AnnotationOwners] = list }
-}
-
-// setValue changes key's value as user, stamping its metadata as the
+// setValue changes key's value as user at t1, stamping its metadata as the
 // plugin does.
 func setValue(key, user string) func(*corev1.Secret) {
-	return func(s *corev1.Secret) {
-		s.Data[key] = []byte(values[key] + "-rotated")
-		e := entriesOf(s)
-		m := e[key]
-		m.UpdatedAt, m.UpdatedBy = t1, user
-		e[key] = m
-		setEntries(s, e)
-	}
+	return fixtures.SetValue(key, values[key]+"-rotated", user, t1)
 }
 
 // review is one AdmissionReview request.
@@ -133,6 +85,18 @@ func (r review) body(t testing.TB, uid string) []byte {
 		TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"},
 		Request:  req,
 	})
+}
+
+// write is the write r carries, as Policy.Review receives it.
+func (r review) write() projsecret.Write {
+	w := projsecret.Write{Operation: projsecret.Operation(r.op), User: r.user, Groups: r.groups}
+	if r.old != nil {
+		w.Old = r.old.(*corev1.Secret)
+	}
+	if r.obj != nil {
+		w.New = r.obj.(*corev1.Secret)
+	}
+	return w
 }
 
 func mustJSON(t testing.TB, v any) []byte {

@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/internal/fixtures"
 )
 
 // benchSecret is a project Secret of n entries as the API server sends it
@@ -61,10 +62,10 @@ func benchSecretSized(n, valueSize, pad int) *corev1.Secret {
 		fmt.Fprintf(&fields, `"f:%s":{}`, k)
 	}
 	fields.WriteString(`},"f:metadata":{"f:annotations":{".":{},"f:projsecret.io/entries":{}},"f:labels":{".":{},"f:app.kubernetes.io/managed-by":{},"f:projsecret.io/project":{}}},"f:type":{}}`)
-	setEntries(s, entries)
+	fixtures.SetEntries(s, entries)
 	s.ManagedFields = []metav1.ManagedFieldsEntry{{
 		Manager: projsecret.ManagedByPlugin, Operation: metav1.ManagedFieldsOperationUpdate, APIVersion: "v1",
-		Time: &metav1.Time{Time: t0}, FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(fields.String())},
+		Time: &metav1.Time{Time: t0}, FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(fields.String()),
 	}}
 	return s
 }
@@ -87,14 +88,7 @@ func BenchmarkReview(b *testing.B) {
 					old = benchSecret(entries)
 				}
 				// One value rotated by alice, as `kubectl projsecret set` does.
-				next := edit(old, func(s *corev1.Secret) {
-					s.Data["ENTRY_0000"] = bytes.Repeat([]byte{'w'}, len(s.Data["ENTRY_0000"]))
-					e := entriesOf(s)
-					m := e["ENTRY_0000"]
-					m.UpdatedAt = t1
-					e["ENTRY_0000"] = m
-					setEntries(s, e)
-				})
+				next := fixtures.Edit(old, fixtures.SetValue("ENTRY_0000", strings.Repeat("w", len(old.Data["ENTRY_0000"])), "alice", t1))
 				r := review{op: op, user: "alice", groups: []string{"system:authenticated"}, old: old, obj: next}
 				if op == create {
 					r.old = nil
@@ -151,7 +145,7 @@ const podMemoryLimit = 128 << 20
 func BenchmarkPeakHeap(b *testing.B) {
 	const concurrent = 32
 	old := nearLimitSecret()
-	next := edit(old, func(s *corev1.Secret) { s.Data["ENTRY_0000"] = bytes.Repeat([]byte{'w'}, nearLimitValue) })
+	next := fixtures.Edit(old, func(s *corev1.Secret) { s.Data["ENTRY_0000"] = bytes.Repeat([]byte{'w'}, nearLimitValue) })
 	body := review{op: update, user: "alice", old: old, obj: next}.body(b, "peak")
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(podMemoryLimit))
 	for _, maxInflight := range []int{DefaultMaxInflight, concurrent} {

@@ -23,6 +23,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/internal/fixtures"
 	"github.com/projsecret/projsecret/webhook/certs"
 )
 
@@ -145,7 +146,7 @@ func get(t *testing.T, url string) (int, string) {
 func TestServer(t *testing.T) {
 	r := start(t, nil)
 
-	resp, httpResp := r.review(t, review{op: del, user: "bob", old: edit(projectSecret(), withOwners("user:alice"))}.body(t, "s1"))
+	resp, httpResp := r.review(t, review{op: del, user: "bob", old: fixtures.Edit(projectSecret(), fixtures.WithOwners("user:alice"))}.body(t, "s1"))
 	if resp.Allowed || !strings.Contains(message(resp), `user "bob" is not an owner`) {
 		t.Fatalf("over TLS: %+v", resp)
 	}

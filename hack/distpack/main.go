@@ -1,17 +1,20 @@
-// Command distpack writes release archives and their checksums file so that
-// the same inputs always give the same bytes, whatever machine, umask, tar or
-// zip flavour builds the release: entries are sorted, owners are 0/0 with no
-// names, modes are normalised to 0755/0644 and every timestamp is the one
-// given on the command line (the commit time, from hack/dist.sh).
+// Command distpack writes release archives, their checksums file and the
+// Krew manifest so that the same inputs always give the same bytes, whatever
+// machine, umask, tar or zip flavour builds the release: entries are sorted,
+// owners are 0/0 with no names, modes are normalised to 0755/0644 and every
+// timestamp is the one given on the command line (the commit time, from
+// hack/dist.sh). The platforms come from one file, hack/platforms.txt.
 //
+//	distpack platforms -platforms FILE -version V
 //	distpack archive -o out.tar.gz|out.zip -mtime UNIX name=path...
 //	distpack sums -o checksums.txt archive...
+//	distpack manifest -o OUT -platforms FILE -template TMPL -sums SUMS -version V
 package main
 
 import (
 	"archive/tar"
 	"archive/zip"
-	"bufio"
+	"bytes"
 	"compress/flate"
 	"compress/gzip"
 	"crypto/sha256"
@@ -25,32 +28,58 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/projsecret/projsecret/internal/atomicfile"
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "distpack:", err)
 		os.Exit(1)
 	}
 }
 
-const usage = "usage: distpack archive -o OUT.tar.gz|OUT.zip -mtime UNIX name=path... | distpack sums -o FILE archive..."
+const usage = "usage: distpack platforms -platforms FILE -version V" +
+	" | distpack archive -o OUT.tar.gz|OUT.zip -mtime UNIX NAME=PATH [NAME=PATH...]" +
+	" | distpack sums -o FILE ARCHIVE [ARCHIVE...]" +
+	" | distpack manifest -o OUT -platforms FILE -template TMPL -sums SUMS -version V"
 
-func run(args []string) error {
+func run(args []string, stdout io.Writer) error {
 	if len(args) == 0 {
 		return errors.New(usage)
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	out := fs.String("o", "", "file to write")
 	mtime := fs.Int64("mtime", -1, "timestamp of every entry, in unix seconds")
+	platformsFile := fs.String("platforms", "", "file listing GOOS/GOARCH, one a line")
+	version := fs.String("version", "", "the release version")
+	tmpl := fs.String("template", "", "Krew manifest template")
+	sumsFile := fs.String("sums", "", "checksums file written by distpack sums")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	if *out == "" {
-		return fmt.Errorf("-o is required; %s", usage)
+	required := func(flags ...string) error {
+		for _, name := range flags {
+			if fs.Lookup(name).Value.String() == "" {
+				return fmt.Errorf("-%s is required; %s", name, usage)
+			}
+		}
+		return nil
 	}
 	switch args[0] {
+	case "platforms":
+		if err := required("platforms", "version"); err != nil {
+			return err
+		}
+		platforms, err := readPlatforms(*platformsFile)
+		if err != nil {
+			return err
+		}
+		return writePlatforms(stdout, platforms, *version)
 	case "archive":
+		if err := required("o"); err != nil {
+			return err
+		}
 		if *mtime < 0 {
 			return fmt.Errorf("-mtime is required (unix seconds, e.g. the commit time); %s", usage)
 		}
@@ -62,10 +91,31 @@ func run(args []string) error {
 			return pack(w, archiveFormat(*out), time.Unix(*mtime, 0).UTC(), entries)
 		})
 	case "sums":
+		if err := required("o"); err != nil {
+			return err
+		}
 		if len(fs.Args()) == 0 {
 			return fmt.Errorf("sums needs at least one archive; %s", usage)
 		}
 		return writeFile(*out, func(w io.Writer) error { return writeSums(w, fs.Args()) })
+	case "manifest":
+		if err := required("o", "platforms", "template", "sums", "version"); err != nil {
+			return err
+		}
+		platforms, err := readPlatforms(*platformsFile)
+		if err != nil {
+			return err
+		}
+		if !semver.MatchString(*version) {
+			return fmt.Errorf("-version %q is not a release version; Krew needs a semantic version like v1.2.3", *version)
+		}
+		sums, err := readSums(*sumsFile)
+		if err != nil {
+			return fmt.Errorf("%w; run 'make dist VERSION=%s' first", err, *version)
+		}
+		return writeFile(*out, func(w io.Writer) error {
+			return renderManifest(w, *tmpl, *version, platforms, sums)
+		})
 	default:
 		return fmt.Errorf("unknown mode %q; %s", args[0], usage)
 	}
@@ -115,36 +165,18 @@ func archiveFormat(out string) format {
 	return tarGz
 }
 
-// writeFile writes through a temporary file so that a failed run never
-// leaves a half-written archive that looks like a release artifact.
-func writeFile(out string, write func(io.Writer) error) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(out), ".distpack-*")
-	if err != nil {
-		return fmt.Errorf("create %s: %w", out, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	bw := bufio.NewWriter(tmp)
-	if err := write(bw); err != nil {
+// writeFile renders the whole file in memory, then writes it through a
+// temporary file, so that a failed run never leaves a half-written archive or
+// manifest that looks like a release artifact.
+func writeFile(out string, write func(io.Writer) error) error {
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
 		return fmt.Errorf("write %s: %w", out, err)
 	}
-	if err := bw.Flush(); err != nil {
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", out, err)
 	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("write %s: %w", out, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", out, err)
-	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
-		return fmt.Errorf("write %s: %w", out, err)
-	}
-	return nil
+	return atomicfile.Write(out, buf.Bytes(), 0o644)
 }
 
 // mode keeps only "is it executable": group and other bits depend on the

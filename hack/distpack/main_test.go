@@ -115,7 +115,7 @@ func TestArchiveIsReproducible(t *testing.T) {
 				out := filepath.Join(t.TempDir(), tc.out)
 				// Given in reverse order: the archive sorts its entries.
 				err := run([]string{"archive", "-o", out, "-mtime", "1700000000",
-					"tool=" + files[0], "README.md=" + files[1]})
+					"tool=" + files[0], "README.md=" + files[1]}, io.Discard)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -153,7 +153,7 @@ func TestSums(t *testing.T) {
 		}
 	}
 	out := filepath.Join(dir, "sums.txt")
-	if err := run([]string{"sums", "-o", out, filepath.Join(dir, "b.zip"), filepath.Join(dir, "a.tar.gz")}); err != nil {
+	if err := run([]string{"sums", "-o", out, filepath.Join(dir, "b.zip"), filepath.Join(dir, "a.tar.gz")}, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	got, err := os.ReadFile(out)
@@ -192,9 +192,11 @@ func TestRejectsBadArguments(t *testing.T) {
 		{"missing file", []string{"archive", "-o", out, "-mtime", "0", "f=" + file + ".gone"}, "no such file"},
 		{"directory", []string{"archive", "-o", out, "-mtime", "0", "f=" + dir}, "not a regular file"},
 		{"sums of nothing", []string{"sums", "-o", out}, "at least one archive"},
+		{"platforms without version", []string{"platforms", "-platforms", file}, "-version is required"},
+		{"manifest without template", []string{"manifest", "-o", out, "-platforms", file, "-sums", file, "-version", "v1.0.0"}, "-template is required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := run(tc.args)
+			err := run(tc.args, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("run(%q) = %v; want an error containing %q", tc.args, err, tc.wantErr)
 			}

@@ -22,27 +22,43 @@ import (
 	"time"
 )
 
-// platform is one release target; the archive name and binary name follow
-// hack/dist.sh.
+// platform is what an executable is built for.
 type platform struct{ os, arch string }
 
-func (p platform) bin() string {
-	if p.os == "windows" {
-		return "kubectl-projsecret.exe"
-	}
-	return "kubectl-projsecret"
+// target is one release target as hack/distpack names it for hack/dist.sh
+// and the Krew manifest: the test takes the list and the names from there,
+// not from a copy of its own.
+type target struct {
+	platform
+	bin, archive string
 }
 
-func (p platform) archive(version string) string {
-	ext := "tar.gz"
-	if p.os == "windows" {
-		ext = "zip"
+// readTargets runs `distpack platforms` on hack/platforms.txt.
+func readTargets(t *testing.T, root, version string) []target {
+	t.Helper()
+	cmd := exec.Command("go", "run", "./hack/distpack", "platforms",
+		"-platforms", filepath.Join(root, "hack", "platforms.txt"), "-version", version)
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("distpack platforms: %v", err)
 	}
-	return fmt.Sprintf("kubectl-projsecret_%s_%s_%s.%s", version, p.os, p.arch, ext)
-}
-
-var platforms = []platform{
-	{"linux", "amd64"}, {"linux", "arm64"}, {"darwin", "amd64"}, {"darwin", "arm64"}, {"windows", "amd64"},
+	var targets []target
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 4 {
+			t.Fatalf("distpack platforms printed %q; want GOOS GOARCH BIN ARCHIVE", line)
+		}
+		tg := target{platform{f[0], f[1]}, f[2], f[3]}
+		// The names the README documents.
+		if !strings.HasPrefix(tg.bin, "kubectl-projsecret") ||
+			!strings.HasPrefix(tg.archive, fmt.Sprintf("kubectl-projsecret_%s_%s_%s.", version, tg.os, tg.arch)) {
+			t.Fatalf("distpack names %s/%s's binary %q and archive %q; want kubectl-projsecret[.exe] and kubectl-projsecret_VERSION_OS_ARCH.EXT",
+				tg.os, tg.arch, tg.bin, tg.archive)
+		}
+		targets = append(targets, tg)
+	}
+	return targets
 }
 
 // deadProxy makes any HTTP(S) request fail at once instead of leaving the

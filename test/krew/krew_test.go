@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -75,8 +76,9 @@ type suite struct {
 	commit               string
 	commitTime           time.Time
 	work                 string
-	dist                 string // the release under test
-	manifest             string // its rendered manifest
+	dist                 string   // the release under test
+	manifest             string   // its rendered manifest
+	targets              []target // hack/platforms.txt, named by distpack
 }
 
 func TestKrew(t *testing.T) {
@@ -130,9 +132,22 @@ func setup(t *testing.T) *suite {
 		t.Fatalf("commit time: %v", err)
 	}
 	s.commitTime = time.Unix(unix, 0).UTC()
+	s.targets = readTargets(t, root, testVersion)
+	// installOffline installs the linux/amd64 archive, on this machine.
+	if _, ok := s.target(platform{"linux", "amd64"}); !ok {
+		t.Fatalf("hack/platforms.txt lists %v; want linux/amd64 among them", s.targets)
+	}
 	s.dist = filepath.Join(s.work, "dist")
 	s.manifest = filepath.Join(s.work, "manifest", "projsecret.yaml")
 	return s
+}
+
+func (s *suite) target(p platform) (target, bool) {
+	i := slices.IndexFunc(s.targets, func(tg target) bool { return tg.platform == p })
+	if i < 0 {
+		return target{}, false
+	}
+	return s.targets[i], true
 }
 
 // makeEnv is the caller's environment minus make's own variables: the nested
@@ -176,11 +191,11 @@ func (s *suite) distIsReproducible(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sums) != len(platforms) {
-		t.Errorf("checksums file lists %d archives; want %d:\n%s", len(sums), len(platforms), first)
+	if len(sums) != len(s.targets) {
+		t.Errorf("checksums file lists %d archives; want %d:\n%s", len(sums), len(s.targets), first)
 	}
-	for _, p := range platforms {
-		name := p.archive(testVersion)
+	for _, p := range s.targets {
+		name := p.archive
 		b, err := os.ReadFile(filepath.Join(s.dist, name))
 		if err != nil {
 			t.Errorf("archive for %s/%s: %v", p.os, p.arch, err)
@@ -203,13 +218,13 @@ func (s *suite) archiveContents(t *testing.T) {
 		}
 		want[filepath.Base(f)] = b
 	}
-	for _, p := range platforms {
+	for _, p := range s.targets {
 		t.Run(p.os+"/"+p.arch, func(t *testing.T) {
-			entries, order, err := readArchive(filepath.Join(s.dist, p.archive(testVersion)))
+			entries, order, err := readArchive(filepath.Join(s.dist, p.archive))
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantNames := []string{"LICENSE", "README.md", p.bin(), "kubectl_complete-projsecret"}
+			wantNames := []string{"LICENSE", "README.md", p.bin, "kubectl_complete-projsecret"}
 			if len(order) != len(wantNames) {
 				t.Errorf("archive holds %q; want exactly %q", order, wantNames)
 			}
@@ -225,7 +240,7 @@ func (s *suite) archiveContents(t *testing.T) {
 					continue
 				}
 				wantMode := int64(0o644)
-				if name == p.bin() || name == "kubectl_complete-projsecret" {
+				if name == p.bin || name == "kubectl_complete-projsecret" {
 					wantMode = 0o755
 				}
 				if e.mode != wantMode || e.uid != 0 || e.gid != 0 || !e.mtime.Equal(s.commitTime) {
@@ -236,13 +251,13 @@ func (s *suite) archiveContents(t *testing.T) {
 					t.Errorf("%s differs from the repository's copy", name)
 				}
 			}
-			bin := entries[p.bin()].data
+			bin := entries[p.bin].data
 			got, err := binaryPlatform(bin)
-			if err != nil || got != p {
-				t.Errorf("%s is built for %v (%v); want %v", p.bin(), got, err, p)
+			if err != nil || got != p.platform {
+				t.Errorf("%s is built for %v (%v); want %v", p.bin, got, err, p.platform)
 			}
 			if !bytes.Contains(bin, []byte(testVersion)) {
-				t.Errorf("%s does not carry the stamped version %s", p.bin(), testVersion)
+				t.Errorf("%s does not carry the stamped version %s", p.bin, testVersion)
 			}
 		})
 	}
@@ -269,12 +284,12 @@ func (s *suite) renderManifest(t *testing.T) {
 	if !strings.Contains(m.Spec.Caveats, "kubectl_complete-projsecret") {
 		t.Errorf("caveats do not say how to put the completion helper on PATH:\n%s", m.Spec.Caveats)
 	}
-	if len(m.Spec.Platforms) != len(platforms) {
-		t.Fatalf("manifest has %d platforms; want %d", len(m.Spec.Platforms), len(platforms))
+	if len(m.Spec.Platforms) != len(s.targets) {
+		t.Fatalf("manifest has %d platforms; want %d", len(m.Spec.Platforms), len(s.targets))
 	}
-	for i, p := range platforms {
+	for i, p := range s.targets {
 		got := m.Spec.Platforms[i]
-		name := p.archive(testVersion)
+		name := p.archive
 		if sel := got.Selector.MatchLabels; len(sel) != 2 || sel["os"] != p.os || sel["arch"] != p.arch {
 			t.Errorf("platform %d selects %v; want os=%s arch=%s", i, sel, p.os, p.arch)
 		}
@@ -284,14 +299,14 @@ func (s *suite) renderManifest(t *testing.T) {
 		if got.Sha256 != sums[name] {
 			t.Errorf("platform %d sha256 %s; the archive's is %s", i, got.Sha256, sums[name])
 		}
-		if got.Bin != p.bin() {
-			t.Errorf("platform %d bin %q; want %q", i, got.Bin, p.bin())
+		if got.Bin != p.bin {
+			t.Errorf("platform %d bin %q; want %q", i, got.Bin, p.bin)
 		}
 		var from []string
 		for _, f := range got.Files {
 			from = append(from, f.From)
 		}
-		if strings.Join(from, " ") != p.bin()+" kubectl_complete-projsecret LICENSE" {
+		if strings.Join(from, " ") != p.bin+" kubectl_complete-projsecret LICENSE" {
 			t.Errorf("platform %d files from %q; want the binary, the completion helper and LICENSE", i, from)
 		}
 	}
@@ -312,8 +327,8 @@ func (s *suite) committedManifest(t *testing.T) {
 		t.Fatal(err)
 	}
 	rerendered := filepath.Join(s.work, "rerendered", "projsecret.yaml")
-	env := makeEnv("VERSION="+m.Spec.Version, "SUMS="+sumsFile, "OUT="+rerendered)
-	mustRun(t, time.Minute, s.root, env, filepath.Join(s.root, "hack", "krew-manifest.sh"))
+	mustRun(t, time.Minute, s.root, makeEnv(), "make", "--no-print-directory", "krew-manifest",
+		"VERSION="+m.Spec.Version, "SUMS="+sumsFile, "KREW_MANIFEST="+rerendered)
 	want, err := os.ReadFile(rerendered)
 	if err != nil {
 		t.Fatal(err)
@@ -367,7 +382,7 @@ exec %[2]q "$@" --archive=%[3]q/kubectl-projsecret_%[4]s_"$KREW_OS"_"$KREW_ARCH"
 	out := mustRun(t, 5*time.Minute, s.root,
 		offlineEnv(s.home(t), "PATH="+shimDir+string(os.PathListSeparator)+filepath.Dir(s.kubectl)),
 		filepath.Join(s.tools, "validate-krew-manifest"), "-manifest", s.manifest)
-	if want := fmt.Sprintf("all %d spec.platforms installed fine", len(platforms)); !strings.Contains(out, want) {
+	if want := fmt.Sprintf("all %d spec.platforms installed fine", len(s.targets)); !strings.Contains(out, want) {
 		t.Errorf("validator output lacks %q", want)
 	}
 }
@@ -403,7 +418,8 @@ func (s *suite) installOffline(t *testing.T) {
 		t.Fatalf("kubectl projsecret runs before Krew installed it; the PATH is not isolated")
 	}
 
-	archive := filepath.Join(s.dist, platform{"linux", "amd64"}.archive(testVersion))
+	linux, _ := s.target(platform{"linux", "amd64"})
+	archive := filepath.Join(s.dist, linux.archive)
 	out := mustKubectl("krew", "install", "--manifest="+s.manifest, "--archive="+archive)
 	for _, want := range []string{"Installed plugin: projsecret", "kubectl_complete-projsecret"} {
 		if !strings.Contains(out, want) {

@@ -21,6 +21,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/projsecret/projsecret/internal/atomicfile"
 )
 
 // File names in a cert dir, as kubernetes.io/tls Secrets and controller-
@@ -59,34 +61,17 @@ func ServiceDNSNames(service, namespace string) []string {
 
 // NewCA makes a self-signed CA valid for ten years.
 func NewCA(commonName string) (*CA, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("generating CA key: %w", err)
-	}
-	serial, err := newSerial()
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
+	certPEM, keyPEM, err := newCert("CA", &x509.Certificate{
 		Subject:               pkix.Name{CommonName: commonName},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(caValidity),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 		MaxPathLenZero:        true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		return nil, fmt.Errorf("signing CA certificate: %w", err)
-	}
-	keyPEM, err := encodeKey(key)
+	}, caValidity, nil)
 	if err != nil {
 		return nil, err
 	}
-	return LoadCA(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), keyPEM)
+	return LoadCA(certPEM, keyPEM)
 }
 
 // LoadCA reads a CA written by NewCA (or any PEM CA certificate and key).
@@ -115,22 +100,10 @@ func (ca *CA) Issue(hosts []string, validity time.Duration) (*KeyPair, error) {
 	if len(hosts) == 0 {
 		return nil, errors.New("a serving certificate needs at least one DNS name or IP address")
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("generating serving key: %w", err)
-	}
-	serial, err := newSerial()
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now()
 	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: hosts[0]},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(validity),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		Subject:     pkix.Name{CommonName: hosts[0]},
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
 	for _, h := range hosts {
 		if ip := net.ParseIP(h); ip != nil {
@@ -139,15 +112,42 @@ func (ca *CA) Issue(hosts []string, validity time.Duration) (*KeyPair, error) {
 			tmpl.DNSNames = append(tmpl.DNSNames, h)
 		}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, key.Public(), ca.Key)
-	if err != nil {
-		return nil, fmt.Errorf("signing serving certificate: %w", err)
-	}
-	keyPEM, err := encodeKey(key)
+	certPEM, keyPEM, err := newCert("serving", tmpl, validity, ca)
 	if err != nil {
 		return nil, err
 	}
-	return &KeyPair{CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), KeyPEM: keyPEM}, nil
+	return &KeyPair{CertPEM: certPEM, KeyPEM: keyPEM}, nil
+}
+
+// newCert makes a new P-256 key and a certificate for it from tmpl, with
+// a random serial, valid from an hour ago (clock skew) for validity,
+// signed by issuer, or by the new key itself when issuer is nil. what
+// names the certificate in errors.
+func newCert(what string, tmpl *x509.Certificate, validity time.Duration, issuer *CA) (certPEM, keyPEM []byte, err error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, fmt.Errorf("generating %s key: %w", what, err)
+	}
+	tmpl.SerialNumber, err = rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
+	if err != nil {
+		return nil, nil, fmt.Errorf("generating serial number: %w", err)
+	}
+	now := time.Now()
+	tmpl.NotBefore, tmpl.NotAfter = now.Add(-time.Hour), now.Add(validity)
+	parent, signer := tmpl, crypto.Signer(key)
+	if issuer != nil {
+		parent, signer = issuer.Cert, issuer.Key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), signer)
+	if err != nil {
+		return nil, nil, fmt.Errorf("signing %s certificate: %w", what, err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encoding private key: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), nil
 }
 
 // WriteServing writes the key pair as tls.key and tls.crt, and the CA
@@ -167,7 +167,7 @@ func WriteServing(dir string, kp *KeyPair, ca *CA) error {
 		{CertFile, kp.CertPEM, 0o644},
 		{CAFile, ca.CertPEM, 0o644},
 	} {
-		if err := writeAtomic(filepath.Join(dir, f.name), f.data, f.mode); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, f.name), f.data, f.mode); err != nil {
 			return err
 		}
 	}
@@ -179,10 +179,10 @@ func WriteCA(dir string, ca *CA) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating CA dir: %w", err)
 	}
-	if err := writeAtomic(filepath.Join(dir, CAKeyFile), ca.KeyPEM, 0o600); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, CAKeyFile), ca.KeyPEM, 0o600); err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(dir, CAFile), ca.CertPEM, 0o644)
+	return atomicfile.Write(filepath.Join(dir, CAFile), ca.CertPEM, 0o644)
 }
 
 // ReadCA loads the CA WriteCA kept in dir. It returns an error wrapping
@@ -197,43 +197,4 @@ func ReadCA(dir string) (*CA, error) {
 		return nil, fmt.Errorf("reading CA key: %w", err)
 	}
 	return LoadCA(certPEM, keyPEM)
-}
-
-func writeAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
-}
-
-func encodeKey(key *ecdsa.PrivateKey) ([]byte, error) {
-	der, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		return nil, fmt.Errorf("encoding private key: %w", err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), nil
-}
-
-func newSerial() (*big.Int, error) {
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
-	if err != nil {
-		return nil, fmt.Errorf("generating serial number: %w", err)
-	}
-	return serial, nil
 }
