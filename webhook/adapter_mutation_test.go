@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -358,4 +359,55 @@ func TestBusyAnswerWithoutBody(t *testing.T) {
 		t.Fatalf("busy answer to a request without a body: %s %+v", ar.APIVersion, ar.Response)
 	}
 	<-l.slots
+}
+
+// TestBodyBufferSizedOnce: with the Content-Length the API server sends,
+// a large body is read into one buffer of that size rather than one grown
+// by doubling (the point of sizing it: a third of a near-limit review's
+// allocation).
+func TestBodyBufferSizedOnce(t *testing.T) {
+	body := bytes.Repeat([]byte(" "), 1<<20)
+	allocs := func(contentLength int64) float64 {
+		return testing.AllocsPerRun(5, func() {
+			req := &http.Request{Body: io.NopCloser(bytes.NewReader(body)), ContentLength: contentLength, Header: http.Header{"Content-Type": {"application/json"}}}
+			if _, _, err := readBody(req); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	sized, unsized := allocs(int64(len(body))), allocs(-1)
+	if sized+3 > unsized {
+		t.Errorf("reading 1 MiB took %v allocations with its Content-Length and %v without: the buffer is not sized from it", sized, unsized)
+	}
+}
+
+// failingWriter is a ResponseWriter whose connection is gone.
+type failingWriter struct{ header http.Header }
+
+func (f *failingWriter) Header() http.Header       { return f.header }
+func (f *failingWriter) Write([]byte) (int, error) { return 0, errors.New("connection reset") }
+func (f *failingWriter) WriteHeader(int)           {}
+
+// TestResponseWriteFailureLogged: an answer that cannot be written is
+// logged with its request UID, and one that is written is not.
+func TestResponseWriteFailureLogged(t *testing.T) {
+	body := review{op: create, user: "alice", obj: projectSecret()}.body(t, "w1")
+	for _, fail := range []bool{false, true} {
+		t.Run(fmt.Sprint(fail), func(t *testing.T) {
+			sink := &logSink{}
+			wh := NewWebhook(projsecret.DefaultPolicy)
+			wh.Log = sink.logger()
+			req := httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			var w http.ResponseWriter = httptest.NewRecorder()
+			if fail {
+				w = &failingWriter{header: http.Header{}}
+			}
+			wh.ServeHTTP(w, req)
+			logs := sink.String()
+			if logged := strings.Contains(logs, "writing the response failed") && strings.Contains(logs, `"requestID"="w1"`); logged != fail {
+				t.Errorf("write failed %v, logged %v:\n%s", fail, logged, logs)
+			}
+		})
+	}
 }
