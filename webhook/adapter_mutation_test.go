@@ -6,6 +6,7 @@ package webhook
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -406,6 +407,29 @@ func TestResponseWriteFailureLogged(t *testing.T) {
 			wh.ServeHTTP(w, req)
 			logs := sink.String()
 			if logged := strings.Contains(logs, "writing the response failed") && strings.Contains(logs, `"requestID"="w1"`); logged != fail {
+				t.Errorf("write failed %v, logged %v:\n%s", fail, logged, logs)
+			}
+		})
+	}
+}
+
+// TestBusyWriteFailureLogged: a busy answer that cannot be written is
+// logged, and one that is written is not.
+func TestBusyWriteFailureLogged(t *testing.T) {
+	for _, fail := range []bool{false, true} {
+		t.Run(fmt.Sprint(fail), func(t *testing.T) {
+			sink := &logSink{}
+			l := Limit(http.NotFoundHandler(), 1, time.Millisecond).(*limiter)
+			l.log = sink.logger()
+			l.slots <- struct{}{}
+			defer func() { <-l.slots }()
+			var w http.ResponseWriter = httptest.NewRecorder()
+			if fail {
+				w = &failingWriter{header: http.Header{}}
+			}
+			l.ServeHTTP(w, reviewRequest(t, context.Background(), "b1"))
+			logs := sink.String()
+			if logged := strings.Contains(logs, "writing the response failed") && strings.Contains(logs, `"requestID"="b1"`); logged != fail {
 				t.Errorf("write failed %v, logged %v:\n%s", fail, logged, logs)
 			}
 		})
