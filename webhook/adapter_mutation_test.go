@@ -86,6 +86,11 @@ func TestMalformedEachHalf(t *testing.T) {
 			want: "the body is not an AdmissionReview: "},
 		{name: "body is a JSON string", body: `"s3cr3t-VALUE-api-token"`,
 			want: "the body is not an AdmissionReview: "},
+		// explain's second half: the review decodes on its own with no
+		// request (the last of two "request" keys wins) while the
+		// envelope failed on the first.
+		{name: "a bad request, then request null", body: `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"object":"x"},"request":null}`,
+			want: "the body is not an AdmissionReview: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
