@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -253,14 +254,21 @@ func TestAllowedLoggedAtV1(t *testing.T) {
 	body := review{op: create, user: "alice", obj: projectSecret()}.body(t, "v1log")
 	for _, verbosity := range []int{0, 1} {
 		t.Run(fmt.Sprint(verbosity), func(t *testing.T) {
+			var mu sync.Mutex
 			var lines []string
 			wh := NewWebhook(projsecret.DefaultPolicy)
-			wh.Log = funcr.New(func(prefix, args string) { lines = append(lines, args) }, funcr.Options{Verbosity: verbosity})
+			wh.Log = funcr.New(func(prefix, args string) {
+				mu.Lock()
+				defer mu.Unlock()
+				lines = append(lines, args)
+			}, funcr.Options{Verbosity: verbosity})
 			srv := httptest.NewServer(wh)
 			defer srv.Close()
 			if resp := postReview(t, srv.URL, body); !resp.Allowed {
 				t.Fatalf("denied: %s", message(resp))
 			}
+			mu.Lock()
+			defer mu.Unlock()
 			logged := strings.Contains(strings.Join(lines, "\n"), `"msg"="allowed"`)
 			if logged != (verbosity >= 1) {
 				t.Errorf("verbosity %d: allowed logged %v, lines %q", verbosity, logged, lines)
