@@ -10,6 +10,7 @@ import (
 	"github.com/projsecret/projsecret"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/projsecret/projsecret/webhook"
 )
@@ -271,21 +272,21 @@ func (b *Bench) waitPolicies(ctx context.Context, wh *webhookProcess, variants [
 			return err != nil && strings.Contains(err.Error(), "ValidatingAdmissionPolicy"), nil
 		},
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for _, v := range variants {
-		for {
-			ok, err := inForce[v.label]()
-			if err != nil {
-				return err
+	// Each variant is probed until it is in force, then the next one.
+	inForceSoFar := 0
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 60*time.Second, true, func(context.Context) (bool, error) {
+		for ; inForceSoFar < len(variants); inForceSoFar++ {
+			if ok, err := inForce[variants[inForceSoFar].label](); err != nil || !ok {
+				return false, err
 			}
-			if ok {
-				break
-			}
-			if time.Now().After(deadline) {
-				return fmt.Errorf("%s is not in force after 60s", v.name)
-			}
-			time.Sleep(200 * time.Millisecond)
 		}
+		return true, nil
+	})
+	if err != nil && ctx.Err() == nil && wait.Interrupted(err) {
+		return fmt.Errorf("%s is not in force after 60s", variants[inForceSoFar].name)
+	}
+	if err != nil {
+		return err
 	}
 	// Only now that everything else is in force does an accepted probe in
 	// the no-policy namespace show that nothing reaches it.

@@ -11,6 +11,7 @@ import (
 	"github.com/projsecret/projsecret"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -108,23 +109,17 @@ func writeSeq(v []byte) (int, bool) {
 
 // waitFor waits until the watch has delivered version rv of project.
 func (a *auditor) waitFor(ctx context.Context, project, rv string) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	var got string
+	err := wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
 		a.mu.Lock()
-		got := a.lastRV[project]
+		got = a.lastRV[project]
 		a.mu.Unlock()
-		if got == rv {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the audit watch did not deliver version %s of project %q within 30s (last seen %q)", rv, project, got)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
+		return got == rv, nil
+	})
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("the audit watch did not deliver version %s of project %q within 30s (last seen %q)", rv, project, got)
 	}
+	return err
 }
 
 func (a *auditor) result() audit {

@@ -62,7 +62,6 @@ func main() {
 	serving := flag.Bool("serve-webhooks", false, "Internal: serve the part 1 webhooks (the benchmark starts itself this way).")
 	flag.IntVar(&serve.port, "serve-port", 0, "Internal: webhook HTTPS port.")
 	flag.StringVar(&serve.certDir, "serve-cert-dir", "", "Internal: webhook tls.crt and tls.key.")
-	flag.StringVar(&serve.metrics, "serve-metrics", "", "Internal: address of the webhook's request counters.")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -70,6 +69,9 @@ func main() {
 	if *serving {
 		if err := serveWebhooks(ctx, serve); err != nil {
 			fmt.Fprintf(os.Stderr, "bench webhooks: %v\n", err)
+			if errors.Is(err, syscall.EADDRINUSE) {
+				os.Exit(exitPortTaken)
+			}
 			os.Exit(1)
 		}
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -19,11 +20,11 @@ import (
 	"github.com/prometheus/common/model"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
-	"sigs.k8s.io/yaml"
 
 	"github.com/projsecret/projsecret"
 	"github.com/projsecret/projsecret/internal/testenv"
@@ -39,16 +40,29 @@ const allowAllPath = "/allow-all"
 // serveFlags are the hidden flags of the webhook process the benchmark
 // starts from its own binary.
 type serveFlags struct {
-	port             int
-	certDir, metrics string
+	port    int
+	certDir string
 }
 
+// metricsFD is the descriptor of the metrics listener the benchmark hands
+// to its webhook process (the first of exec.Cmd.ExtraFiles).
+const metricsFD = 3
+
+// exitPortTaken is the webhook process's exit code when its webhook port
+// was taken by another process before it could listen.
+const exitPortTaken = 3
+
 // serveWebhooks runs our webhook and the allow-all one on one server until
-// SIGTERM, with controller-runtime's request counters on an HTTP address,
-// in a process of its own: the API server calls it as it calls a deployed
-// webhook, and the load generator does not share its scheduler.
+// SIGTERM, with controller-runtime's request counters served over HTTP on
+// the listener handed over as metricsFD, in a process of its own: the API
+// server calls it as it calls a deployed webhook, and the load generator
+// does not share its scheduler.
 func serveWebhooks(ctx context.Context, f serveFlags) error {
 	logf.SetLogger(logr.Discard())
+	l, err := net.FileListener(os.NewFile(metricsFD, "metrics-listener"))
+	if err != nil {
+		return fmt.Errorf("the metrics listener handed over as descriptor %d: %w", metricsFD, err)
+	}
 	server := ctrlwebhook.NewServer(ctrlwebhook.Options{
 		Host: "127.0.0.1", Port: f.port, CertDir: f.certDir,
 		TLSOpts: webhook.TLSOptions(false),
@@ -56,12 +70,12 @@ func serveWebhooks(ctx context.Context, f serveFlags) error {
 	server.Register(webhook.Path, webhook.NewWebhook(projsecret.DefaultPolicy()))
 	server.Register(allowAllPath, &admission.Webhook{Handler: admission.HandlerFunc(
 		func(context.Context, admission.Request) admission.Response { return admission.Allowed("") })})
-	metrics := &http.Server{Addr: f.metrics, Handler: promhttp.HandlerFor(ctrlmetrics.Registry, promhttp.HandlerOpts{}), ReadHeaderTimeout: 10 * time.Second}
+	metrics := &http.Server{Handler: promhttp.HandlerFor(ctrlmetrics.Registry, promhttp.HandlerOpts{}), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
 		_ = metrics.Close()
 	}()
-	go func() { _ = metrics.ListenAndServe() }()
+	go func() { _ = metrics.Serve(l) }()
 	return server.Start(ctx)
 }
 
@@ -76,6 +90,12 @@ type webhookProcess struct {
 
 // startWebhooks issues a serving certificate for 127.0.0.1 from a new CA
 // and starts this binary in serving mode.
+//
+// The metrics listener is handed over. The webhook port cannot be:
+// controller-runtime v0.25.2's webhook server binds Host:Port itself and
+// reads back no address, so it gets a port that was free a moment before,
+// and if another process takes it first the webhook process exits with
+// exitPortTaken and is started again on a fresh one.
 func startWebhooks(ctx context.Context, dir string) (*webhookProcess, error) {
 	ca, err := certs.NewCA("projsecret-bench-ca")
 	if err != nil {
@@ -89,20 +109,38 @@ func startWebhooks(ctx context.Context, dir string) (*webhookProcess, error) {
 	if err := certs.WriteServing(certDir, kp, ca); err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	for attempt := 1; ; attempt++ {
+		p, err := startWebhookProcess(ctx, ca, certDir)
+		if !errors.Is(err, errPortTaken) || attempt == 5 {
+			return p, err
+		}
+	}
+}
+
+var errPortTaken = errors.New("the webhook port was taken before the webhook process could listen")
+
+func startWebhookProcess(ctx context.Context, ca *certs.CA, certDir string) (*webhookProcess, error) {
+	ports, err := testenv.FreePorts(1)
 	if err != nil {
 		return nil, err
 	}
-	metricsPort, err := freePort()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("the metrics listener: %w", err)
 	}
+	defer l.Close()
+	lf, err := l.(*net.TCPListener).File()
+	if err != nil {
+		return nil, fmt.Errorf("the metrics listener's descriptor: %w", err)
+	}
+	defer lf.Close()
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	p := &webhookProcess{ca: ca, port: port, metricsAddr: "127.0.0.1:" + strconv.Itoa(metricsPort), done: make(chan error, 1)}
-	p.cmd = exec.Command(self, "-serve-webhooks", "-serve-port", strconv.Itoa(port), "-serve-cert-dir", certDir, "-serve-metrics", p.metricsAddr)
+	p := &webhookProcess{ca: ca, port: ports[0], metricsAddr: l.Addr().String(), done: make(chan error, 1)}
+	p.cmd = exec.Command(self, "-serve-webhooks", "-serve-port", strconv.Itoa(p.port), "-serve-cert-dir", certDir)
+	p.cmd.ExtraFiles = []*os.File{lf}
 	p.cmd.Stdout, p.cmd.Stderr = os.Stderr, os.Stderr
 	if err := p.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting the webhook process: %w", err)
@@ -115,38 +153,35 @@ func startWebhooks(ctx context.Context, dir string) (*webhookProcess, error) {
 	return p, nil
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
 // waitReady waits until the webhook answers TLS with the certificate the
 // API server will verify.
 func (p *webhookProcess) waitReady(ctx context.Context) error {
 	pool := x509.NewCertPool()
 	pool.AddCert(p.ca.Cert)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	var dialErr error
+	err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
 		conn, err := tls.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p.port)), &tls.Config{RootCAs: pool})
 		if err == nil {
 			conn.Close()
-			return nil
+			return true, nil
 		}
+		dialErr = err
 		select {
 		case err := <-p.done:
-			return fmt.Errorf("the webhook process exited before it served: %v", err)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
+			p.done <- err
+			var exit *exec.ExitError
+			if errors.As(err, &exit) && exit.ExitCode() == exitPortTaken {
+				return false, errPortTaken
+			}
+			return false, fmt.Errorf("the webhook process exited before it served: %v", err)
+		default:
+			return false, nil
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the webhook process does not serve TLS after 30s: %w", err)
-		}
+	})
+	if err != nil && ctx.Err() == nil && wait.Interrupted(err) {
+		return fmt.Errorf("the webhook process does not serve TLS after 30s: %w", dialErr)
 	}
+	return err
 }
 
 func (p *webhookProcess) stop() {
@@ -190,28 +225,23 @@ func (p *webhookProcess) reviews(ctx context.Context) (map[string]int, error) {
 // (rules, object selector, failure policy, timeout) pointed at path on the
 // webhook process and limited to namespaces labeled for variant.
 func (p *webhookProcess) webhookConfiguration(name, webhookName, path, variant string) (*admissionregistrationv1.ValidatingWebhookConfiguration, error) {
-	file := filepath.Join(testenv.RepoRoot(), "manifests", "base", "validatingwebhookconfiguration.yaml")
-	raw, err := os.ReadFile(file)
+	vwc, err := testenv.WebhookConfiguration(p.port, p.ca.CertPEM)
 	if err != nil {
 		return nil, err
 	}
-	var vwc admissionregistrationv1.ValidatingWebhookConfiguration
-	if err := yaml.UnmarshalStrict(raw, &vwc); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
 	if len(vwc.Webhooks) != 1 {
-		return nil, fmt.Errorf("%s: expected one webhook, found %d", file, len(vwc.Webhooks))
+		return nil, fmt.Errorf("manifests/base: expected one webhook, found %d", len(vwc.Webhooks))
 	}
 	vwc.Name = name
 	w := &vwc.Webhooks[0]
 	w.Name = webhookName
 	url := fmt.Sprintf("https://127.0.0.1:%d%s", p.port, path)
-	w.ClientConfig = admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: p.ca.CertPEM}
+	w.ClientConfig.URL = &url
 	if w.NamespaceSelector == nil {
 		w.NamespaceSelector = &metav1.LabelSelector{}
 	}
 	w.NamespaceSelector.MatchLabels = map[string]string{variantLabel: variant}
-	return &vwc, nil
+	return vwc, nil
 }
 
 // variantLabel marks the namespace each admission variant writes to; every

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -27,14 +29,26 @@ import (
 	"github.com/projsecret/projsecret/webhook/certs"
 )
 
-func freePort(t *testing.T) int {
+// freePorts returns n distinct ports of 127.0.0.1 that were free a moment
+// ago. They cannot be handed over as listeners: controller-runtime v0.25.2
+// binds its own (the webhook server's tls.Listen on Host:Port, whose
+// StartedChecker dials Options.Port, so port 0 cannot work either; the
+// manager's health probe listener; the metrics server's ListenConfig) and
+// reads none back. startWith starts again on fresh ports when another
+// process took one in between.
+func freePorts(t *testing.T, n int) []int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	ports := make([]int, n)
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Open until all are found, so the n differ.
+		defer l.Close()
+		ports[i] = l.Addr().(*net.TCPAddr).Port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return ports
 }
 
 type running struct {
@@ -66,19 +80,43 @@ func startWith(t *testing.T, cfg *rest.Config, mutate func(*Options)) *running {
 	if err := certs.WriteServing(dir, kp, ca); err != nil {
 		t.Fatal(err)
 	}
-	o := Options{
-		Host:               "127.0.0.1",
-		Port:               freePort(t),
-		CertDir:            dir,
-		Policy:             projsecret.DefaultPolicy(),
-		MetricsBindAddress: "127.0.0.1:" + strconv.Itoa(freePort(t)),
-		ProbeBindAddress:   "127.0.0.1:" + strconv.Itoa(freePort(t)),
+	for attempt := 1; ; attempt++ {
+		ports := freePorts(t, 3)
+		o := Options{
+			Host:               "127.0.0.1",
+			Port:               ports[0],
+			CertDir:            dir,
+			Policy:             projsecret.DefaultPolicy(),
+			MetricsBindAddress: "127.0.0.1:" + strconv.Itoa(ports[1]),
+			ProbeBindAddress:   "127.0.0.1:" + strconv.Itoa(ports[2]),
+		}
+		if mutate != nil {
+			mutate(&o)
+		}
+		r, err := runUntilReady(t, cfg, o)
+		if errors.Is(err, syscall.EADDRINUSE) && attempt < 5 {
+			continue
+		}
+		if err != nil {
+			t.Fatalf("waiting for /readyz: %v", err)
+		}
+		pool := x509.NewCertPool()
+		pool.AddCert(ca.Cert)
+		r.ca = ca
+		r.client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+			TLSClientConfig:   &tls.Config{RootCAs: pool},
+			ForceAttemptHTTP2: true,
+		}}
+		return r
 	}
-	if mutate != nil {
-		mutate(&o)
-	}
+}
+
+// runUntilReady runs the server with o until its /readyz passes, or
+// returns why it stopped first.
+func runUntilReady(t *testing.T, cfg *rest.Config, o Options) (*running, error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &running{opts: o, ca: ca, cancel: cancel, done: make(chan error, 1), baseURL: fmt.Sprintf("https://127.0.0.1:%d", o.Port)}
+	r := &running{opts: o, cancel: cancel, done: make(chan error, 1), baseURL: fmt.Sprintf("https://127.0.0.1:%d", o.Port)}
 	go func() { r.done <- run(ctx, cfg, o) }()
 	t.Cleanup(func() {
 		cancel()
@@ -88,24 +126,16 @@ func startWith(t *testing.T, cfg *rest.Config, mutate func(*Options)) *running {
 			t.Error("server did not stop")
 		}
 	})
-	err = wait.PollUntilContextTimeout(context.Background(), 20*time.Millisecond, 20*time.Second, true, func(context.Context) (bool, error) {
+	err := wait.PollUntilContextTimeout(context.Background(), 20*time.Millisecond, 20*time.Second, true, func(context.Context) (bool, error) {
 		select {
 		case err := <-r.done:
-			return false, fmt.Errorf("server stopped before it was ready: %v", err)
+			r.done <- err
+			return false, fmt.Errorf("server stopped before it was ready: %w", err)
 		default:
 		}
 		return probe(r.opts.ProbeBindAddress, "/readyz") == http.StatusOK, nil
 	})
-	if err != nil {
-		t.Fatalf("waiting for /readyz: %v", err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(ca.Cert)
-	r.client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		TLSClientConfig:   &tls.Config{RootCAs: pool},
-		ForceAttemptHTTP2: true,
-	}}
-	return r
+	return r, err
 }
 
 func (r *running) review(t *testing.T, body []byte) (*admissionv1.AdmissionResponse, *http.Response) {
@@ -282,7 +312,7 @@ func TestManagerNeverCallsTheAPIServer(t *testing.T) {
 func TestServerFailsWithoutCertificates(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(context.Background(), Options{Host: "127.0.0.1", Port: freePort(t), CertDir: t.TempDir(),
+		done <- Run(context.Background(), Options{Host: "127.0.0.1", Port: freePorts(t, 1)[0], CertDir: t.TempDir(),
 			Policy: projsecret.DefaultPolicy(), MetricsBindAddress: "0", ProbeBindAddress: "127.0.0.1:0"})
 	}()
 	select {

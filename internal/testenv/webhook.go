@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -77,9 +79,25 @@ type Webhook struct {
 	exitErr error
 }
 
+// portAttempts bounds how often StartWebhook picks fresh ports after
+// another process took one of them first.
+const portAttempts = 5
+
+// errPortTaken says the webhook exited because a port it was given had been
+// taken by another process in the meantime.
+var errPortTaken = errors.New("a port given to the webhook was taken before it could listen")
+
 // StartWebhook runs the webhook binary bin with its certificates in
 // dir/webhook-tls and its output to logs, and waits until /readyz passes.
 // args come after the flags that place it on 127.0.0.1.
+//
+// The ports cannot be handed over as listeners: controller-runtime v0.25.2
+// binds each of its own (the webhook server's tls.Listen on Host:Port, the
+// manager's health probe listener, the metrics server's ListenConfig) and
+// reads none back, so the process is given ports that were free a moment
+// before. When another process takes one in between, the webhook exits
+// with "address already in use" before it is ready, and it is started
+// again on fresh ports: the race costs a retry, never a failed start.
 func StartWebhook(ctx context.Context, bin, dir string, logs io.Writer, args ...string) (*Webhook, error) {
 	ca, err := certs.NewCA("projsecret-local-ca")
 	if err != nil {
@@ -89,18 +107,25 @@ func StartWebhook(ctx context.Context, bin, dir string, logs io.Writer, args ...
 	if err != nil {
 		return nil, fmt.Errorf("webhook certificate: %w", err)
 	}
-	w := &Webhook{CA: ca, CertDir: filepath.Join(dir, "webhook-tls"), done: make(chan struct{})}
-	if err := os.MkdirAll(w.CertDir, 0o700); err != nil {
+	certDir := filepath.Join(dir, "webhook-tls")
+	if err := os.MkdirAll(certDir, 0o700); err != nil {
 		return nil, fmt.Errorf("webhook certificate directory: %w", err)
 	}
-	if err := certs.WriteServing(w.CertDir, kp, ca); err != nil {
+	if err := certs.WriteServing(certDir, kp, ca); err != nil {
 		return nil, fmt.Errorf("writing the webhook certificate: %w", err)
 	}
-	ports := make([]int, 3)
-	for i := range ports {
-		if ports[i], err = freePort(); err != nil {
-			return nil, err
+	for attempt := 1; ; attempt++ {
+		w, err := startWebhook(ctx, bin, &Webhook{CA: ca, CertDir: certDir, done: make(chan struct{})}, logs, args)
+		if !errors.Is(err, errPortTaken) || attempt == portAttempts {
+			return w, err
 		}
+	}
+}
+
+func startWebhook(ctx context.Context, bin string, w *Webhook, logs io.Writer, args []string) (*Webhook, error) {
+	ports, err := FreePorts(3)
+	if err != nil {
+		return nil, err
 	}
 	w.Port, w.ProbeAddr, w.MetricsAddr = ports[0], "127.0.0.1:"+strconv.Itoa(ports[1]), "127.0.0.1:"+strconv.Itoa(ports[2])
 	w.cmd = exec.Command(bin, append([]string{
@@ -111,7 +136,10 @@ func StartWebhook(ctx context.Context, bin, dir string, logs io.Writer, args ...
 		"--health-probe-bind-address=" + w.ProbeAddr,
 		"--shutdown-delay=0s",
 	}, args...)...)
-	w.cmd.Stdout, w.cmd.Stderr = logs, logs
+	// One writer for both streams, so exec copies them in one goroutine.
+	conflict := &addrInUse{}
+	out := io.MultiWriter(logs, conflict)
+	w.cmd.Stdout, w.cmd.Stderr = out, out
 	if err := w.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", bin, err)
 	}
@@ -122,6 +150,9 @@ func StartWebhook(ctx context.Context, bin, dir string, logs io.Writer, args ...
 	err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
 		select {
 		case <-w.done:
+			if conflict.seen.Load() {
+				return false, fmt.Errorf("%w (%v)", errPortTaken, w.exitErr)
+			}
 			return false, fmt.Errorf("the webhook exited before it was ready: %v", w.exitErr)
 		default:
 		}
@@ -138,6 +169,17 @@ func StartWebhook(ctx context.Context, bin, dir string, logs io.Writer, args ...
 		return nil, fmt.Errorf("waiting for the webhook's /readyz: %w", err)
 	}
 	return w, nil
+}
+
+// addrInUse records whether the output it is given says that a listener
+// could not bind; the webhook logs one JSON line per error.
+type addrInUse struct{ seen atomic.Bool }
+
+func (a *addrInUse) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte("address already in use")) {
+		a.seen.Store(true)
+	}
+	return len(p), nil
 }
 
 // Register creates the webhook's configuration in the cluster cs reaches
@@ -174,11 +216,19 @@ func (w *Webhook) Stop() error {
 	}
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
+// FreePorts returns n distinct ports of 127.0.0.1 that were free when it
+// returned, for processes that bind their own listeners (see StartWebhook
+// for why the listeners are not handed over).
+func FreePorts(n int) ([]int, error) {
+	// Every listener stays open until all are found, so the n differ.
+	ports := make([]int, n)
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("finding a free port: %w", err)
+		}
+		defer l.Close()
+		ports[i] = l.Addr().(*net.TCPAddr).Port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return ports, nil
 }

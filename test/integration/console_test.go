@@ -22,6 +22,7 @@ import (
 	"github.com/projsecret/projsecret"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // chromium is Debian's package, which `make chromium` installs.
@@ -160,22 +161,20 @@ func navigate(t *testing.T, ctx context.Context, c *console, path, what string, 
 	t.Helper()
 	do(t, ctx, what, append([]chromedp.Action[chromedp.Void]{chromedp.Evaluate[chromedp.Void](`window.consoleTestOldPage = true`)}, actions...)...)
 	want := c.page(path)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		loc, err := chromedp.Run(ctx, chromedp.Location())
-		if err == nil && loc == want {
-			fresh, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!window.consoleTestOldPage && document.readyState === "complete"`))
-			if err == nil && fresh {
-				return
-			}
+	var loc string
+	var err error
+	poll := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		if loc, err = chromedp.Run(ctx, chromedp.Location()); err != nil || loc != want {
+			return false, nil
 		}
-		if time.Now().After(deadline) {
-			// The heading and any error say where it went; no value can be
-			// in either.
-			head, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector("h1")||{}).textContent + " | " + Array.from(document.querySelectorAll(".error")).map(e => e.textContent).join(" | ")`))
-			t.Fatalf("%s: the browser is at %s, not a new page at %s: %s (%v)", what, loc, want, head, err)
-		}
-		time.Sleep(100 * time.Millisecond)
+		fresh, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!window.consoleTestOldPage && document.readyState === "complete"`))
+		return err == nil && fresh, nil
+	})
+	if poll != nil {
+		// The heading and any error say where it went; no value can be
+		// in either.
+		head, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector("h1")||{}).textContent + " | " + Array.from(document.querySelectorAll(".error")).map(e => e.textContent).join(" | ")`))
+		t.Fatalf("%s: the browser is at %s, not a new page at %s: %s (%v)", what, loc, want, head, err)
 	}
 }
 

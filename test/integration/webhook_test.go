@@ -13,13 +13,11 @@ import (
 	"math/big"
 	"net"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -27,6 +25,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/projsecret/projsecret"
 	"github.com/projsecret/projsecret/internal/testenv"
@@ -43,17 +42,10 @@ import (
 // by it; the cleanup unregisters it (and waits until the API server has
 // stopped calling it) before stopping it, so later tests run without it.
 type Webhook struct {
-	CA      *certs.CA
-	CertDir string
-	Port    int
-	Args    []string
+	*testenv.Webhook
 
-	metricsAddr, probeAddr string
-	cmd                    *exec.Cmd
-	logs                   *lockedBuffer
-	done                   chan struct{}
-	exitErr                error
-	stopped                atomic.Bool
+	logs    *lockedBuffer
+	stopped atomic.Bool
 }
 
 // StartWebhook runs and registers the webhook for the rest of t.
@@ -70,72 +62,22 @@ func StartWebhook(t *testing.T, args ...string) *Webhook {
 	return w
 }
 
-func freeAddr(t *testing.T) (string, int) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	port := l.Addr().(*net.TCPAddr).Port
-	return "127.0.0.1:" + strconv.Itoa(port), port
-}
-
 // runWebhook starts the binary and waits until /readyz says its TLS
-// listener answers.
+// listener answers (testenv.StartWebhook, which also says why its ports
+// are found free rather than handed over).
 func runWebhook(t *testing.T, args ...string) *Webhook {
 	t.Helper()
-	ca, err := certs.NewCA("projsecret-integration-ca")
-	if err != nil {
-		t.Fatal(err)
+	w := &Webhook{logs: &lockedBuffer{}}
+	var err error
+	if w.Webhook, err = testenv.StartWebhook(context.Background(), filepath.Join(binDir, "projsecret-webhook"), t.TempDir(), w.logs, args...); err != nil {
+		t.Fatalf("%v:\n%s", err, w.logs)
 	}
-	w := &Webhook{CA: ca, CertDir: t.TempDir(), logs: &lockedBuffer{}, done: make(chan struct{})}
-	w.rotate(t)
-	_, w.Port = freeAddr(t)
-	w.metricsAddr, _ = freeAddr(t)
-	w.probeAddr, _ = freeAddr(t)
-	w.Args = append([]string{
-		"--host=127.0.0.1",
-		"--port=" + strconv.Itoa(w.Port),
-		"--cert-dir=" + w.CertDir,
-		"--metrics-bind-address=" + w.metricsAddr,
-		"--health-probe-bind-address=" + w.probeAddr,
-		"--shutdown-delay=0s",
-	}, args...)
-	w.cmd = exec.Command(filepath.Join(binDir, "projsecret-webhook"), w.Args...)
-	w.cmd.Stdout, w.cmd.Stderr = w.logs, w.logs
-	if err := w.cmd.Start(); err != nil {
-		t.Fatalf("starting projsecret-webhook: %v", err)
-	}
-	go func() {
-		w.exitErr = w.cmd.Wait()
-		close(w.done)
-	}()
 	t.Cleanup(func() {
 		if !w.stopped.Load() {
-			_ = w.cmd.Process.Kill()
-			<-w.done
+			_ = w.Webhook.Stop()
 		}
 	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get("http://" + w.probeAddr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return w
-			}
-		}
-		select {
-		case <-w.done:
-			t.Fatalf("projsecret-webhook exited before it was ready (%v):\n%s", w.exitErr, w.logs)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("projsecret-webhook not ready after 30s:\n%s", w.logs)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return w
 }
 
 // rotate issues a new serving certificate from the same CA and writes it
@@ -171,24 +113,15 @@ func (w *Webhook) Stop(t *testing.T) {
 	if w.stopped.Swap(true) {
 		return
 	}
-	if err := w.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Errorf("signalling projsecret-webhook: %v", err)
-	}
-	select {
-	case <-w.done:
-		if w.exitErr != nil {
-			t.Errorf("projsecret-webhook did not exit cleanly on SIGTERM: %v\n%s", w.exitErr, w.logs)
-		}
-	case <-time.After(30 * time.Second):
-		_ = w.cmd.Process.Kill()
-		t.Errorf("projsecret-webhook still running 30s after SIGTERM")
+	if err := w.Webhook.Stop(); err != nil {
+		t.Errorf("projsecret-webhook did not exit cleanly on SIGTERM: %v\n%s", err, w.logs)
 	}
 }
 
 // metric reads one series from the webhook's /metrics, 0 if absent.
 func (w *Webhook) metric(t *testing.T, series string) float64 {
 	t.Helper()
-	resp, err := http.Get("http://" + w.metricsAddr + "/metrics")
+	resp, err := http.Get("http://" + w.MetricsAddr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,12 +203,11 @@ func probeDenied(t *testing.T, ns string) bool {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
+	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		return cond(), nil
+	})
+	if err != nil {
+		t.Fatalf("timed out waiting for %s", what)
 	}
 }
 
