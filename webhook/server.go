@@ -67,6 +67,11 @@ type Options struct {
 	// ones wait up to InflightWait (default 1s) and are then denied.
 	MaxInflight  int
 	InflightWait time.Duration
+
+	// delayEnds says when ShutdownDelay is over: time.After, except in
+	// tests, which end it once they have observed the webhook serving
+	// while not ready, instead of racing a fixed window.
+	delayEnds func(time.Duration) <-chan time.Time
 }
 
 // TLSOptions are the webhook server's TLS settings: TLS 1.2 or later, and
@@ -131,7 +136,10 @@ func run(ctx context.Context, cfg *rest.Config, o Options) error {
 	defer stopServing()
 	stopDelay := context.AfterFunc(ctx, func() {
 		log.Info("stopping: not ready any more, still serving", "delay", o.ShutdownDelay)
-		time.AfterFunc(o.ShutdownDelay, stopServing)
+		go func() {
+			<-o.delayEnds(o.ShutdownDelay)
+			stopServing()
+		}()
 	})
 	defer stopDelay()
 	if err := mgr.Start(serveCtx); err != nil {
@@ -143,6 +151,9 @@ func run(ctx context.Context, cfg *rest.Config, o Options) error {
 func (o Options) withDefaults() Options {
 	if o.Port == 0 {
 		o.Port = ctrlwebhook.DefaultPort
+	}
+	if o.delayEnds == nil {
+		o.delayEnds = time.After
 	}
 	if o.GracefulShutdownTimeout == 0 {
 		o.GracefulShutdownTimeout = DefaultGracefulShutdownTimeout

@@ -259,7 +259,12 @@ func servedSerial(t *testing.T, r *running) *big.Int {
 // first probe after cancel already sees it) while reviews are still
 // answered for ShutdownDelay; then Run returns nil and the probes stop.
 func TestServerGracefulShutdown(t *testing.T) {
-	r := start(t, func(o *Options) { o.ShutdownDelay = 3 * time.Second; o.MetricsBindAddress = "0" })
+	delayOver, delayAsked := make(chan time.Time), make(chan time.Duration, 1)
+	r := start(t, func(o *Options) {
+		o.ShutdownDelay = 3 * time.Second
+		o.MetricsBindAddress = "0"
+		o.delayEnds = func(d time.Duration) <-chan time.Time { delayAsked <- d; return delayOver }
+	})
 	r.cancel()
 	if code, body := get(t, "http://"+r.opts.ProbeBindAddress+"/readyz"); code != http.StatusInternalServerError || !strings.Contains(body, "shutdown failed") {
 		t.Fatalf("/readyz right after stop: %d %s, want 500 naming the shutdown check", code, body)
@@ -272,12 +277,26 @@ func TestServerGracefulShutdown(t *testing.T) {
 	}
 	select {
 	case err := <-r.done:
+		t.Fatalf("Run returned (%v) before the shutdown delay was over", err)
+	default:
+	}
+	select {
+	case d := <-delayAsked:
+		if d != 3*time.Second {
+			t.Errorf("the shutdown delay waited for was %s, want the configured 3s", d)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the shutdown delay never started")
+	}
+	close(delayOver)
+	select {
+	case err := <-r.done:
 		if err != nil {
 			t.Fatalf("Run returned %v", err)
 		}
 		r.done <- nil
 	case <-time.After(20 * time.Second):
-		t.Fatal("Run did not return")
+		t.Fatal("Run did not return after the shutdown delay")
 	}
 	if code := probe(r.opts.ProbeBindAddress, "/healthz"); code != 0 {
 		t.Errorf("probes still answer (%d) after Run returned", code)
