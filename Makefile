@@ -149,8 +149,8 @@ demo: controlplane build $(BIN)/devcluster
 
 # Benchmarks on the real control plane, not part of `make test`: admission
 # overhead, webhook cost per review, plugin speed, scale and contention, one
-# Markdown table per part, printed and written to bench-results/. About ten
-# minutes on two cores; BENCH_FLAGS tunes it (go run ./bench -h).
+# Markdown table per part, printed and written to bench-results/. Its run
+# time is in the README (Benchmarks); BENCH_FLAGS tunes it (go run ./bench -h).
 .PHONY: bench bench-console
 bench: controlplane build bench-console
 	$(GO) run -ldflags '-X github.com/projsecret/projsecret/internal/version.Version=$(VERSION) -X github.com/projsecret/projsecret/internal/version.Commit=$(COMMIT)' \

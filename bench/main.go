@@ -23,8 +23,8 @@ import (
 	"k8s.io/client-go/rest"
 )
 
-// Options are the knobs of a run; the defaults keep `make bench` within
-// about ten minutes on two cores while giving medians that repeat.
+// Options are the knobs of a run; the defaults keep `make bench` to the
+// run time the README's Benchmarks section gives, with medians that repeat.
 type Options struct {
 	Parts  string
 	Out    string
