@@ -136,8 +136,12 @@ func run(ctx context.Context, cfg *rest.Config, o Options) error {
 	defer stopServing()
 	stopDelay := context.AfterFunc(ctx, func() {
 		log.Info("stopping: not ready any more, still serving", "delay", o.ShutdownDelay)
+		delayEnds := o.delayEnds
+		if delayEnds == nil {
+			delayEnds = time.After
+		}
 		go func() {
-			<-o.delayEnds(o.ShutdownDelay)
+			<-delayEnds(o.ShutdownDelay)
 			stopServing()
 		}()
 	})
@@ -151,9 +155,6 @@ func run(ctx context.Context, cfg *rest.Config, o Options) error {
 func (o Options) withDefaults() Options {
 	if o.Port == 0 {
 		o.Port = ctrlwebhook.DefaultPort
-	}
-	if o.delayEnds == nil {
-		o.delayEnds = time.After
 	}
 	if o.GracefulShutdownTimeout == 0 {
 		o.GracefulShutdownTimeout = DefaultGracefulShutdownTimeout
