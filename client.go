@@ -155,8 +155,10 @@ func (c *Client) warnf(format string, args ...any) {
 	}
 }
 
-// Quiet returns a copy of the client that warns about nothing, for callers
-// whose output must hold nothing else (shell completion).
+// Quiet returns a copy of the client that sends no warnings of its own, for
+// callers whose output must hold nothing else (shell completion). The user
+// lookup stays shared with c, so the one time it falls back it still warns
+// through c's sink; completion never looks the user up.
 func (c *Client) Quiet() *Client {
 	quiet := *c
 	quiet.warn = nil

@@ -59,7 +59,9 @@ const exitPortTaken = 3
 // does not share its scheduler.
 func serveWebhooks(ctx context.Context, f serveFlags) error {
 	logf.SetLogger(logr.Discard())
-	l, err := net.FileListener(os.NewFile(metricsFD, "metrics-listener"))
+	handedOver := os.NewFile(metricsFD, "metrics-listener")
+	l, err := net.FileListener(handedOver)
+	handedOver.Close() // FileListener holds its own duplicate of the descriptor
 	if err != nil {
 		return fmt.Errorf("the metrics listener handed over as descriptor %d: %w", metricsFD, err)
 	}

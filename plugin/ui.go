@@ -19,8 +19,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
-// uIOptions serves the web console until interrupted.
-type uIOptions struct {
+// uiOptions serves the web console until interrupted.
+type uiOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
 	Address   string
@@ -33,7 +33,7 @@ type uIOptions struct {
 }
 
 func newUICmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
-	o := &uIOptions{IOStreams: streams, NewClient: newClient, OpenBrowser: openBrowser}
+	o := &uiOptions{IOStreams: streams, NewClient: newClient, OpenBrowser: openBrowser}
 	cmd := &cobra.Command{
 		Use:   "ui",
 		Short: "Open a web console for the projects of a namespace",
@@ -58,14 +58,14 @@ as you, so do not share it. Ctrl-C stops it.`,
 }
 
 // Complete joins address and port.
-func (o *uIOptions) Complete(*cobra.Command, []string) error {
+func (o *uiOptions) Complete(*cobra.Command, []string) error {
 	o.listenAddr = net.JoinHostPort(o.Address, strconv.Itoa(o.Port))
 	return nil
 }
 
 // Validate checks the address is an IP (a host name could resolve anywhere)
 // and the port is one.
-func (o *uIOptions) Validate(cmd *cobra.Command) error {
+func (o *uiOptions) Validate(cmd *cobra.Command) error {
 	if o.Address != "localhost" && net.ParseIP(o.Address) == nil {
 		return usageErrorf(cmd, "--address %q is not an IP address: expected one such as 127.0.0.1 or ::1", o.Address)
 	}
@@ -77,7 +77,7 @@ func (o *uIOptions) Validate(cmd *cobra.Command) error {
 
 // Run listens, prints the URL, opens the browser and serves until the
 // context ends or the process gets SIGINT or SIGTERM.
-func (o *uIOptions) Run(ctx context.Context) error {
+func (o *uiOptions) Run(ctx context.Context) error {
 	client, err := o.NewClient()
 	if err != nil {
 		return err

@@ -79,7 +79,7 @@ func TestUIRun(t *testing.T) {
 			outR, outW := io.Pipe()
 			errOut := &syncBuffer{}
 			var opened []string
-			o := &uIOptions{
+			o := &uiOptions{
 				IOStreams: genericiooptions.IOStreams{In: strings.NewReader(""), Out: outW, ErrOut: errOut},
 				NewClient: func() (*projsecret.Client, error) { return h.client, nil },
 				Address:   tc.address, NoBrowser: tc.noBrowser,

@@ -32,8 +32,6 @@ type valueSource struct {
 	literalSet bool
 }
 
-func newValueSource() *valueSource { return &valueSource{} }
-
 func (v *valueSource) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&v.fromFile, "from-file", "", "Read the value from this file, byte for byte.")
 	cmd.Flags().BoolVar(&v.fromStdin, "stdin", false, "Read the value from standard input up to end of input, byte for byte (never prompts).")

@@ -27,7 +27,7 @@ type valueWrite struct {
 }
 
 func newValueWrite(streams genericiooptions.IOStreams, newClient ClientFunc) valueWrite {
-	return valueWrite{IOStreams: streams, NewClient: newClient, Value: newValueSource()}
+	return valueWrite{IOStreams: streams, NewClient: newClient, Value: &valueSource{}}
 }
 
 // addFlags adds the value flags and --owner.

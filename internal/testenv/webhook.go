@@ -147,6 +147,9 @@ func startWebhook(ctx context.Context, bin string, w *Webhook, logs io.Writer, a
 		w.exitErr = w.cmd.Wait()
 		close(w.done)
 	}()
+	// A probe port taken by a process that accepts and never answers must
+	// not hang the poll past its timeout.
+	probeClient := &http.Client{Timeout: 2 * time.Second}
 	err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
 		select {
 		case <-w.done:
@@ -156,7 +159,7 @@ func startWebhook(ctx context.Context, bin string, w *Webhook, logs io.Writer, a
 			return false, fmt.Errorf("the webhook exited before it was ready: %v", w.exitErr)
 		default:
 		}
-		resp, err := http.Get("http://" + w.ProbeAddr + "/readyz")
+		resp, err := probeClient.Get("http://" + w.ProbeAddr + "/readyz")
 		if err != nil {
 			return false, nil
 		}

@@ -50,9 +50,13 @@ func readTargets(t *testing.T, root, version string) []target {
 			t.Fatalf("distpack platforms printed %q; want GOOS GOARCH BIN ARCHIVE", line)
 		}
 		tg := target{platform{f[0], f[1]}, f[2], f[3]}
-		// The names the README documents.
-		if !strings.HasPrefix(tg.bin, "kubectl-projsecret") ||
-			!strings.HasPrefix(tg.archive, fmt.Sprintf("kubectl-projsecret_%s_%s_%s.", version, tg.os, tg.arch)) {
+		// The names the README documents, checked here rather than taken
+		// on distpack's word: .exe and .zip on Windows, .tar.gz elsewhere.
+		bin, ext := "kubectl-projsecret", ".tar.gz"
+		if tg.os == "windows" {
+			bin, ext = "kubectl-projsecret.exe", ".zip"
+		}
+		if tg.bin != bin || tg.archive != fmt.Sprintf("kubectl-projsecret_%s_%s_%s%s", version, tg.os, tg.arch, ext) {
 			t.Fatalf("distpack names %s/%s's binary %q and archive %q; want kubectl-projsecret[.exe] and kubectl-projsecret_VERSION_OS_ARCH.EXT",
 				tg.os, tg.arch, tg.bin, tg.archive)
 		}
