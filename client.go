@@ -147,7 +147,7 @@ func (c *Client) User(ctx context.Context) (string, error) { return c.user(ctx) 
 func (c *Client) Now() time.Time { return c.now() }
 
 // stamp is the time recorded in an entry's metadata: UTC, whole seconds.
-func (c *Client) stamp() time.Time { return c.now().UTC().Truncate(time.Second) }
+func (c *Client) stamp() time.Time { return Timestamp(c.now()) }
 
 func (c *Client) warnf(format string, args ...any) {
 	if c.warn != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
@@ -43,7 +44,7 @@ func TestWriteRereadsAfterLosingARace(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			other := &Batch{project: "p", secret: s, entries: mustEntries(t, s.Annotations[AnnotationEntries]), user: "bob", stamp: Now}
+			other := &Batch{project: "p", secret: s, entries: mustEntries(t, s.Annotations[AnnotationEntries]), user: "bob", stamp: func() time.Time { return Timestamp(time.Now()) }}
 			if err := putValue(other, "THEIRS", []byte("2"), MetaChange{}); err != nil {
 				t.Error(err)
 			}
@@ -82,7 +83,7 @@ func TestFirstCreateRace(t *testing.T) {
 	cs.PrependReactor("create", "secrets", func(k8stesting.Action) (bool, runtime.Object, error) {
 		once.Do(func() {
 			theirs := newSecret("p", "ns")
-			b := &Batch{project: "p", secret: theirs, entries: Entries{}, user: "bob", isNew: true, stamp: Now}
+			b := &Batch{project: "p", secret: theirs, entries: Entries{}, user: "bob", isNew: true, stamp: func() time.Time { return Timestamp(time.Now()) }}
 			if err := putValue(b, "THEIRS", []byte("2"), MetaChange{}); err != nil {
 				t.Error(err)
 			}

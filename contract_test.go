@@ -3,6 +3,7 @@ package projsecret
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestValidateProjectName(t *testing.T) {
@@ -100,7 +101,7 @@ func TestParseEntries(t *testing.T) {
 
 func TestEntriesRoundTrip(t *testing.T) {
 	t.Parallel()
-	in := Entries{"b": {Description: "x", CreatedAt: Now(), UpdatedAt: Now(), CreatedBy: "u", UpdatedBy: "u"}, "a": {CreatedAt: Now(), UpdatedAt: Now(), CreatedBy: "u", UpdatedBy: "v", Labels: map[string]string{"l": "1"}}}
+	in := Entries{"b": {Description: "x", CreatedAt: Timestamp(time.Now()), UpdatedAt: Timestamp(time.Now()), CreatedBy: "u", UpdatedBy: "u"}, "a": {CreatedAt: Timestamp(time.Now()), UpdatedAt: Timestamp(time.Now()), CreatedBy: "u", UpdatedBy: "v", Labels: map[string]string{"l": "1"}}}
 	s1, err := in.Encode()
 	if err != nil {
 		t.Fatal(err)

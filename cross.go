@@ -168,7 +168,7 @@ func adoptSecret(s *corev1.Secret, project, user string, owners Owners, now time
 		return vs
 	}
 	created := adoptedCreatedAt(s.CreationTimestamp.Time, now)
-	stamp := now.UTC().Truncate(time.Second)
+	stamp := Timestamp(now)
 	entries := Entries{}
 	for key := range s.Data {
 		entries[key] = EntryMeta{CreatedAt: created, CreatedBy: user, UpdatedAt: stamp, UpdatedBy: user}
@@ -211,5 +211,5 @@ func adoptedCreatedAt(created, now time.Time) time.Time {
 	case created.After(now):
 		created = now
 	}
-	return created.UTC().Truncate(time.Second)
+	return Timestamp(created)
 }

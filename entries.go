@@ -181,9 +181,9 @@ func ValidateEntryMeta(key string, m EntryMeta) error {
 }
 
 func formatTimestamp(t time.Time) string {
-	return t.UTC().Truncate(time.Second).Format(timestampLayout)
+	return Timestamp(t).Format(timestampLayout)
 }
 
-// Now is the timestamp format entries use: UTC, whole seconds, as
+// Timestamp is t in the form entries record: UTC, whole seconds, as
 // metav1.Time does, so timestamps round-trip through RFC 3339 unchanged.
-func Now() time.Time { return time.Now().UTC().Truncate(time.Second) }
+func Timestamp(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }

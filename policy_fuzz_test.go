@@ -83,7 +83,7 @@ func buildWrite(op, who, owners uint8, edits []byte) (projsecret.Write, [][]byte
 	entries := fixtures.EntriesOf(old)
 
 	s := old.DeepCopy()
-	now := projsecret.Now()
+	now := projsecret.Timestamp(time.Now())
 	values := [][]byte{[]byte("S3CR3T#A!"), []byte("S3CR3T#B!")}
 	for i := 0; i+1 < len(edits); i += 2 {
 		arg := int(edits[i+1])

@@ -366,7 +366,7 @@ func TestReviewValueLimitAtTheEdge(t *testing.T) {
 // user must.
 func editAuthors(s *corev1.Secret, user string) *corev1.Secret {
 	e := fixtures.EntriesOf(s)
-	now := Now()
+	now := Timestamp(time.Now())
 	for k, m := range e {
 		m.CreatedBy, m.UpdatedBy, m.CreatedAt, m.UpdatedAt = user, user, now, now
 		e[k] = m

@@ -183,7 +183,7 @@ func (b *Bench) updateOp(v *admissionVariant) func(context.Context, int, int) er
 		}
 		key := entryKey(seq % admissionEntries)
 		m := entries[key]
-		m.UpdatedAt, m.UpdatedBy = projsecret.Now(), b.user
+		m.UpdatedAt, m.UpdatedBy = projsecret.Timestamp(time.Now()), b.user
 		entries[key] = m
 		if s.Annotations[projsecret.AnnotationEntries], err = entries.Encode(); err != nil {
 			return err

@@ -249,7 +249,7 @@ func (b *Bench) finalValues(ctx context.Context, ns, project string, want map[st
 // checkHotProjectFits fails early, with the fix, when every writer's keys
 // in one project would not fit the 256 KiB annotation limit.
 func (b *Bench) checkHotProjectFits() error {
-	now := projsecret.Now()
+	now := projsecret.Timestamp(time.Now())
 	entries := projsecret.Entries{}
 	for w := range b.Writers {
 		for i := range b.KeysPerWriter {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"time"
 
 	"github.com/projsecret/projsecret"
 	"github.com/projsecret/projsecret/internal/fixtures"
@@ -33,7 +34,7 @@ func randomValue(n int) []byte {
 // bytes, written by user, and checks it against the contract, so setup can
 // write it in one request instead of n read-modify-writes.
 func projectSecret(namespace, project, user string, n, valueSize int) (*corev1.Secret, error) {
-	now := projsecret.Now()
+	now := projsecret.Timestamp(time.Now())
 	values := make(map[string]string, n)
 	for i := range n {
 		values[entryKey(i)] = string(randomValue(valueSize))

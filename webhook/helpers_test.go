@@ -29,7 +29,7 @@ import (
 // them: the webhook refuses an entry that a write creates or changes
 // unless its timestamps are within the policy's clock skew of now.
 var (
-	t0 = projsecret.Now().Add(-time.Minute)
+	t0 = projsecret.Timestamp(time.Now()).Add(-time.Minute)
 	t1 = t0.Add(time.Minute)
 )
 

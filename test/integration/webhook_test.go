@@ -266,7 +266,7 @@ func secretManifest(t *testing.T, ns, project, user string, values map[string]st
 		Type:       corev1.SecretTypeOpaque,
 		StringData: values,
 	}
-	now := projsecret.Now()
+	now := projsecret.Timestamp(time.Now())
 	entries := projsecret.Entries{}
 	for k := range values {
 		entries[k] = projsecret.EntryMeta{Description: "applied", CreatedAt: now, UpdatedAt: now, CreatedBy: user, UpdatedBy: user}
