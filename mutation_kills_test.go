@@ -159,3 +159,117 @@ func TestDescriptionRefusesNUL(t *testing.T) {
 		t.Fatalf("a refused create left a Secret behind: %v", err)
 	}
 }
+
+// TestStoredEntryThatBreaksTheContractVouchesForNothing: the webhook trusts
+// the stored entries to say who created an entry only if every one of them
+// is valid; a stored entry that is invalid in any one field makes every
+// entry of the write new, so it must name the requester as its author. A
+// write by bob that repairs only that field of alice's entry is therefore
+// denied as a new entry (not judged as a change to a trusted one).
+func TestStoredEntryThatBreaksTheContractVouchesForNothing(t *testing.T) {
+	t.Parallel()
+	p := DefaultPolicy()
+	p.Now = func() time.Time { return t0 }
+	tests := []struct {
+		name string
+		bad  func(*EntryMeta)
+	}{
+		{"description with a control character", func(m *EntryMeta) { m.Description = "d\x01" }},
+		{"no createdBy", func(m *EntryMeta) { m.CreatedBy = "" }},
+		{"no updatedBy", func(m *EntryMeta) { m.UpdatedBy = "" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bad := byAlice
+			tt.bad(&bad)
+			old := fixtures.Secret("ns", "demo", map[string]string{"api-token": "v1"}, bad)
+			repaired := fixtures.Secret("ns", "demo", map[string]string{"api-token": "v1"}, byAlice)
+			_, err := p.Review(Write{Operation: OpUpdate, User: "bob", Old: old, New: repaired})
+			const want = `entry "api-token" is new: createdBy and updatedBy must be the requesting user "bob"`
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("got %v, want a denial containing %q", err, want)
+			}
+		})
+	}
+}
+
+// TestParseEntriesReportsTheSmallestInvalidKey: with several invalid
+// entries, the error names the one with the smallest key, whatever the map
+// order, so the same annotation always gets the same answer.
+func TestParseEntriesReportsTheSmallestInvalidKey(t *testing.T) {
+	t.Parallel()
+	noAuthor := byAlice
+	noAuthor.CreatedBy = ""
+	s := fixtures.Secret("ns", "demo", map[string]string{"a": "1", "b": "2", "c": "3", "d": "4"}, noAuthor)
+	for range 20 {
+		_, err := ParseEntries(s.Annotations[AnnotationEntries])
+		if err == nil || !strings.Contains(err.Error(), `entry "a"`) {
+			t.Fatalf("got %v, want the error about entry \"a\"", err)
+		}
+	}
+}
+
+// TestEntriesAnnotationAtTheLimit: the entries annotation may be exactly
+// MaxAnnotationBytes long (here a valid one padded with JSON whitespace)
+// and not one byte longer.
+func TestEntriesAnnotationAtTheLimit(t *testing.T) {
+	t.Parallel()
+	enc, err := Entries{"a": byAlice}.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pad := func(n int) string { return enc[:1] + strings.Repeat(" ", n-len(enc)) + enc[1:] }
+	if _, err := ParseEntries(pad(MaxAnnotationBytes)); err != nil {
+		t.Errorf("an annotation of exactly %d bytes: %v", MaxAnnotationBytes, err)
+	}
+	if _, err := ParseEntries(pad(MaxAnnotationBytes + 1)); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("at most %d are allowed", MaxAnnotationBytes)) {
+		t.Errorf("one byte past the limit: %v, want refused for its size", err)
+	}
+}
+
+// TestAdoptTakesOnlyOpaqueSecrets: adopt takes an unlabeled Opaque Secret
+// under management, and refuses one of any other type, leaving it as it
+// was.
+func TestAdoptTakesOnlyOpaqueSecrets(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	unlabeled := func(typ corev1.SecretType) *corev1.Secret {
+		return &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Name: SecretName("legacy"), Namespace: "ns", CreationTimestamp: metav1.NewTime(time.Now())},
+			Type:       typ,
+			Data:       map[string][]byte{"db_password": []byte("x"), "api-key": []byte("y")},
+		}
+	}
+	tests := []struct {
+		typ  corev1.SecretType
+		want string // fragment of the refusal; empty: adopted
+	}{
+		{corev1.SecretTypeOpaque, ""},
+		{corev1.SecretTypeTLS, `secret type is "kubernetes.io/tls": only "Opaque" secrets can be adopted`},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.typ), func(t *testing.T) {
+			cs := fake.NewClientset(unlabeled(tt.typ))
+			keys, err := NewClient(cs, "ns", as("alice")).Adopt(ctx, "legacy", AdoptOptions{})
+			s, getErr := cs.CoreV1().Secrets("ns").Get(ctx, SecretName("legacy"), metav1.GetOptions{})
+			if getErr != nil {
+				t.Fatal(getErr)
+			}
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("got %v, want a refusal containing %q", err, tt.want)
+				}
+				if IsProjectSecret(s) || len(s.Annotations) != 0 {
+					t.Fatalf("a refused adopt changed the Secret: labels %v, annotation keys %d", s.Labels, len(s.Annotations))
+				}
+				return
+			}
+			if err != nil || len(keys) != 2 {
+				t.Fatalf("adopt: keys %v, %v", keys, err)
+			}
+			if _, err := ValidateSecret(s, DefaultKeyRule); err != nil || s.Labels[LabelProject] != "legacy" || s.Type != corev1.SecretTypeOpaque {
+				t.Fatalf("adopted Secret: labels %v, type %q, contract: %v", s.Labels, s.Type, err)
+			}
+		})
+	}
+}
