@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -291,5 +292,43 @@ func TestEnvVarKeysStartWithoutADigit(t *testing.T) {
 		if err := EnvVarKeyRule.Validate(key); err != nil {
 			t.Errorf("env-var rule, key %q: %v", key, err)
 		}
+	}
+}
+
+// TestOwnerNameRefusesNUL: NUL (code point 0) is a control character for
+// owner names too, whether the owner comes from code or from the stored
+// annotation.
+func TestOwnerNameRefusesNUL(t *testing.T) {
+	t.Parallel()
+	const want = "holds the control character U+0000"
+	if err := User("ali\x00ce").Validate(); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Validate: %v, want %q", err, want)
+	}
+	if owners, err := ParseOwners("user:bob,user:ali\x00ce"); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("ParseOwners: %d owner(s), %v, want %q", len(owners), err, want)
+	}
+}
+
+// TestFirstWriteAsksForTheUserOnce: WithUser's source is called once per
+// write that records an author, also for the write that creates the
+// project and makes its requester the owner with the same answer.
+func TestFirstWriteAsksForTheUserOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cs := fake.NewClientset()
+	var asked atomic.Int32
+	c := NewClient(cs, "ns", WithUser(func(context.Context) (string, error) { asked.Add(1); return "alice", nil }))
+	if err := c.Create(ctx, "p", "K", []byte("v"), MetaChange{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := asked.Load(); n != 1 {
+		t.Errorf("creating a project asked who the user is %d times, want once", n)
+	}
+	s, err := cs.CoreV1().Secrets("ns").Get(ctx, SecretName("p"), metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Annotations[AnnotationOwners]; got != "user:alice" {
+		t.Errorf("owners %q, want the requester", got)
 	}
 }
