@@ -332,3 +332,27 @@ func TestFirstWriteAsksForTheUserOnce(t *testing.T) {
 		t.Errorf("owners %q, want the requester", got)
 	}
 }
+
+// TestDenialKeepsALineOnlyWithRoomForTheCount: a denial keeps each whole
+// line while it leaves room for its newline and the 40 bytes kept for a
+// closing "... and N more"; a line one byte longer than that is counted
+// instead. (Messages quote keys, owners and labels of any length, so lines
+// land at this edge.)
+func TestDenialKeepsALineOnlyWithRoomForTheCount(t *testing.T) {
+	t.Parallel()
+	first := strings.Repeat("a", 1000)
+	fits := MaxMessageBytes - len(first) - 1 - 40
+	for _, tt := range []struct {
+		second int
+		want   string
+	}{
+		{fits, first + "\n" + strings.Repeat("b", fits)},
+		{fits + 1, first + "\n... and 1 more"},
+	} {
+		vs := Violations{{Rule: RuleMetadata, Message: first}, {Rule: RuleMetadata, Message: strings.Repeat("b", tt.second)}}
+		if got := vs.Error(); got != tt.want {
+			t.Errorf("a %d-byte line after a %d-byte one: got %d bytes ending %q, want %d bytes ending %q",
+				tt.second, len(first), len(got), got[max(0, len(got)-16):], len(tt.want), tt.want[max(0, len(tt.want)-16):])
+		}
+	}
+}
