@@ -356,3 +356,90 @@ func TestDenialKeepsALineOnlyWithRoomForTheCount(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapshotAndValues: a snapshot holds every entry of the project, or
+// exactly the keys asked for; an absent key or project is ErrNotFound
+// placed on it, and a project without values gives an empty map, not nil.
+func TestSnapshotAndValues(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	empty := fixtures.Secret("ns", "empty", nil, byAlice)
+	empty.Data = nil
+	cs := fake.NewClientset(fixtures.Secret("ns", "p", map[string]string{"a": "1", "b": "22"}, byAlice), empty)
+	c := NewClient(cs, "ns", as("alice"))
+
+	snap, err := c.Snapshot(ctx, "p")
+	if err != nil || len(snap.Values) != 2 || len(snap.Entries) != 2 || len(snap.Values["b"]) != 2 || snap.Entries["b"].CreatedBy != "alice" {
+		t.Fatalf("whole snapshot: %d value(s), %d entr(ies), %v", len(snap.Values), len(snap.Entries), err)
+	}
+	snap, err = c.Snapshot(ctx, "p", "b")
+	if err != nil || len(snap.Values) != 1 || len(snap.Values["b"]) != 2 || len(snap.Entries) != 1 || snap.Entries["b"].CreatedBy != "alice" {
+		t.Fatalf("snapshot of b: %d value(s), %d entr(ies), %v", len(snap.Values), len(snap.Entries), err)
+	}
+	var e *Error
+	if _, err := c.Snapshot(ctx, "p", "b", "missing"); !errors.Is(err, ErrNotFound) || !errors.As(err, &e) || e.Key != "missing" {
+		t.Fatalf("snapshot with an absent key: %v, want ErrNotFound on key missing", err)
+	}
+	if _, err := c.Snapshot(ctx, "absent"); !errors.Is(err, ErrNotFound) || !errors.As(err, &e) || e.Project != "absent" {
+		t.Fatalf("snapshot of an absent project: %v, want ErrNotFound on it", err)
+	}
+	if snap, err := c.Snapshot(ctx, "empty"); err != nil || snap.Values == nil || len(snap.Values) != 0 {
+		t.Fatalf("snapshot of a project without values: nil map %v, %v", snap == nil || snap.Values == nil, err)
+	}
+
+	values, err := c.Values(ctx, "p", "a")
+	if err != nil || len(values) != 1 || len(values["a"]) != 1 {
+		t.Fatalf("values of a: %d, %v", len(values), err)
+	}
+	if values, err := c.Values(ctx, "absent"); !errors.Is(err, ErrNotFound) || values != nil {
+		t.Fatalf("values of an absent project: %d, %v", len(values), err)
+	}
+}
+
+// TestDeleteProject: deleting a project removes its Secret, preconditioned
+// on the UID and resourceVersion read, after expect agreed with the entry
+// count; expect's refusal, an absent project and a Secret changed in
+// between delete nothing.
+func TestDeleteProject(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	newClient := func() (*Client, *fake.Clientset) {
+		s := fixtures.Secret("ns", "p", map[string]string{"a": "1", "b": "2"}, byAlice)
+		s.UID, s.ResourceVersion = "uid-1", "7"
+		cs := fake.NewClientset(s)
+		return NewClient(cs, "ns", as("alice")), cs
+	}
+	exists := func(cs *fake.Clientset) bool {
+		_, err := cs.CoreV1().Secrets("ns").Get(ctx, SecretName("p"), metav1.GetOptions{})
+		return err == nil
+	}
+
+	c, cs := newClient()
+	if _, err := c.DeleteProject(ctx, "absent", nil); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("absent project: %v, want ErrNotFound", err)
+	}
+	refused := errors.New("two entries, expected one")
+	var counted int
+	if n, err := c.DeleteProject(ctx, "p", func(n int) error { counted = n; return refused }); !errors.Is(err, refused) || n != 0 || counted != 2 || !exists(cs) {
+		t.Fatalf("expect refusing: %d deleted, %v, expect saw %d, still there %v", n, err, counted, exists(cs))
+	}
+	var pre *metav1.Preconditions
+	cs.PrependReactor("delete", "secrets", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		pre = a.(k8stesting.DeleteActionImpl).DeleteOptions.Preconditions
+		return false, nil, nil
+	})
+	if n, err := c.DeleteProject(ctx, "p", nil); err != nil || n != 2 || exists(cs) {
+		t.Fatalf("delete: %d deleted, %v, still there %v", n, err, exists(cs))
+	}
+	if pre == nil || pre.UID == nil || *pre.UID != "uid-1" || pre.ResourceVersion == nil || *pre.ResourceVersion != "7" {
+		t.Fatalf("delete preconditions %+v, want the UID and resourceVersion read", pre)
+	}
+
+	c, cs = newClient()
+	cs.PrependReactor("delete", "secrets", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, conflict("p")
+	})
+	if n, err := c.DeleteProject(ctx, "p", func(int) error { return nil }); !apierrors.IsConflict(err) || n != 0 || !strings.Contains(err.Error(), "nothing deleted") {
+		t.Fatalf("changed in between: %d, %v, want a conflict that deleted nothing", n, err)
+	}
+}
