@@ -443,3 +443,23 @@ func TestDeleteProject(t *testing.T) {
 		t.Fatalf("changed in between: %d, %v, want a conflict that deleted nothing", n, err)
 	}
 }
+
+// TestPolicyWithoutClockSkewUsesTheDefault: a Policy whose ClockSkew is
+// left zero judges timestamps with DefaultClockSkew, not with no leeway at
+// all: a new entry stamped a minute before the webhook's clock passes, one
+// stamped just past the default is denied naming it.
+func TestPolicyWithoutClockSkewUsesTheDefault(t *testing.T) {
+	t.Parallel()
+	p := Policy{KeyRule: DefaultKeyRule, Now: func() time.Time { return t0 }}
+	stampedAt := func(at time.Time) *corev1.Secret {
+		m := EntryMeta{CreatedAt: at, UpdatedAt: at, CreatedBy: "alice", UpdatedBy: "alice"}
+		return fixtures.Secret("ns", "demo", map[string]string{"a": "1"}, m)
+	}
+	if _, err := p.Review(Write{Operation: OpCreate, User: "alice", New: stampedAt(t0.Add(-time.Minute))}); err != nil {
+		t.Errorf("a minute off with the default skew: %v", err)
+	}
+	want := fmt.Sprintf("within %s", DefaultClockSkew)
+	if _, err := p.Review(Write{Operation: OpCreate, User: "alice", New: stampedAt(t0.Add(-DefaultClockSkew - time.Second))}); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("just past the default skew: %v, want a denial saying %q", err, want)
+	}
+}
