@@ -463,3 +463,62 @@ func TestPolicyWithoutClockSkewUsesTheDefault(t *testing.T) {
 		t.Errorf("just past the default skew: %v, want a denial saying %q", err, want)
 	}
 }
+
+// TestBatchUpdateMeta: inside Apply, UpdateMeta changes an existing
+// entry's metadata as the requester, and refuses an absent key with
+// ErrNotFound placed on it, which aborts the whole batch.
+func TestBatchUpdateMeta(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cs := fake.NewClientset(fixtures.Secret("ns", "p", map[string]string{"a": "1"}, byAlice))
+	c := NewClient(cs, "ns", as("bob"))
+	desc := "rotated monthly"
+	err := c.Apply(ctx, "p", ApplyOptions{}, func(b *Batch) error {
+		if err := b.UpdateMeta("a", MetaChange{Description: &desc}); err != nil {
+			return err
+		}
+		return b.UpdateMeta("missing", MetaChange{Description: &desc})
+	})
+	var e *Error
+	if !errors.Is(err, ErrNotFound) || !errors.As(err, &e) || e.Key != "missing" {
+		t.Fatalf("batch with an absent key: %v, want ErrNotFound on key missing", err)
+	}
+	s, _ := cs.CoreV1().Secrets("ns").Get(ctx, SecretName("p"), metav1.GetOptions{})
+	if m := fixtures.EntriesOf(s)["a"]; m.Description != byAlice.Description {
+		t.Fatalf("a failed batch changed entry a: description %q", m.Description)
+	}
+	if err := c.Apply(ctx, "p", ApplyOptions{}, func(b *Batch) error { return b.UpdateMeta("a", MetaChange{Description: &desc}) }); err != nil {
+		t.Fatal(err)
+	}
+	s, _ = cs.CoreV1().Secrets("ns").Get(ctx, SecretName("p"), metav1.GetOptions{})
+	if m := fixtures.EntriesOf(s)["a"]; m.Description != desc || m.UpdatedBy != "bob" || m.CreatedBy != "alice" {
+		t.Fatalf("entry a after UpdateMeta: %+v", m)
+	}
+}
+
+// TestAdoptRefusesBeforeReading: an invalid project name, or a user lookup
+// that fails, stops adopt before it reads or writes anything.
+func TestAdoptRefusesBeforeReading(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	lookup := errors.New("no SelfSubjectReview")
+	for _, tt := range []struct {
+		name, project string
+		user          ClientOption
+		want          string
+	}{
+		{"invalid project name", "Not_A_Label", as("alice"), "Not_A_Label"},
+		{"user lookup fails", "legacy", WithUser(func(context.Context) (string, error) { return "", lookup }), lookup.Error()},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cs := fake.NewClientset()
+			_, err := NewClient(cs, "ns", tt.user).Adopt(ctx, tt.project, AdoptOptions{})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want an error naming %q", err, tt.want)
+			}
+			if n := len(cs.Actions()); n != 0 {
+				t.Fatalf("%d API calls made before refusing", n)
+			}
+		})
+	}
+}
