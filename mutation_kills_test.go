@@ -522,3 +522,66 @@ func TestAdoptRefusesBeforeReading(t *testing.T) {
 		})
 	}
 }
+
+// TestQuoteAtItsEdges: Quote keeps a string of exactly 64 bytes whole, cuts
+// a longer one at 64 bytes or just before a rune that would be split, and
+// never panics, even on bytes that are all UTF-8 continuations (hostile
+// keys and owner names reach messages through it).
+func TestQuoteAtItsEdges(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, in, want string
+	}{
+		{"exactly 64 bytes", strings.Repeat("k", 64), `"` + strings.Repeat("k", 64) + `"`},
+		{"65 bytes", strings.Repeat("k", 65), `"` + strings.Repeat("k", 64) + `"... (65 bytes)`},
+		{"a rune across the cut", "a" + strings.Repeat("é", 40), `"a` + strings.Repeat("é", 31) + `"... (81 bytes)`},
+		{"only continuation bytes", strings.Repeat("\x80", 70), `""... (70 bytes)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got string
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("Quote of %d bytes panicked", len(tc.in))
+					}
+				}()
+				got = Quote(tc.in)
+			}()
+			if got != tc.want {
+				t.Errorf("Quote of %d bytes: %d bytes out, want %d", len(tc.in), len(got), len(tc.want))
+			}
+		})
+	}
+}
+
+// TestDenialCutsALoneLineAtItsEdge: a single line too long to keep is cut
+// to leave 40 bytes for the ellipsis; one that is exactly that long is
+// kept whole with the ellipsis, not cut (and nothing panics).
+func TestDenialCutsALoneLineAtItsEdge(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{MaxMessageBytes - 40, MaxMessageBytes - 39} {
+		var got string
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("a lone %d-byte line panicked", n)
+				}
+			}()
+			got = Violations{{Rule: RuleSize, Message: strings.Repeat("x", n)}}.Error()
+		}()
+		if want := strings.Repeat("x", MaxMessageBytes-40) + "..."; got != want {
+			t.Errorf("a lone %d-byte line: %d bytes out, want %d", n, len(got), len(want))
+		}
+	}
+}
+
+// TestAnnotationLimitSaysHowFarOver: the size check names how many bytes
+// of metadata are over the API server's limit.
+func TestAnnotationLimitSaysHowFarOver(t *testing.T) {
+	t.Parallel()
+	err := Size{AnnotationBytes: MaxAnnotationBytes + 5}.Check()
+	want := fmt.Sprintf("annotations total %d bytes (the entries' metadata), 5 over the API server's limit of %d", MaxAnnotationBytes+5, MaxAnnotationBytes)
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v, want %q", err, want)
+	}
+}
