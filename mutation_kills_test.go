@@ -271,7 +271,33 @@ func TestAdoptTakesOnlyOpaqueSecrets(t *testing.T) {
 			if _, err := ValidateSecret(s, DefaultKeyRule); err != nil || s.Labels[LabelProject] != "legacy" || s.Type != corev1.SecretTypeOpaque {
 				t.Fatalf("adopted Secret: labels %v, type %q, contract: %v", s.Labels, s.Type, err)
 			}
+			if got := s.Annotations[AnnotationOwners]; got != "user:alice" {
+				t.Errorf("adopted without --owner: owners %q, want the adopter, user:alice", got)
+			}
 		})
+	}
+}
+
+// TestAdoptRecordsTheOwnersGiven: owners given to adopt are the project's
+// owners as given; the adopter is added only when none are given.
+func TestAdoptRecordsTheOwnersGiven(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cs := fake.NewClientset(&corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: SecretName("legacy"), Namespace: "ns", CreationTimestamp: metav1.NewTime(time.Now())},
+		Type:       corev1.SecretTypeOpaque,
+		Data:       map[string][]byte{"api-key": []byte("y")},
+	})
+	owners := Owners{{Kind: "group", Name: "data-team"}, {Kind: "user", Name: "bob"}}
+	if _, err := NewClient(cs, "ns", as("alice")).Adopt(ctx, "legacy", AdoptOptions{Owners: owners}); err != nil {
+		t.Fatalf("adopt: %v", err)
+	}
+	s, err := cs.CoreV1().Secrets("ns").Get(ctx, SecretName("legacy"), metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := s.Annotations[AnnotationOwners], owners.String(); got != want {
+		t.Errorf("owners %q, want %q as given", got, want)
 	}
 }
 
