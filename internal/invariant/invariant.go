@@ -169,8 +169,17 @@ func storedContract(s *corev1.Secret) error {
 
 func entriesOf(s *corev1.Secret) map[string]entry {
 	var out map[string]entry
-	if err := json.Unmarshal([]byte(s.Annotations[projsecret.AnnotationEntries]), &out); err != nil {
+	dec := json.NewDecoder(strings.NewReader(s.Annotations[projsecret.AnnotationEntries]))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&out); err != nil {
 		return nil // an unreadable stored list vouches for nothing: every entry is new
+	}
+	for key, e := range out {
+		// A stored entry without its authorship vouches for nothing either:
+		// the writer repairs it as a new entry, in their own name.
+		if e.CreatedAt == "" || e.CreatedBy == "" || e.UpdatedAt == "" || e.UpdatedBy == "" {
+			delete(out, key)
+		}
 	}
 	return out
 }
