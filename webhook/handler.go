@@ -30,6 +30,8 @@ const Path = "/validate-projsecret"
 // objects of at most 3 MiB each and 1 MiB for the rest of the review.
 const maxRequestSize = 7 << 20
 
+var errTooLarge = fmt.Errorf("request entity is too large; limit is %d bytes", maxRequestSize)
+
 // Webhook judges writes to project Secrets with Policy. It serves
 // AdmissionReviews itself rather than through controller-runtime's
 // admission.Webhook, whose universal deserializer reads the body twice and
@@ -77,6 +79,13 @@ func readBody(r *http.Request) ([]byte, int32, error) {
 		return nil, http.StatusBadRequest, errors.New("request body is empty")
 	}
 	defer r.Body.Close()
+	if b, ok := r.Body.(*bufferedBody); ok {
+		// Limit has read it already, within its bounds: no second copy.
+		if len(b.bytes) >= maxRequestSize {
+			return nil, http.StatusRequestEntityTooLarge, errTooLarge
+		}
+		return b.bytes, http.StatusBadRequest, checkContentType(r)
+	}
 	limited := &io.LimitedReader{R: r.Body, N: maxRequestSize}
 	// The API server sends Content-Length: read into one buffer of that
 	// size rather than letting io.ReadAll grow one by doubling, which
@@ -92,12 +101,16 @@ func readBody(r *http.Request) ([]byte, int32, error) {
 		return nil, http.StatusBadRequest, fmt.Errorf("reading the request body: %w", err)
 	}
 	if limited.N <= 0 {
-		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("request entity is too large; limit is %d bytes", maxRequestSize)
+		return nil, http.StatusRequestEntityTooLarge, errTooLarge
 	}
+	return body, http.StatusBadRequest, checkContentType(r)
+}
+
+func checkContentType(r *http.Request) error {
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
-		return nil, http.StatusBadRequest, fmt.Errorf("contentType=%s, expected application/json", ct)
+		return fmt.Errorf("contentType=%s, expected application/json", ct)
 	}
-	return body, 0, nil
+	return nil
 }
 
 // safeAnswer turns a panic into a refusal that still carries the request's

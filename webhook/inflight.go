@@ -3,6 +3,7 @@ package webhook
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,36 +16,51 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
-// peekSize is how much of a refused review's body is read to find its
+// peekSize is how much of a refused review's body is scanned to find its
 // apiVersion and UID, which the API server sends first. A busy replica
-// must not read the rest: a review can be 7 MiB.
+// must not parse the rest: a review can be 7 MiB.
 const peekSize = 4 << 10
 
-// bodyTimeout bounds reading a review's body once it holds a slot, so a
-// client that trickles its body (anyone who can reach the port, not only
-// the API server) cannot keep slots taken. The API server sends at most
-// 7 MiB and gives up after timeoutSeconds (3 s) anyway.
-const bodyTimeout = 2 * time.Second
-
-// Limit serves next to at most maxInflight requests at once. A request
-// over the bound waits up to wait for a slot; if none frees up it is
-// answered with an AdmissionReview that denies the write and says the
-// webhook is busy, rather than with a 5xx or a timeout, so the requester
-// reads why. Waiting requests hold only their connection: their bodies
-// are not read until they get a slot.
+// Limit serves next to at most maxInflight requests at once. A request's
+// whole body is read first (bodyReader: deadlines, a minimum rate and a
+// byte budget), so a client that sends headers and then trickles its body
+// holds no slot. A request over the bound then waits up to wait for a
+// slot; if none frees up it is answered with an AdmissionReview that
+// denies the write and says the webhook is busy, rather than with a 5xx
+// or a timeout, so the requester reads why.
 func Limit(next http.Handler, maxInflight int, wait time.Duration) http.Handler {
-	return &limiter{next: next, slots: make(chan struct{}, maxInflight), wait: wait, bodyTimeout: bodyTimeout, log: logf.Log.WithName("admission")}
+	return limit(next, maxInflight, wait, DefaultMaxBufferedBytes)
+}
+
+func limit(next http.Handler, maxInflight int, wait time.Duration, maxBuffered int64) *limiter {
+	return &limiter{next: next, slots: make(chan struct{}, maxInflight), wait: wait, body: newBodyReader(maxBuffered), log: logf.Log.WithName("admission")}
 }
 
 type limiter struct {
-	next        http.Handler
-	slots       chan struct{}
-	wait        time.Duration
-	bodyTimeout time.Duration
-	log         logr.Logger
+	next  http.Handler
+	slots chan struct{}
+	wait  time.Duration
+	body  *bodyReader
+	log   logr.Logger
 }
 
 func (l *limiter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, release, err := l.body.read(w, r)
+	defer release()
+	switch {
+	case errors.Is(err, errNoRoom):
+		countDropped(dropNoRoom)
+		l.busy(w, body, fmt.Sprintf("the projsecret webhook is busy: no room to buffer this review within %s; retry the write", l.body.timeout))
+		return
+	case err != nil:
+		// Too slow for the deadlines, or gone: the API server sends its
+		// body at once, so whatever this is gets no answer.
+		countDropped(dropSlow)
+		panic(http.ErrAbortHandler)
+	}
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = &bufferedBody{Reader: bytes.NewReader(body), bytes: body}
+	}
 	select {
 	case l.slots <- struct{}{}:
 	default:
@@ -53,7 +69,7 @@ func (l *limiter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		select {
 		case l.slots <- struct{}{}:
 		case <-t.C:
-			l.busy(w, r)
+			l.busy(w, body, fmt.Sprintf("the projsecret webhook is busy: %d reviews in flight on this replica and none finished within %s; retry the write", cap(l.slots), l.wait))
 			return
 		case <-r.Context().Done():
 			// The API server gave up on this review; nobody reads an answer.
@@ -61,10 +77,6 @@ func (l *limiter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	defer func() { <-l.slots }()
-	// The deadline applies to this request only: net/http sets the
-	// connection's read deadline afresh for the next one. A ResponseWriter
-	// without deadlines (a test recorder) has no connection to bound.
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(l.bodyTimeout))
 	l.next.ServeHTTP(w, r)
 }
 
@@ -72,15 +84,10 @@ func (l *limiter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // apiVersion when they are in the first peekSize bytes, as they are in
 // every review the API server sends; the API server rejects an answer
 // without them, which with failurePolicy Fail denies the write too.
-func (l *limiter) busy(w http.ResponseWriter, r *http.Request) {
+func (l *limiter) busy(w http.ResponseWriter, body []byte, msg string) {
 	countDenial(RuleBusy)
-	var apiVersion string
-	var uid types.UID
-	if r.Body != nil {
-		apiVersion, uid = peekReview(r.Body)
-	}
+	apiVersion, uid := peekReview(bytes.NewReader(body))
 	env := envelope{APIVersion: apiVersion}
-	msg := fmt.Sprintf("the projsecret webhook is busy: %d reviews in flight on this replica and none finished within %s; retry the write", cap(l.slots), l.wait)
 	l.log.Info("refused a review: busy", "requestID", uid, "rule", RuleBusy, "maxInflight", cap(l.slots), "wait", l.wait)
 	out := admissionv1.AdmissionReview{
 		TypeMeta: metav1.TypeMeta{APIVersion: env.apiVersion(), Kind: "AdmissionReview"},

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -188,43 +189,49 @@ func TestPeekReview(t *testing.T) {
 	}
 }
 
-// TestLimitBoundsSlowBodies: a client that sends headers and then trickles
-// nothing cannot hold the only slot past the body timeout; the next review
-// is then served.
-func TestLimitBoundsSlowBodies(t *testing.T) {
+// TestSlowBodyHoldsNoSlot: a client that sends headers and then trickles
+// its body never takes the only slot, is dropped once it falls behind the
+// minimum rate, and a review sent meanwhile is served at once.
+func TestSlowBodyHoldsNoSlot(t *testing.T) {
 	wh := NewWebhook(projsecret.DefaultPolicy())
 	wh.Log = logr.Discard()
-	l := Limit(wh, 1, 10*time.Second).(*limiter)
-	l.bodyTimeout = 200 * time.Millisecond
+	l := limit(wh, 1, 10*time.Second, DefaultMaxBufferedBytes)
+	l.body.grace = 300 * time.Millisecond
 	srv := httptest.NewServer(l)
 	defer srv.Close()
+	slowBefore := counterValue(t, dropped.WithLabelValues(dropSlow))
 
 	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if _, err := fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{", Path); err != nil {
+	if _, err := fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 7000000\r\n\r\n{", Path); err != nil {
 		t.Fatal(err)
 	}
-	// The slow request takes the slot; wait for that by condition.
-	err = wait.PollUntilContextTimeout(context.Background(), 5*time.Millisecond, 5*time.Second, true, func(context.Context) (bool, error) {
-		return len(l.slots) == 1, nil
-	})
-	if err != nil {
-		t.Fatal("the slow request never took the slot")
-	}
 	start := time.Now()
-	resp, err := http.Post(srv.URL+Path, "application/json", bytes.NewReader(review{op: create, user: "alice", obj: projectSecret()}.body(t, "after-slow")))
+	resp, err := http.Post(srv.URL+Path, "application/json", bytes.NewReader(review{op: create, user: "alice", obj: projectSecret()}.body(t, "beside-slow")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	var ar admissionv1.AdmissionReview
 	if err := json.NewDecoder(resp.Body).Decode(&ar); err != nil || ar.Response == nil || !ar.Response.Allowed {
-		t.Fatalf("review after a slow client: %v %+v", err, ar.Response)
+		t.Fatalf("review beside a slow client: %v %+v", err, ar.Response)
 	}
-	if waited := time.Since(start); waited > 5*time.Second {
-		t.Errorf("the review waited %s behind a slow body", waited)
+	if waited := time.Since(start); waited >= l.body.grace {
+		t.Errorf("the review waited %s beside a slow body; it should not wait for it at all", waited)
+	}
+	if n := len(l.slots); n != 0 {
+		t.Errorf("%d slots held while only a slow body is open", n)
+	}
+	// The slow client is cut off: its connection reads EOF with no answer.
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	got, err := io.ReadAll(conn)
+	if err != nil || len(got) != 0 {
+		t.Errorf("the slow client got %q, %v; want the connection closed without an answer", got, err)
+	}
+	if d := counterValue(t, dropped.WithLabelValues(dropSlow)) - slowBefore; d != 1 {
+		t.Errorf("slow-body drops counted %v, want 1", d)
 	}
 }

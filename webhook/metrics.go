@@ -42,13 +42,38 @@ var denials = prometheus.NewCounterVec(prometheus.CounterOpts{
 var denialsByRule = map[projsecret.Rule]prometheus.Counter{}
 
 func init() {
-	metrics.Registry.MustRegister(denials)
+	metrics.Registry.MustRegister(denials, dropped, openConnections)
+	for _, r := range []string{dropSlow, dropNoRoom, dropEvicted} {
+		dropped.WithLabelValues(r)
+	}
 	// Every rule is a series from the start, so a rate() over a rule that
 	// has never fired reads 0 rather than nothing.
 	for _, r := range Rules() {
 		denialsByRule[r] = denials.WithLabelValues(string(r))
 	}
 }
+
+// Why a connection or request was dropped before it was judged.
+const (
+	dropSlow    = "slow-body"    // the body missed its deadline or rate
+	dropNoRoom  = "no-room"      // the byte budget stayed full (answered busy)
+	dropEvicted = "idle-evicted" // an idle keep-alive connection closed for a new one
+)
+
+// dropped counts requests and connections the webhook let go unjudged, by
+// why, so a flood shows in the metrics before it shows as busy denials.
+var dropped = prometheus.NewCounterVec(prometheus.CounterOpts{
+	Name: "projsecret_webhook_dropped_total",
+	Help: "Requests and connections dropped before a review was judged, by reason.",
+}, []string{"reason"})
+
+// openConnections is how many connections the webhook port holds open.
+var openConnections = prometheus.NewGauge(prometheus.GaugeOpts{
+	Name: "projsecret_webhook_open_connections",
+	Help: "Connections open on the webhook port.",
+})
+
+func countDropped(reason string) { dropped.WithLabelValues(reason).Inc() }
 
 func countDenial(r projsecret.Rule) {
 	if c, ok := denialsByRule[r]; ok {
