@@ -325,11 +325,11 @@ func TestCountDenialOfAnUnlistedRule(t *testing.T) {
 // TestWithDefaults: each zero field gets its default, and a set one is kept.
 func TestWithDefaults(t *testing.T) {
 	got := Options{}.withDefaults()
-	want := Options{Port: 9443, GracefulShutdownTimeout: DefaultGracefulShutdownTimeout, MaxInflight: DefaultMaxInflight, InflightWait: DefaultInflightWait}
+	want := Options{Port: 9443, GracefulShutdownTimeout: DefaultGracefulShutdownTimeout, MaxInflight: DefaultMaxInflight, InflightWait: DefaultInflightWait, MaxConnections: DefaultMaxConnections, MaxBufferedBytes: DefaultMaxBufferedBytes}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("defaults %+v, want %+v", got, want)
 	}
-	set := Options{Port: 1, GracefulShutdownTimeout: time.Second, MaxInflight: 2, InflightWait: time.Millisecond}
+	set := Options{Port: 1, GracefulShutdownTimeout: time.Second, MaxInflight: 2, InflightWait: time.Millisecond, MaxConnections: 3, MaxBufferedBytes: 4}
 	if got := set.withDefaults(); fmt.Sprint(got) != fmt.Sprint(set) {
 		t.Errorf("set options became %+v", got)
 	}

@@ -67,6 +67,16 @@ type Options struct {
 	// ones wait up to InflightWait (default 1s) and are then denied.
 	MaxInflight  int
 	InflightWait time.Duration
+	// MaxConnections bounds the connections open on Port (default 256);
+	// at the bound the longest-idle one is closed for a new one.
+	MaxConnections int
+	// MaxBufferedBytes bounds the bytes that request bodies beyond their
+	// first 64 KiB hold at once (default 32 MiB).
+	MaxBufferedBytes int64
+	// ClientCAName, a file in CertDir, makes the webhook require a client
+	// certificate signed by it: for clusters whose API server is
+	// configured to present one (docs/webhook.md).
+	ClientCAName string
 
 	// delayEnds says when ShutdownDelay is over: time.After, except in
 	// tests, which end it once they have observed the webhook serving
@@ -101,7 +111,7 @@ func run(ctx context.Context, cfg *rest.Config, o Options) error {
 	gracefulShutdown := o.GracefulShutdownTimeout
 	mgr, err := manager.New(cfg, manager.Options{
 		Logger:                  log,
-		WebhookServer:           ctrlwebhook.NewServer(ctrlwebhook.Options{Host: o.Host, Port: o.Port, CertDir: o.CertDir, TLSOpts: TLSOptions(o.EnableHTTP2)}),
+		WebhookServer:           newHTTPSServer(o, log),
 		Metrics:                 metricsserver.Options{BindAddress: o.MetricsBindAddress},
 		HealthProbeBindAddress:  o.ProbeBindAddress,
 		GracefulShutdownTimeout: &gracefulShutdown,
@@ -111,7 +121,7 @@ func run(ctx context.Context, cfg *rest.Config, o Options) error {
 	}
 	// GetWebhookServer also adds the server to the manager's runnables.
 	server := mgr.GetWebhookServer()
-	server.Register(Path, Limit(NewWebhook(o.Policy), o.MaxInflight, o.InflightWait))
+	server.Register(Path, limit(NewWebhook(o.Policy), o.MaxInflight, o.InflightWait, o.MaxBufferedBytes))
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return fmt.Errorf("adding the liveness check: %w", err)
 	}
@@ -164,6 +174,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.InflightWait == 0 {
 		o.InflightWait = DefaultInflightWait
+	}
+	if o.MaxConnections == 0 {
+		o.MaxConnections = DefaultMaxConnections
+	}
+	if o.MaxBufferedBytes == 0 {
+		o.MaxBufferedBytes = DefaultMaxBufferedBytes
 	}
 	return o
 }

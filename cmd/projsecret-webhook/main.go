@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -45,7 +46,8 @@ func main() {
 		"port", opts.Port, "certDir", opts.CertDir, "keyRule", opts.Policy.KeyRule.String(),
 		"adminGroups", opts.Policy.AdminGroups, "adminUsers", opts.Policy.AdminUsers,
 		"cleanupUsers", opts.Policy.CleanupUsers, "clockSkew", opts.Policy.ClockSkew, "http2", opts.EnableHTTP2,
-		"maxInflight", opts.MaxInflight, "inflightWait", opts.InflightWait)
+		"maxInflight", opts.MaxInflight, "inflightWait", opts.InflightWait,
+		"maxConnections", opts.MaxConnections, "maxBufferedBytes", opts.MaxBufferedBytes, "clientCAName", opts.ClientCAName)
 
 	// The first SIGTERM or SIGINT starts a graceful shutdown, a second one exits.
 	if err := webhook.Run(signals.SetupSignalHandler(), opts); err != nil {
@@ -109,6 +111,9 @@ func parseFlags(args []string, output io.Writer) (webhook.Options, *zap.Options,
 	fs.DurationVar(&o.GracefulShutdownTimeout, "graceful-shutdown-timeout", webhook.DefaultGracefulShutdownTimeout, "after --shutdown-delay, wait at most this long for reviews in flight to finish")
 	fs.IntVar(&o.MaxInflight, "max-inflight", webhook.DefaultMaxInflight, "reviews one replica judges at once; more wait up to --inflight-wait, then are denied as busy (bounds memory: a near-limit review allocates about 9 MiB)")
 	fs.DurationVar(&o.InflightWait, "inflight-wait", webhook.DefaultInflightWait, "how long a review over --max-inflight waits for a slot before it is denied; keep it under the configuration's timeoutSeconds (3s)")
+	fs.IntVar(&o.MaxConnections, "max-connections", webhook.DefaultMaxConnections, "connections the webhook port holds open at once; at the bound the longest-idle one is closed for a new client, and if none is idle the new client waits (every other connection has a deadline)")
+	fs.Int64Var(&o.MaxBufferedBytes, "max-buffered-bytes", webhook.DefaultMaxBufferedBytes, "bytes that request bodies beyond their first 64 KiB may hold at once; a review that finds no room within the body deadline is denied as busy")
+	fs.StringVar(&o.ClientCAName, "client-ca-name", "", "file in --cert-dir holding the CA that signs the API server's client certificate; when set, clients without such a certificate are refused at the TLS handshake (docs/webhook.md)")
 	fs.BoolVar(&showVer, "version", false, "print the version and exit")
 	logOpts := &zap.Options{}
 	logOpts.BindFlags(fs)
@@ -133,6 +138,15 @@ func parseFlags(args []string, output io.Writer) (webhook.Options, *zap.Options,
 	}
 	if o.InflightWait <= 0 {
 		return o, nil, fmt.Errorf("--inflight-wait=%s: expected a positive duration", o.InflightWait)
+	}
+	if o.MaxConnections < 1 {
+		return o, nil, fmt.Errorf("--max-connections=%d: expected at least 1", o.MaxConnections)
+	}
+	if o.MaxBufferedBytes < 1 {
+		return o, nil, fmt.Errorf("--max-buffered-bytes=%d: expected at least 1", o.MaxBufferedBytes)
+	}
+	if o.ClientCAName != "" && (filepath.Base(o.ClientCAName) != o.ClientCAName || o.ClientCAName == "." || o.ClientCAName == "..") {
+		return o, nil, fmt.Errorf("--client-ca-name=%q: expected a file name in --cert-dir, not a path", o.ClientCAName)
 	}
 	if o.GracefulShutdownTimeout <= 0 {
 		return o, nil, fmt.Errorf("--graceful-shutdown-timeout=%s: expected a positive duration", o.GracefulShutdownTimeout)

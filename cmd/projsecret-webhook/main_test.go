@@ -40,7 +40,7 @@ func TestParseFlags(t *testing.T) {
 		t.Errorf("--admin-user, --cleanup-user, --clock-skew given: %+v", o.Policy)
 	}
 
-	o, _, err = parseFlags([]string{"--admin-group=ops", "--admin-group", "system:masters", "--admin-group=ops", "--key-rule=env", "--enable-http2", "--port=10250", "--max-inflight=3", "--inflight-wait=250ms"}, io.Discard)
+	o, _, err = parseFlags([]string{"--admin-group=ops", "--admin-group", "system:masters", "--admin-group=ops", "--key-rule=env", "--enable-http2", "--port=10250", "--max-inflight=3", "--inflight-wait=250ms", "--max-connections=9", "--max-buffered-bytes=1024", "--client-ca-name=api-ca.crt"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestParseFlags(t *testing.T) {
 		t.Errorf("--admin-group given: admins %v, want the given ones only, once each", o.Policy.AdminGroups)
 	}
 	if o.Policy.KeyRule.String() != projsecret.EnvVarKeyRule.String() || !o.EnableHTTP2 || o.Port != 10250 ||
-		o.MaxInflight != 3 || o.InflightWait != 250*time.Millisecond {
+		o.MaxInflight != 3 || o.InflightWait != 250*time.Millisecond || o.MaxConnections != 9 || o.MaxBufferedBytes != 1024 || o.ClientCAName != "api-ca.crt" {
 		t.Errorf("flags not applied: %+v", o)
 	}
 
@@ -66,6 +66,10 @@ func TestParseFlags(t *testing.T) {
 		{[]string{"--port=0"}, "--port=0 is not a TCP port"},
 		{[]string{"--max-inflight=0"}, "--max-inflight=0: expected at least 1"},
 		{[]string{"--inflight-wait=0s"}, "--inflight-wait=0s: expected a positive duration"},
+		{[]string{"--max-connections=0"}, "--max-connections=0: expected at least 1"},
+		{[]string{"--max-buffered-bytes=0"}, "--max-buffered-bytes=0: expected at least 1"},
+		{[]string{"--client-ca-name=../ca.crt"}, `--client-ca-name="../ca.crt": expected a file name in --cert-dir`},
+		{[]string{"--client-ca-name=.."}, "expected a file name in --cert-dir"},
 		{[]string{"--graceful-shutdown-timeout=-1s"}, "--graceful-shutdown-timeout=-1s: expected a positive duration"},
 		{[]string{"serve"}, `unexpected arguments ["serve"]`},
 		{[]string{"--no-such-flag"}, "flag provided but not defined"},

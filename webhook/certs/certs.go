@@ -119,6 +119,24 @@ func (ca *CA) Issue(hosts []string, validity time.Duration) (*KeyPair, error) {
 	return &KeyPair{CertPEM: certPEM, KeyPEM: keyPEM}, nil
 }
 
+// IssueClient signs a client certificate for commonName: what an API
+// server presents to a webhook that requires one (Options.ClientCAName).
+func (ca *CA) IssueClient(commonName string, validity time.Duration) (*KeyPair, error) {
+	if commonName == "" {
+		return nil, errors.New("a client certificate needs a common name")
+	}
+	tmpl := &x509.Certificate{
+		Subject:     pkix.Name{CommonName: commonName},
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	certPEM, keyPEM, err := newCert("client", tmpl, validity, ca)
+	if err != nil {
+		return nil, err
+	}
+	return &KeyPair{CertPEM: certPEM, KeyPEM: keyPEM}, nil
+}
+
 // newCert makes a new P-256 key and a certificate for it from tmpl, with
 // a random serial, valid from an hour ago (clock skew) for validity,
 // signed by issuer, or by the new key itself when issuer is nil. what
