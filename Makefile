@@ -154,7 +154,7 @@ demo: controlplane build $(BIN)/devcluster
 .PHONY: bench bench-console
 bench: controlplane build bench-console
 	$(GO) run -ldflags '-X github.com/projsecret/projsecret/internal/version.Version=$(VERSION) -X github.com/projsecret/projsecret/internal/version.Commit=$(COMMIT)' \
-		./bench -plugin $(BIN)/kubectl-projsecret -out bench-results $(BENCH_FLAGS)
+		./bench -plugin $(BIN)/kubectl-projsecret -webhook $(BIN)/projsecret-webhook -out bench-results $(BENCH_FLAGS)
 
 # The console's project page with 1,000 entries: the server's time (fake
 # clientset) and the load time in headless chromium (real API server).

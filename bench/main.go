@@ -29,6 +29,8 @@ type Options struct {
 	Parts  string
 	Out    string
 	Plugin string
+	// Webhook is the projsecret-webhook binary part 7 runs.
+	Webhook string
 
 	AdmissionRounds, AdmissionOps int
 	ReviewCount                   int
@@ -39,11 +41,13 @@ type Options struct {
 	KeysPerWriter                 int
 	ContentionRounds              int
 	WorkflowRuns                  int
+	FloodRate, FloodWorkers       int
+	FloodWrites                   int
 }
 
 func main() {
 	var o Options
-	flag.StringVar(&o.Parts, "parts", "1,2,3,4,5,6", "Which parts to run, comma-separated: 1 admission, 2 reviews, 3 plugin, 4 scale, 5 contention, 6 workflows.")
+	flag.StringVar(&o.Parts, "parts", "1,2,3,4,5,6,7", "Which parts to run, comma-separated: 1 admission, 2 reviews, 3 plugin, 4 scale, 5 contention, 6 workflows, 7 flood.")
 	flag.StringVar(&o.Out, "out", "bench-results", "Folder for the results file.")
 	flag.StringVar(&o.Plugin, "plugin", "bin/kubectl-projsecret", "The kubectl-projsecret binary to measure.")
 	flag.IntVar(&o.AdmissionRounds, "admission-rounds", 20, "Part 1: interleaved rounds per variant and concurrency.")
@@ -58,6 +62,10 @@ func main() {
 	flag.IntVar(&o.KeysPerWriter, "keys", 1, "Part 5: keys of its own each writer cycles through (50 with -sets 50 gives every Set a fresh key, and the project 1,600 entries).")
 	flag.IntVar(&o.WorkflowRuns, "workflow-runs", 20, "Part 6: runs of each command (import and run).")
 	flag.IntVar(&o.ContentionRounds, "contention-rounds", 2, "Part 5: interleaved rounds of one project vs spread.")
+	flag.StringVar(&o.Webhook, "webhook", "bin/projsecret-webhook", "Part 7: the projsecret-webhook binary.")
+	flag.IntVar(&o.FloodRate, "flood-rate", 40, "Part 7: new slow-body connections a second.")
+	flag.IntVar(&o.FloodWorkers, "flood-workers", 4, "Part 7: clients posting near-limit reviews back to back.")
+	flag.IntVar(&o.FloodWrites, "flood-writes", 40, "Part 7: genuine writes per row.")
 	var serve serveFlags
 	serving := flag.Bool("serve-webhooks", false, "Internal: serve the part 1 webhooks (the benchmark starts itself this way).")
 	flag.IntVar(&serve.port, "serve-port", 0, "Internal: webhook HTTPS port.")
@@ -108,12 +116,16 @@ var parts = []part{
 	{"4", "scale", (*Bench).scale},
 	{"5", "contention", (*Bench).contention},
 	{"6", "workflows", (*Bench).workflows},
+	{"7", "webhook under flood", (*Bench).flood},
 }
 
 func run(ctx context.Context, o Options) error {
 	selected := strings.Split(o.Parts, ",")
 	plugin, err := filepath.Abs(o.Plugin)
 	if err != nil {
+		return err
+	}
+	if o.Webhook, err = filepath.Abs(o.Webhook); err != nil {
 		return err
 	}
 	if _, err := os.Stat(plugin); err != nil {

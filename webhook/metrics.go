@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/projsecret/projsecret"
@@ -43,6 +44,14 @@ var denialsByRule = map[projsecret.Rule]prometheus.Counter{}
 
 func init() {
 	metrics.Registry.MustRegister(denials, dropped, openConnections)
+	// The webhook's memory is what its bounds are for; controller-runtime
+	// registers the Go and process collectors only with its controllers,
+	// which the webhook does not run.
+	for _, c := range []prometheus.Collector{collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
+		if err := metrics.Registry.Register(c); err != nil && !errors.As(err, new(prometheus.AlreadyRegisteredError)) {
+			panic(err)
+		}
+	}
 	for _, r := range []string{dropSlow, dropNoRoom, dropEvicted} {
 		dropped.WithLabelValues(r)
 	}
