@@ -91,7 +91,7 @@ func (b *Bench) flood(ctx context.Context) error {
 		}},
 	}
 	t := &Table{
-		Title:   "Part 7: genuine writes while an unauthenticated client floods the webhook port",
+		Title:  "Part 7: genuine writes while an unauthenticated client floods the webhook port",
 		Header: []string{"flood", "writes ok", "p50", "p99", "webhook peak heap", "flood: opened / refused / cut off / answered"},
 		Notes: []string{
 			fmt.Sprintf("%d sequential `Client.Set` calls per row through the real API server and the real webhook binary (default flags), after the flood has run for 2 s.", b.FloodWrites),
