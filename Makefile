@@ -18,7 +18,7 @@ CONTROLPLANE_LDFLAGS := -s -w -X k8s.io/component-base/version.gitVersion=$(KUBE
            -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37 \
            -X k8s.io/component-base/version.gitTreeState=clean
 
-.PHONY: all build controlplane chromium test test-unit test-integration demo dev-cluster vet clean dist krew-manifest test-krew test-fuzz webhook-certs
+.PHONY: all build controlplane chromium check test test-unit test-integration demo dev-cluster vet clean dist krew-manifest test-krew test-fuzz webhook-certs
 
 all: build
 
@@ -55,8 +55,20 @@ STATICCHECK_VERSION := v0.8.2
 $(BIN)/tools/staticcheck:
 	GOBIN=$(BIN)/tools $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
+# Before every commit, a few minutes warm: formatting, vet, staticcheck,
+# go.mod and go.sum tidy, and the unit tests under the race detector (the
+# client, the webhook's limiter and listener and the console are concurrent).
+.PHONY: check tidy-check
+check: vet tidy-check
+	$(GO) test -race -count=1 ./...
+
+# go mod tidy -diff exits non-zero and prints the diff when go.mod or
+# go.sum is not tidy; it changes nothing.
+tidy-check:
+	$(GO) mod tidy -diff
+
 # The whole suite: what .ci/run runs and the README names.
-test: vet test-unit test-fuzz test-integration test-krew
+test: check test-fuzz test-integration test-krew
 
 test-unit:
 	$(GO) test -count=1 ./...

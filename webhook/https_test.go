@@ -205,7 +205,9 @@ func TestServerClientCA(t *testing.T) {
 	}
 	otherCert, _ := tls.X509KeyPair(other.CertPEM, other.KeyPEM)
 	cfg2 := r.tlsConfig()
-	cfg2.Certificates = []tls.Certificate{otherCert}
+	// Certificates alone would not be sent: Go's client sends none whose
+	// issuer the server does not name. Force it, as an attacker would.
+	cfg2.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &otherCert, nil }
 	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg2}}
 	if resp, err := c.Post(r.baseURL+Path, "application/json", bytesReader(body)); err == nil {
 		resp.Body.Close()
