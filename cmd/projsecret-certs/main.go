@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -52,6 +53,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if *webhookAddress == "" {
 		*webhookAddress = certs.ServiceAddress(*service, *namespace)
+	}
+	// Checked before anything is written, so a mistake leaves out-dir as it was.
+	if *apiServerClient {
+		if !filepath.IsAbs(*apiServerDir) {
+			return fmt.Errorf("--api-server-dir=%q: expected an absolute path on the control-plane hosts (kube-apiserver requires one)", *apiServerDir)
+		}
+		if _, _, err := net.SplitHostPort(*webhookAddress); err != nil {
+			return fmt.Errorf("--webhook-address=%q: expected host:port, as the webhook configuration's URL or Service names it", *webhookAddress)
+		}
 	}
 
 	ca, err := certs.ReadCA(*outDir)
