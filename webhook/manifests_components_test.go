@@ -107,9 +107,9 @@ func TestRestrictIngressComponent(t *testing.T) {
 // issues the API server's.
 func TestClientAuthComponent(t *testing.T) {
 	plain := render(t, filepath.Join(manifestsDir(), "overlays", "cert-manager"))
-	for _, component := range []string{"client-auth", "client-auth-cert-manager"} {
-		t.Run(component, func(t *testing.T) {
-			r := withComponents(t, nil, component)
+	for _, components := range [][]string{{"client-auth"}, {"apiserver-client-cert-manager", "client-auth"}} {
+		t.Run(strings.Join(components, "+"), func(t *testing.T) {
+			r := withComponents(t, nil, components...)
 			d := find[*appsv1.Deployment](t, r, ServiceName)
 			args := d.Spec.Template.Spec.Containers[0].Args
 			plainArgs := find[*appsv1.Deployment](t, plain, ServiceName).Spec.Template.Spec.Containers[0].Args
@@ -125,7 +125,7 @@ func TestClientAuthComponent(t *testing.T) {
 			sameExcept(t, plain, r, "Deployment")
 
 			client := certificate(r, "projsecret-apiserver-client")
-			if component == "client-auth" {
+			if len(components) == 1 {
 				if client != nil {
 					t.Error("client-auth issues a cert-manager Certificate: it must work without cert-manager")
 				}
@@ -139,10 +139,17 @@ func TestClientAuthComponent(t *testing.T) {
 			serving := certificate(r, ServiceName)
 			servingIssuer, _, _ := unstructured.NestedString(serving.Object, "spec", "issuerRef", "name")
 			if !slices.Contains(usages, "client auth") || slices.Contains(usages, "server auth") || issuer != servingIssuer || client.GetNamespace() != Namespace {
-				t.Errorf("API server's Certificate: usages %v issuer %q in %q; want client auth from %q (the serving certificate's issuer, whose CA is ca.crt) in %q",
+				t.Errorf("the API server's Certificate: usages %v issuer %q in %q; want client auth from %q (the serving certificate's issuer, whose CA is ca.crt) in %q",
 					usages, issuer, client.GetNamespace(), servingIssuer, Namespace)
 			}
 		})
+	}
+	// Issuing the API server's certificate alone changes nothing else, so
+	// it can be applied, and installed on the API servers, first.
+	r := withComponents(t, nil, "apiserver-client-cert-manager")
+	sameExcept(t, plain, r, "")
+	if certificate(r, "projsecret-apiserver-client") == nil || len(r.untyped) != len(plain.untyped)+1 {
+		t.Errorf("apiserver-client-cert-manager: %d cert-manager objects, want the overlay's %d and the API server's Certificate", len(r.untyped), len(plain.untyped))
 	}
 }
 
@@ -155,15 +162,15 @@ func certificate(r rendered, name string) *unstructured.Unstructured {
 	return nil
 }
 
-// sameExcept: every object but those of kind except renders as in plain,
-// and no object is added or removed but cert-manager's.
+// sameExcept: every built-in object but those of kind except (a type
+// name, or "" for none) renders as in plain, and none is added or removed.
 func sameExcept(t *testing.T, plain, got rendered, except string) {
 	t.Helper()
 	if len(got.typed) != len(plain.typed) {
 		t.Fatalf("%d built-in objects, want the overlay's %d", len(got.typed), len(plain.typed))
 	}
 	for i, o := range got.typed {
-		if o.GetObjectKind().GroupVersionKind().Kind == except || reflect.TypeOf(o).Elem().Name() == except {
+		if reflect.TypeOf(o).Elem().Name() == except {
 			continue
 		}
 		if !reflect.DeepEqual(o, plain.typed[i]) {

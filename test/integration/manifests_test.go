@@ -191,7 +191,7 @@ func TestManifestsHardeningComponents(t *testing.T) {
 			len(list.Items), certs.CAFile, secretHasCA, argSet, restricted)
 	}
 
-	certManager := dryRunBuiltins(t, hardenedOverlay(t, dir, "cert-manager", "restrict-ingress", "client-auth-cert-manager"))
+	certManager := dryRunBuiltins(t, hardenedOverlay(t, dir, "cert-manager", "restrict-ingress", "apiserver-client-cert-manager", "client-auth"))
 	if certManager["Issuer"] != 2 || certManager["Certificate"] != 3 {
 		t.Errorf("cert-manager objects rendered: %v, want 2 Issuers and 3 Certificates (the API server's too)", certManager)
 	}
