@@ -95,6 +95,13 @@ func TestWebhookClientCertificateAuth(t *testing.T) {
 		}
 		bad := secretManifest(t, ns.Name, "keys", admin, map[string]string{"bad.key": "s3cr3t-VALUE-bad"})
 		mustBeDenied(t, run(asJSON(t, bad), "apply", "--server-side", "-f", "-"), `invalid key(s) "bad.key"`)
+		// docs/webhook.md's check that the API server reaches the webhook.
+		probe := &corev1.Secret{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+			ObjectMeta: metav1.ObjectMeta{Name: "proj-secrets-bad", Labels: map[string]string{projsecret.LabelProject: "bad"}},
+			Data:       map[string][]byte{"bad.key": []byte("x")},
+		}
+		mustBeDenied(t, run(asJSON(t, probe), "-n", ns.Name, "apply", "--dry-run=server", "-f", "-"), `invalid key(s) "bad.key"`)
 	})
 
 	t.Run("clients without the CA's client certificate are refused at the handshake", func(t *testing.T) {
