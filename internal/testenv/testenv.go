@@ -39,9 +39,20 @@ func RepoRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
+// Option changes how Start runs the control plane.
+type Option func(*envtest.Environment)
+
+// APIServerFlag sets kube-apiserver's --name=value, beside (or instead of)
+// envtest's own flags: for example an --admission-control-config-file.
+func APIServerFlag(name, value string) Option {
+	return func(e *envtest.Environment) {
+		e.ControlPlane.GetAPIServer().Configure().Set(name, value)
+	}
+}
+
 // Start starts etcd and kube-apiserver from KUBEBUILDER_ASSETS, or from
 // bin/controlplane when it is unset, and writes the admin kubeconfig to dir.
-func Start(dir string) (*Env, error) {
+func Start(dir string, opts ...Option) (*Env, error) {
 	assets := os.Getenv("KUBEBUILDER_ASSETS")
 	if assets == "" {
 		assets = filepath.Join(RepoRoot(), "bin", "controlplane")
@@ -53,6 +64,9 @@ func Start(dir string) (*Env, error) {
 	// stack trace on first use instead.
 	ctrllog.SetLogger(logr.Discard())
 	e := &Env{Dir: dir, env: &envtest.Environment{BinaryAssetsDirectory: assets}}
+	for _, opt := range opts {
+		opt(e.env)
+	}
 	cfg, err := e.env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("starting kube-apiserver and etcd from %s: %w", assets, err)

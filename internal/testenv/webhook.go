@@ -55,15 +55,17 @@ func WebhookConfiguration(port int, caPEM []byte) (*admissionregistrationv1.Vali
 }
 
 // WebhookDenies dry-runs, in namespace ns, a project Secret that breaks
-// the key rule: only the webhook refuses it, so a denial naming the
-// webhook says the API server calls it.
+// the key rule: only the webhook refuses it, so its denial says the API
+// server calls it and has its answer. A call that fails (the webhook
+// unreachable, or refusing the API server's TLS) names the webhook too,
+// but is no denial.
 func WebhookDenies(ctx context.Context, cs kubernetes.Interface, ns string) bool {
 	s := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: projsecret.SecretName("probe"), Labels: map[string]string{projsecret.LabelProject: "probe"}},
 		Data:       map[string][]byte{"bad.key": nil},
 	}
 	_, err := cs.CoreV1().Secrets(ns).Create(ctx, s, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
-	return err != nil && strings.Contains(err.Error(), webhook.WebhookName)
+	return err != nil && strings.Contains(err.Error(), `admission webhook "`+webhook.WebhookName+`" denied the request`)
 }
 
 // Webhook is a projsecret-webhook process serving on 127.0.0.1 with a

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -18,6 +19,7 @@ import (
 
 	"github.com/projsecret/projsecret/internal/testenv"
 	"github.com/projsecret/projsecret/webhook"
+	"github.com/projsecret/projsecret/webhook/certs"
 )
 
 // copyManifests copies manifests/ so that generated certificates never land
@@ -83,10 +85,19 @@ func TestManifestsSelfSignedOverlay(t *testing.T) {
 
 func TestManifestsCertManagerOverlay(t *testing.T) {
 	applyNamespace(t)
-	res := kubectl(t, nil, "kustomize", filepath.Join(testenv.RepoRoot(), "manifests", "overlays", "cert-manager"))
+	certManager := dryRunBuiltins(t, filepath.Join(testenv.RepoRoot(), "manifests", "overlays", "cert-manager"))
+	if certManager["Issuer"] != 2 || certManager["Certificate"] != 2 {
+		t.Errorf("cert-manager objects rendered: %v, want 2 Issuers and 2 Certificates", certManager)
+	}
+}
+
+// dryRunBuiltins renders dir with kubectl and dry-runs its built-in objects
+// on the API server; cert-manager's CRDs are not installed here, so its
+// objects are checked as rendered and counted by kind.
+func dryRunBuiltins(t *testing.T, dir string) map[string]int {
+	t.Helper()
+	res := kubectl(t, nil, "kustomize", dir)
 	mustPass(t, res)
-	// cert-manager's CRDs are not installed here: its objects are checked
-	// as rendered; everything else goes to the API server.
 	var builtin []any
 	certManager := map[string]int{}
 	dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(res.Stdout), 4096)
@@ -109,9 +120,6 @@ func TestManifestsCertManagerOverlay(t *testing.T) {
 		}
 		builtin = append(builtin, u.Object)
 	}
-	if certManager["Issuer"] != 2 || certManager["Certificate"] != 2 {
-		t.Errorf("cert-manager objects rendered: %v, want 2 Issuers and 2 Certificates", certManager)
-	}
 	list, err := json.Marshal(map[string]any{"apiVersion": "v1", "kind": "List", "items": builtin})
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +127,73 @@ func TestManifestsCertManagerOverlay(t *testing.T) {
 	out := dryRunApply(t, list, "-f", "-").Stdout
 	if n := strings.Count(out, "(server dry run)"); n != len(builtin) {
 		t.Errorf("%d of %d objects dry-run:\n%s", n, len(builtin), out)
+	}
+	return certManager
+}
+
+// hardenedOverlay writes, in a copy of manifests/, an overlay of base (an
+// overlay's name) with components, as docs/webhook.md tells users to.
+func hardenedOverlay(t *testing.T, dir, base string, components ...string) string {
+	t.Helper()
+	overlay := filepath.Join(dir, "overlays", "hardened-"+base)
+	k := "resources: [../" + base + "]\ncomponents:\n"
+	for _, c := range components {
+		k += "  - ../../components/" + c + "\n"
+	}
+	if err := os.MkdirAll(overlay, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(overlay, "kustomization.yaml"), []byte(k), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return overlay
+}
+
+// TestManifestsHardeningComponents: each overlay with docs/webhook.md's
+// hardening components passes the API server's validation and admission.
+// The self-signed one gets its certificates as the docs say, API server's
+// files included.
+func TestManifestsHardeningComponents(t *testing.T) {
+	applyNamespace(t)
+	dir := copyManifests(t)
+	certsBin, err := testenv.Build(binDir, "./cmd/projsecret-certs", testVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runCmd(certsBin, "--out-dir", filepath.Join(dir, "overlays", "self-signed", "generated"), "--api-server-client"); err != nil {
+		t.Fatalf("projsecret-certs --api-server-client: %v\n%s", err, out)
+	}
+	selfSigned := hardenedOverlay(t, dir, "self-signed", "restrict-ingress", "client-auth")
+	res := dryRunApply(t, nil, "-k", selfSigned, "-o", "json")
+	var list struct {
+		Items []unstructured.Unstructured `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(res.Stdout), &list); err != nil {
+		t.Fatalf("dry-run output: %v", err)
+	}
+	var secretHasCA, argSet, restricted bool
+	for _, u := range list.Items {
+		switch u.GetKind() {
+		case "Secret":
+			_, secretHasCA, _ = unstructured.NestedString(u.Object, "data", certs.CAFile)
+		case "Deployment":
+			containers, _, _ := unstructured.NestedSlice(u.Object, "spec", "template", "spec", "containers")
+			args, _, _ := unstructured.NestedStringSlice(containers[0].(map[string]any), "args")
+			argSet = slices.Contains(args, "--client-ca-name="+certs.CAFile)
+		case "NetworkPolicy":
+			ingress, _, _ := unstructured.NestedSlice(u.Object, "spec", "ingress")
+			from, _, _ := unstructured.NestedSlice(ingress[0].(map[string]any), "from")
+			restricted = len(from) == 1
+		}
+	}
+	if len(list.Items) != 8 || !secretHasCA || !argSet || !restricted {
+		t.Errorf("self-signed with the components: %d objects, TLS Secret has %s: %v, --client-ca-name set: %v, webhook port restricted: %v",
+			len(list.Items), certs.CAFile, secretHasCA, argSet, restricted)
+	}
+
+	certManager := dryRunBuiltins(t, hardenedOverlay(t, dir, "cert-manager", "restrict-ingress", "apiserver-client-cert-manager", "client-auth"))
+	if certManager["Issuer"] != 2 || certManager["Certificate"] != 3 {
+		t.Errorf("cert-manager objects rendered: %v, want 2 Issuers and 3 Certificates (the API server's too)", certManager)
 	}
 }
 
