@@ -86,7 +86,10 @@ func (b *Bench) flood(ctx context.Context) error {
 		{fmt.Sprintf("(c) %d slow-body connections/s", 10*b.FloodRate), func(ctx context.Context, addr string, cfg *tls.Config) flood.Stats {
 			return flood.SlowBodies(ctx, addr, cfg, webhook.Path, 10*b.FloodRate, 7_000_000, 10*time.Second)
 		}},
-		{fmt.Sprintf("(d) %d clients posting %.1f MiB reviews back to back", b.FloodWorkers, float64(len(large))/(1<<20)), func(ctx context.Context, addr string, cfg *tls.Config) flood.Stats {
+		{fmt.Sprintf("(d) %d plain TCP connections/s that send nothing", 10*b.FloodRate), func(ctx context.Context, addr string, _ *tls.Config) flood.Stats {
+			return flood.Silent(ctx, addr, 10*b.FloodRate, 10*time.Second)
+		}},
+		{fmt.Sprintf("(e) %d clients posting %.1f MiB reviews back to back", b.FloodWorkers, float64(len(large))/(1<<20)), func(ctx context.Context, addr string, cfg *tls.Config) flood.Stats {
 			return flood.LargeBodies(ctx, addr, cfg, webhook.Path, b.FloodWorkers, large)
 		}},
 	}

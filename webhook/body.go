@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
-	"golang.org/x/sync/semaphore"
 )
 
 // How a review's body is read before it may take a decoding slot. Anyone
@@ -32,6 +32,11 @@ const (
 	// bodyTimeout. The API server sends a whole body at once.
 	bodyGrace   = 250 * time.Millisecond
 	minBodyRate = 1 << 20 // bytes per second
+	// bodyStall bounds any pause between two reads, so a client that sends
+	// fast and then stops cannot hold what it sent for long.
+	bodyStall = 500 * time.Millisecond
+	// firstRead is the buffer a body starts with, grown as bytes arrive.
+	firstRead = 4 << 10
 )
 
 // errNoRoom is a body that would take the replica past its byte budget.
@@ -39,15 +44,16 @@ var errNoRoom = errors.New("no room to buffer the request")
 
 // bodyReader reads request bodies within deadlines and a shared budget.
 type bodyReader struct {
-	budget  *semaphore.Weighted
+	budget  *budget
 	timeout time.Duration
 	grace   time.Duration
+	stall   time.Duration
 	minRate int64
 	now     func() time.Time
 }
 
 func newBodyReader(maxBuffered int64) *bodyReader {
-	return &bodyReader{budget: semaphore.NewWeighted(maxBuffered), timeout: bodyTimeout, grace: bodyGrace, minRate: minBodyRate, now: time.Now}
+	return &bodyReader{budget: newBudget(maxBuffered), timeout: bodyTimeout, grace: bodyGrace, stall: bodyStall, minRate: minBodyRate, now: time.Now}
 }
 
 // bufferedBody is a request body already read by the limiter, which the
@@ -68,11 +74,14 @@ func (*bufferedBody) Close() error { return nil }
 func (b *bodyReader) read(w http.ResponseWriter, r *http.Request) (body []byte, release func(), err error) {
 	start := b.now()
 	hard := start.Add(b.timeout)
+	// paceFrom is start moved on by the time spent waiting for the budget,
+	// which is the replica's doing, not the client's.
+	paceFrom := start
 	rc := http.NewResponseController(w)
 	var held int64
 	release = func() {
 		if held > 0 {
-			b.budget.Release(held)
+			b.budget.release(held)
 			held = 0
 		}
 	}
@@ -88,13 +97,16 @@ func (b *bodyReader) read(w http.ResponseWriter, r *http.Request) (body []byte, 
 			}
 			next := grownSize(len(buf), declared)
 			if need := max(0, int64(next-smallBody)) - held; need > 0 {
+				waitFrom := b.now()
 				ctx, cancel := context.WithDeadline(r.Context(), hard)
-				err := b.budget.Acquire(ctx, need)
+				err := b.budget.acquire(ctx, need)
 				cancel()
 				if err != nil {
 					return buf, release, errNoRoom
 				}
 				held += need
+				waited := b.now().Sub(waitFrom)
+				paceFrom, hard = paceFrom.Add(waited), hard.Add(waited)
 			}
 			buf = append(make([]byte, 0, next), buf...)
 		}
@@ -102,8 +114,8 @@ func (b *bodyReader) read(w http.ResponseWriter, r *http.Request) (body []byte, 
 		// the time the bytes so far would take at minRate, never past
 		// hard. A ResponseWriter without deadlines (a test recorder) has
 		// no connection to bound.
-		paced := start.Add(b.grace + time.Duration(int64(len(buf))*int64(time.Second)/b.minRate))
-		_ = rc.SetReadDeadline(earliest(paced, hard))
+		paced := paceFrom.Add(b.grace + time.Duration(int64(len(buf))*int64(time.Second)/b.minRate))
+		_ = rc.SetReadDeadline(earliest(earliest(paced, hard), b.now().Add(b.stall)))
 		n, err := r.Body.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if errors.Is(err, io.EOF) {
@@ -117,10 +129,10 @@ func (b *bodyReader) read(w http.ResponseWriter, r *http.Request) (body []byte, 
 }
 
 // initialSize is the first buffer: what the client declared and a byte to
-// see the end in, up to smallBody, which costs nothing from the budget.
+// see the end in, up to firstRead; it grows as bytes arrive.
 func initialSize(declared int64) int {
-	if declared < 0 || declared >= smallBody {
-		return smallBody
+	if declared < 0 || declared >= firstRead {
+		return firstRead
 	}
 	return int(declared) + 1
 }
@@ -141,4 +153,53 @@ func earliest(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// budget is a byte count shared by the bodies being read or judged. It is
+// not golang.org/x/sync/semaphore.Weighted, which serves waiters in order:
+// one large body at the head of its queue would hold up every smaller one
+// behind it, even when there is room for them. Here any waiter that fits
+// takes its bytes whenever some are released.
+type budget struct {
+	mu       sync.Mutex
+	free     int64
+	released chan struct{} // closed and replaced on every release
+}
+
+func newBudget(n int64) *budget { return &budget{free: n, released: make(chan struct{})} }
+
+func (b *budget) acquire(ctx context.Context, n int64) error {
+	for {
+		b.mu.Lock()
+		if n <= b.free {
+			b.free -= n
+			b.mu.Unlock()
+			return nil
+		}
+		released := b.released
+		b.mu.Unlock()
+		select {
+		case <-released:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (b *budget) tryAcquire(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n > b.free {
+		return false
+	}
+	b.free -= n
+	return true
+}
+
+func (b *budget) release(n int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.free += n
+	close(b.released)
+	b.released = make(chan struct{})
 }

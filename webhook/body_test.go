@@ -3,6 +3,7 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -51,7 +52,7 @@ func TestBodyBufferFollowsArrivals(t *testing.T) {
 	if cap(body) > smallBody {
 		t.Errorf("buffer of %d bytes for a 7-byte body that claimed 7 MB", cap(body))
 	}
-	if !b.budget.TryAcquire(1 << 20) {
+	if !b.budget.tryAcquire(1 << 20) {
 		t.Error("a small body holds part of the budget")
 	}
 }
@@ -92,7 +93,7 @@ func TestBodyReadError(t *testing.T) {
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("got %v, want the deadline error", err)
 	}
-	if !b.budget.TryAcquire(smallBody) {
+	if !b.budget.tryAcquire(smallBody) {
 		t.Error("a failed body kept part of the budget")
 	}
 }
@@ -108,7 +109,7 @@ func TestBodyStopsAtTheLimit(t *testing.T) {
 	if ar.Response.Allowed || ar.Response.Result.Code != http.StatusRequestEntityTooLarge {
 		t.Fatalf("a body twice the limit: %+v", ar.Response.Result)
 	}
-	if !l.body.budget.TryAcquire(DefaultMaxBufferedBytes) {
+	if !l.body.budget.tryAcquire(DefaultMaxBufferedBytes) {
 		t.Error("the refused body kept part of the budget")
 	}
 }
@@ -118,7 +119,7 @@ func TestBodyStopsAtTheLimit(t *testing.T) {
 func TestBusyWhenNoRoom(t *testing.T) {
 	l := limit(NewWebhook(projsecret.DefaultPolicy()), 1, time.Second, smallBody)
 	l.body.timeout = 50 * time.Millisecond
-	if err := l.body.budget.Acquire(context.Background(), smallBody); err != nil {
+	if err := l.body.budget.acquire(context.Background(), smallBody); err != nil {
 		t.Fatal(err)
 	}
 	padded := strings.Replace(string(review{op: create, user: "alice", obj: projectSecret()}.body(t, "roomless")), `"request":{`, `"request":{"pad":"`+strings.Repeat("p", 2*smallBody)+`",`, 1)
@@ -134,7 +135,7 @@ func TestBufferSizes(t *testing.T) {
 	for _, tc := range []struct {
 		declared int64
 		want     int
-	}{{-1, smallBody}, {0, 1}, {10, 11}, {smallBody - 1, smallBody}, {smallBody, smallBody}, {1 << 30, smallBody}} {
+	}{{-1, firstRead}, {0, 1}, {10, 11}, {firstRead - 1, firstRead}, {firstRead, firstRead}, {1 << 30, firstRead}} {
 		if got := initialSize(tc.declared); got != tc.want {
 			t.Errorf("initialSize(%d) = %d, want %d", tc.declared, got, tc.want)
 		}
@@ -153,5 +154,62 @@ func TestBufferSizes(t *testing.T) {
 		if got := grownSize(tc.n, tc.declared); got != tc.want {
 			t.Errorf("grownSize(%d, %d) = %d, want %d", tc.n, tc.declared, got, tc.want)
 		}
+	}
+}
+
+// TestBudgetServesWhoeverFits: a waiter too large for what is free does
+// not hold up a smaller one behind it, as a FIFO semaphore would.
+func TestBudgetServesWhoeverFits(t *testing.T) {
+	b := newBudget(100)
+	if err := b.acquire(context.Background(), 60); err != nil {
+		t.Fatal(err)
+	}
+	largeDone := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		largeDone <- b.acquire(ctx, 80)
+	}()
+	time.Sleep(20 * time.Millisecond) // the large one waits first
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := b.acquire(ctx, 30); err != nil {
+		t.Fatalf("a small acquire behind a large waiter: %v", err)
+	}
+	b.release(90)
+	if err := <-largeDone; err != nil {
+		t.Fatalf("the large waiter once there was room: %v", err)
+	}
+	if b.tryAcquire(21) || !b.tryAcquire(20) {
+		t.Error("the budget's count is off")
+	}
+}
+
+// TestBudgetWaitIsNotSlowness: a body that waits for room is paced from
+// when it got it, so it is read to the end and judged, not dropped as a
+// slow client.
+func TestBudgetWaitIsNotSlowness(t *testing.T) {
+	l := limit(NewWebhook(projsecret.DefaultPolicy()), 1, time.Second, smallBody)
+	l.body.timeout = 5 * time.Second
+	srv := httptest.NewServer(l)
+	defer srv.Close()
+	if err := l.body.budget.acquire(context.Background(), smallBody); err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(3*l.body.grace, func() { l.body.budget.release(smallBody) })
+	padded := strings.Replace(string(review{op: create, user: "alice", obj: projectSecret()}.body(t, "waited")), `"request":{`, `"request":{"pad":"`+strings.Repeat("p", smallBody+smallBody/2)+`",`, 1)
+	resp, err := http.Post(srv.URL+Path, "application/json", strings.NewReader(padded))
+	if err != nil {
+		t.Fatalf("a body that waited for room was dropped: %v", err)
+	}
+	defer resp.Body.Close()
+	var ar struct {
+		Response struct {
+			UID     string
+			Allowed bool
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&ar); err != nil || ar.Response.UID != "waited" {
+		t.Fatalf("answer %+v, %v", ar, err)
 	}
 }

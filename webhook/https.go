@@ -41,6 +41,9 @@ const (
 	// answerTimeout bounds, beside reading the body and waiting for a
 	// slot, judging the review and writing the answer.
 	answerTimeout = 2 * time.Second
+	// maxStreams bounds the requests one HTTP/2 connection may have open
+	// (with --enable-http2), so the connection bound bounds requests too.
+	maxStreams = 8
 )
 
 // httpsServer is controller-runtime's webhook server with connection
@@ -114,15 +117,22 @@ func (s *httpsServer) Start(ctx context.Context) error {
 	}
 	s.listener = newConnLimiter(tls.NewListener(tcp, cfg), s.opts.MaxConnections)
 	srv := &http.Server{
-		Handler:           s.WebhookMux(),
-		BaseContext:       func(net.Listener) context.Context { return ctx },
+		Handler: s.WebhookMux(),
+		// Reviews in flight when shutdown starts are drained, not
+		// cancelled: each is bounded by the deadlines below anyway.
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 		ConnState:         s.listener.ConnState,
 		ReadHeaderTimeout: headerTimeout,
+		// A backstop for every path: the webhook's own reads set shorter
+		// deadlines, but a request to any other path would otherwise have
+		// its unread body drained with no deadline at all.
+		ReadTimeout: headerTimeout + bodyTimeout,
 		// From the end of the headers: the body, the wait for a slot,
 		// judging and answering.
 		WriteTimeout:   bodyTimeout + s.opts.InflightWait + answerTimeout,
 		IdleTimeout:    idleTimeout,
 		MaxHeaderBytes: maxHeaderBytes,
+		HTTP2:          &http.HTTP2Config{MaxConcurrentStreams: maxStreams},
 		// TLS handshake failures of clients that are not the API server
 		// would otherwise fill the log at the rate anyone cares to send them.
 		ErrorLog: stdlog.New(logWriter{s.log.V(1)}, "", 0),
@@ -137,6 +147,7 @@ func (s *httpsServer) Start(ctx context.Context) error {
 			s.log.Error(err, "shutting down the webhook server")
 		}
 	}()
+	registerRuntimeMetrics(s.log)
 	s.log.Info("serving the webhook", "host", s.opts.Host, "port", s.opts.Port, "maxConnections", s.opts.MaxConnections, "clientCA", s.opts.ClientCAName != "")
 	s.started.Store(true)
 	close(s.ready)

@@ -8,34 +8,37 @@ import (
 	"time"
 )
 
-// connLimiter bounds the connections the webhook port holds open. At the
-// bound, the connection that has been idle longest (a keep-alive between
-// two reviews) is closed to make room: its client, the API server, opens
-// a new one when it next needs it. If none is idle, Accept waits for one
-// to close or go idle; every connection that is not idle is bounded in
-// time by the server's header, body and write deadlines, so the wait is
-// too. golang.org/x/net/netutil.LimitListener would only wait: clients
-// that send one request and then idle would hold every place for
-// IdleTimeout.
+// connLimiter bounds the connections the webhook port holds open without
+// ever refusing or queueing a newcomer: at the bound, it closes one
+// connection of the source address that holds the most, so that one pod
+// flooding the port evicts its own connections, not the API server's.
+// Within that address it closes the one idle longest (a keep-alive
+// between two reviews), else the oldest that has not started a request
+// (a TLS handshake or silence), else the oldest reading a request. golang.org/x/net/netutil.LimitListener would instead stop
+// accepting, so that a client opening connections faster than the
+// deadlines close them would queue the API server behind its own
+// connections in the kernel's backlog.
 type connLimiter struct {
 	net.Listener
-	max   int
-	mu    sync.Mutex
-	conns map[net.Conn]connInfo
-	// changed is signalled when a connection closes or goes idle.
-	changed chan struct{}
-	done    chan struct{}
-	close   sync.Once
+	max int
+	mu  sync.Mutex
+	// live counts the connections not already being closed.
+	live  int
+	conns map[net.Conn]*connInfo
+	// perHost counts the open connections of each source address, less
+	// those already being closed.
+	perHost map[string]int
 }
 
 type connInfo struct {
+	host    string
 	state   http.ConnState
 	since   time.Time
 	evicted bool // closed by Accept, not yet seen closed by the server
 }
 
 func newConnLimiter(l net.Listener, maxConns int) *connLimiter {
-	return &connLimiter{Listener: l, max: maxConns, conns: map[net.Conn]connInfo{}, changed: make(chan struct{}, 1), done: make(chan struct{})}
+	return &connLimiter{Listener: l, max: maxConns, conns: map[net.Conn]*connInfo{}, perHost: map[string]int{}}
 }
 
 func (l *connLimiter) Accept() (net.Conn, error) {
@@ -43,54 +46,74 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Make room only once a client is here: Serve calls Accept again as
-	// soon as it has a connection, and an idle one must not be closed
-	// for a client that may never come.
-	for {
-		full, idle := l.full()
-		if !full {
-			break
-		}
-		if idle != nil {
-			countDropped(dropEvicted)
-			closeRaw(idle)
-		}
-		select {
-		case <-l.changed:
-		case <-l.done:
-			closeRaw(c)
-			return nil, net.ErrClosed
-		}
-	}
-	l.mu.Lock()
-	l.conns[c] = connInfo{state: http.StateNew, since: time.Now()}
-	openConnections.Set(float64(len(l.conns)))
-	l.mu.Unlock()
+	l.admit(c)
 	return c, nil
 }
 
-// full reports whether the bound is reached, and if so the connection
-// idle longest, if any, which it marks for eviction so that it is chosen
-// only once.
-func (l *connLimiter) full() (bool, net.Conn) {
+// admit records c, first closing a connection if the bound is reached.
+func (l *connLimiter) admit(c net.Conn) {
+	host := hostOf(c.RemoteAddr())
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.conns) < l.max {
-		return false, nil
-	}
-	var oldest net.Conn
-	var since time.Time
-	for c, info := range l.conns {
-		if info.state == http.StateIdle && !info.evicted && (oldest == nil || info.since.Before(since)) {
-			oldest, since = c, info.since
+	if l.live >= l.max {
+		if victim := l.victim(host); victim != nil {
+			info := l.conns[victim]
+			info.evicted = true
+			l.live--
+			l.perHost[info.host]--
+			countDropped(dropEvicted)
+			closeRaw(victim)
 		}
 	}
-	if oldest != nil {
-		info := l.conns[oldest]
-		info.evicted = true
-		l.conns[oldest] = info
+	l.conns[c] = &connInfo{host: host, state: http.StateNew, since: time.Now()}
+	l.live++
+	l.perHost[host]++
+	openConnections.Set(float64(len(l.conns)))
+}
+
+// victim is the connection to close for a newcomer from host: one of the
+// address holding the most, counting the newcomer for its own; on a tie
+// another address pays, so that a newcomer is never turned away. Nil only
+// when nothing is open.
+func (l *connLimiter) victim(host string) net.Conn {
+	top, most := host, l.perHost[host]+1
+	for h, n := range l.perHost {
+		if h != host && n >= most {
+			top, most = h, n
+		}
 	}
-	return true, oldest
+	var best net.Conn
+	var bestInfo *connInfo
+	for c, info := range l.conns {
+		if info.evicted || info.host != top {
+			continue
+		}
+		if best == nil || evictFirst(info, bestInfo) {
+			best, bestInfo = c, info
+		}
+	}
+	return best
+}
+
+// evictFirst orders the connections of one address: idle ones first, then
+// those that have not started a request, then those reading one; oldest
+// first within each.
+func evictFirst(a, b *connInfo) bool {
+	if ra, rb := evictRank(a.state), evictRank(b.state); ra != rb {
+		return ra < rb
+	}
+	return a.since.Before(b.since)
+}
+
+func evictRank(s http.ConnState) int {
+	switch s {
+	case http.StateIdle:
+		return 0
+	case http.StateNew:
+		return 1
+	default:
+		return 2
+	}
 }
 
 // ConnState is the http.Server's hook: it sees every connection Accept
@@ -98,28 +121,31 @@ func (l *connLimiter) full() (bool, net.Conn) {
 func (l *connLimiter) ConnState(c net.Conn, s http.ConnState) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if _, ok := l.conns[c]; !ok {
+	info, ok := l.conns[c]
+	if !ok {
 		return
 	}
 	switch s {
 	case http.StateClosed, http.StateHijacked:
 		delete(l.conns, c)
+		if !info.evicted {
+			l.live--
+			l.perHost[info.host]--
+		}
+		if l.perHost[info.host] <= 0 {
+			delete(l.perHost, info.host)
+		}
 		openConnections.Set(float64(len(l.conns)))
 	default:
-		l.conns[c] = connInfo{state: s, since: time.Now()}
-		if s != http.StateIdle {
-			return
-		}
-	}
-	select {
-	case l.changed <- struct{}{}:
-	default:
+		info.state, info.since = s, time.Now()
 	}
 }
 
-func (l *connLimiter) Close() error {
-	l.close.Do(func() { close(l.done) })
-	return l.Listener.Close()
+func hostOf(a net.Addr) string {
+	if host, _, err := net.SplitHostPort(a.String()); err == nil {
+		return host
+	}
+	return a.String()
 }
 
 // closeRaw closes c without a TLS close_notify, which could block on a

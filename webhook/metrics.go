@@ -3,6 +3,8 @@ package webhook
 import (
 	"errors"
 
+	"github.com/go-logr/logr"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -44,14 +46,7 @@ var denialsByRule = map[projsecret.Rule]prometheus.Counter{}
 
 func init() {
 	metrics.Registry.MustRegister(denials, dropped, openConnections)
-	// The webhook's memory is what its bounds are for; controller-runtime
-	// registers the Go and process collectors only with its controllers,
-	// which the webhook does not run.
-	for _, c := range []prometheus.Collector{collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
-		if err := metrics.Registry.Register(c); err != nil && !errors.As(err, new(prometheus.AlreadyRegisteredError)) {
-			panic(err)
-		}
-	}
+
 	for _, r := range []string{dropSlow, dropNoRoom, dropEvicted} {
 		dropped.WithLabelValues(r)
 	}
@@ -81,6 +76,19 @@ var openConnections = prometheus.NewGauge(prometheus.GaugeOpts{
 	Name: "projsecret_webhook_open_connections",
 	Help: "Connections open on the webhook port.",
 })
+
+// registerRuntimeMetrics adds the Go runtime's and the process's metrics,
+// heap and resident memory among them, which the webhook's bounds are for.
+// controller-runtime registers its own only with its controllers, which
+// the webhook does not run; if it ever does, theirs are kept and these
+// are dropped, since two Go collectors cannot share one registry.
+func registerRuntimeMetrics(log logr.Logger) {
+	for _, c := range []prometheus.Collector{collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
+		if err := metrics.Registry.Register(c); err != nil && !errors.As(err, new(prometheus.AlreadyRegisteredError)) {
+			log.V(1).Info("runtime metrics not registered", "reason", err.Error())
+		}
+	}
+}
 
 func countDropped(reason string) { dropped.WithLabelValues(reason).Inc() }
 

@@ -95,6 +95,46 @@ func SlowBodies(ctx context.Context, addr string, cfg *tls.Config, path string, 
 	}
 }
 
+// Silent opens perSecond plain TCP connections a second to addr until ctx
+// ends, and holds each, sending nothing, until the server closes it or
+// hold passes: the cheapest way to take a place in a connection table.
+func Silent(ctx context.Context, addr string, perSecond int, hold time.Duration) Stats {
+	var c counters
+	var wg sync.WaitGroup
+	tick := time.NewTicker(time.Second / time.Duration(perSecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			return c.stats()
+		case <-tick.C:
+		}
+		wg.Go(func() {
+			d := net.Dialer{Timeout: 2 * time.Second}
+			conn, err := d.DialContext(ctx, "tcp", addr)
+			if err != nil {
+				c.refused.Add(1)
+				return
+			}
+			c.opening()
+			defer c.open.Add(-1)
+			defer conn.Close()
+			closed := make(chan struct{})
+			go func() {
+				_, _ = io.Copy(io.Discard, conn)
+				close(closed)
+			}()
+			select {
+			case <-closed:
+				c.cutOff.Add(1)
+			case <-time.After(hold):
+			case <-ctx.Done():
+			}
+		})
+	}
+}
+
 // LargeBodies has workers clients post body to https://addr/path as fast
 // as they are answered, over keep-alive connections, until ctx ends: the
 // client that sends complete, well-formed, near-limit reviews.
