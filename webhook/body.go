@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"sync"
 	"time"
-
 )
 
 // How a review's body is read before it may take a decoding slot. Anyone
