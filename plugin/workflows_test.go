@@ -79,7 +79,7 @@ func TestImport(t *testing.T) {
 		}
 	})
 	for _, tt := range []struct{ name, file, content, want string }{
-		{"invalid keys listed", "x.env", "a.b=1\nOK=1\nc/d=2\n", "line 1: the key is invalid"},
+		{"invalid keys listed and named", "x.env", "a.b=1\nOK=1\nc/d=2\n", `line 1: key "a.b" is invalid: expected ^[A-Za-z0-9_-]+$, at most 253 characters; line 3: key "c/d" is invalid`},
 		{"duplicate", "x.yaml", "A: x\nA: y\n", `line 2: key "A": duplicates the key on line 1`},
 		{"syntax", "x.json", "{\n\"A\": 1,\n", "invalid JSON"},
 		{"too large", "x.env", "A=" + strings.Repeat("x", projsecret.MaxSecretDataBytes) + "\n", "values total"},
@@ -121,7 +121,7 @@ func TestQuoteKeys(t *testing.T) {
 func TestExport(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "B", value: "two words"}, seedEntry{key: "A", value: "1"}, seedEntry{key: "BIN", value: "\xff"}))
-	if r := h.run(t, "", "export", "web", "B", "A").ok(t); r.stdout != "A=1\nB=\"two words\"\n" {
+	if r := h.run(t, "", "export", "web", "B", "A").ok(t); r.stdout != "A=1\nB='two words'\n" {
 		t.Errorf("env export differs (%d bytes)", len(r.stdout))
 	}
 	if r := h.run(t, "", "export", "web", "A", "-o", "json").ok(t); r.stdout != "{\n  \"A\": \"1\"\n}\n" {

@@ -98,7 +98,7 @@ func TestImportExport(t *testing.T) {
 	}
 	// An invalid file is refused as a whole.
 	res = kubectl(t, []byte("NEW=1\nbad.key=2\n"), "projsecret", "-n", ns, "import", "app", "-f", "-")
-	if res.ExitCode != 1 || !strings.Contains(res.Stderr, "line 2: the key is invalid") {
+	if res.ExitCode != 1 || !strings.Contains(res.Stderr, `line 2: key "bad.key" is invalid`) || strings.Contains(res.Stderr, "=2") {
 		t.Fatalf("import of an invalid key: %s", res)
 	}
 	if got := secret(t, ns, "app"); got.ResourceVersion != rv {
