@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -185,6 +186,80 @@ func TestRunWithSecrets(t *testing.T) {
 	if res := kubectl(t, nil, "projsecret", "-n", ns, "run", "app", "--", "sh", "-c", script); res.ExitCode != 42 {
 		t.Fatalf("SIGTERM to the plugin was not forwarded: %s", res)
 	}
+}
+
+// TestRunWarnsOfRiskyNames: entries that make the command run something
+// else are named in a warning before it starts, without their values.
+func TestRunWarnsOfRiskyNames(t *testing.T) {
+	ns := namespace(t)
+	for k, v := range map[string]string{
+		"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.pager", "GIT_CONFIG_VALUE_0": "s3cr3t-pager-command",
+		"GIT_SSH_COMMAND": "s3cr3t-ssh", "PAGER": "s3cr3t-pager", "JAVA_TOOL_OPTIONS": "-javaagent:s3cr3t.jar", "PLAIN": "v",
+	} {
+		mustSucceed(t, []byte(v), "-n", ns, "create", "app", k, "--stdin")
+	}
+	res := mustSucceed(t, nil, "-n", ns, "run", "app", "--", "true")
+	warning, _, _ := strings.Cut(res.Stderr, "\n")
+	for _, name := range []string{"GIT_CONFIG_COUNT", "GIT_CONFIG_KEY_0", "GIT_CONFIG_VALUE_0", "GIT_SSH_COMMAND", "PAGER", "JAVA_TOOL_OPTIONS"} {
+		if !strings.Contains(warning, name) {
+			t.Errorf("the warning does not name %s: %q", name, warning)
+		}
+	}
+	if !strings.HasPrefix(warning, `Warning: project "app" sets `) || strings.Contains(warning, "PLAIN") || strings.Contains(res.Stderr, "s3cr3t") {
+		t.Errorf("stderr %q: want one warning naming the risky names only, no value", res.Stderr)
+	}
+	if res := mustSucceed(t, nil, "-n", ns, "run", "app", "PLAIN", "--no-override", "--", "true"); res.Stderr != "" {
+		t.Errorf("a plain entry warned: %q", res.Stderr)
+	}
+}
+
+// TestExportEnvSourcedBySh: a file from export -o env, sourced by sh, runs
+// nothing from a value and gives back every value byte for byte.
+func TestExportEnvSourcedBySh(t *testing.T) {
+	ns := namespace(t)
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "X")
+	values := map[string][]byte{
+		"SUBST":     []byte("$(touch X) $(touch " + marker + ")"),
+		"BACKTICKS": []byte("`touch X` `touch " + marker + "`"),
+		"VARS":      []byte("$HOME ${PATH} $$ ~"),
+		"NEWLINES":  []byte("line one\nline two\n"),
+		"QUOTES":    []byte(`it's "quoted" '\'' \'`),
+		"BACKSLASH": []byte(`C:\dir\n \\`),
+		"CONTROL":   []byte("\t;|&<>(){}*?[!]# \r"),
+		"PLAIN":     []byte("8080"),
+	}
+	for k, v := range values {
+		mustSucceed(t, v, "-n", ns, "create", "app", k, "--stdin")
+	}
+	out := mustSucceed(t, nil, "-n", ns, "export", "app", "-o", "env").Stdout
+	if err := os.WriteFile(filepath.Join(dir, "app.env"), []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sh", "-c", "set -a; . ./app.env; set +a; exec env -0")
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=/nonexistent"}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	env, err := cmd.Output()
+	if err != nil || stderr.Len() > 0 {
+		t.Fatalf("sourcing the export: %v; %d bytes on stderr", err, stderr.Len())
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("sourcing the export ran a command from a value")
+	}
+	got := map[string][]byte{}
+	for _, kv := range bytes.Split(env, []byte{0}) {
+		if name, v, ok := bytes.Cut(kv, []byte("=")); ok {
+			if _, ours := values[string(name)]; ours {
+				got[string(name)] = v
+			}
+		}
+	}
+	sameData(t, "values sourced by sh", got, values)
+	// And import reads the same file back exactly.
+	mustSucceed(t, []byte(out), "-n", ns, "import", "copy", "-f", "-")
+	sameData(t, "export -o env | import", secret(t, ns, "copy").Data, values)
 }
 
 // editorScript makes an executable script the editor, through EDITOR.
