@@ -24,9 +24,10 @@ func TestEditRemovesFileOnSignal(t *testing.T) {
 			editorGone := filepath.Join(t.TempDir(), "editor-ended")
 			// The editor says where the file is, then waits to be ended
 			// by the signal the plugin passes on (sleep ends on each).
-			editor(t, `echo "$1" > `+where+`.tmp && mv `+where+`.tmp `+where+`
-trap 'kill $!; touch `+editorGone+`; exit 1' HUP INT QUIT TERM USR1 ABRT
-sleep 30 </dev/null >/dev/null 2>&1 & wait
+			editor(t, `trap 'kill $!; touch `+editorGone+`; exit 1' HUP INT QUIT TERM USR1 ABRT
+sleep 30 </dev/null >/dev/null 2>&1 &
+echo "$1" > `+where+`.tmp && mv `+where+`.tmp `+where+`
+wait
 `)
 			done := make(chan result, 1)
 			go func() { done <- h.run(t, "", "edit", "web") }()
