@@ -5,12 +5,15 @@ package integration
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/projsecret/projsecret"
 )
@@ -345,6 +348,54 @@ else grep -q '^# error: line .*key "bad.key" is invalid' "$1"; sed -i 's/^bad.ke
 
 // TestEditWhileServerChanges: another writer changes the Secret while the
 // editor is open (the editor script itself runs kubectl projsecret set).
+// TestEditSIGQUIT: Ctrl-\ (SIGQUIT) while the editor is open removes the
+// file with the values, in the real plugin run by kubectl: Go's own
+// handler would dump goroutines and exit with the file left behind.
+func TestEditSIGQUIT(t *testing.T) {
+	ns := namespace(t)
+	mustSucceed(t, []byte("s3cr3t-alpha"), "-n", ns, "create", "app", "A", "--stdin")
+	state := t.TempDir()
+	editorScript(t, "trap 'kill $!; exit 1' QUIT\nsleep 60 </dev/null >/dev/null 2>&1 &\necho \"$1\" > "+state+"/path.tmp\nmv "+state+"/path.tmp "+state+"/path\nwait\n")
+	cmd := exec.Command("kubectl", "projsecret", "-n", ns, "edit", "app")
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+env.Kubeconfig, "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var path string
+	waitFor(t, "the editor to start", func() bool {
+		b, err := os.ReadFile(state + "/path")
+		path = strings.TrimSpace(string(b))
+		return err == nil
+	})
+	if b, err := os.ReadFile(path); err != nil || !strings.Contains(string(b), "s3cr3t-alpha") {
+		t.Fatalf("the editor's file does not hold the value while it runs: %v", err)
+	}
+	// kubectl runs a plugin by exec: this is the plugin's process.
+	if err := cmd.Process.Signal(syscall.SIGQUIT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+			t.Errorf("edit after SIGQUIT: %v, want exit status 1", err)
+		}
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("edit did not end within 30s of SIGQUIT")
+	}
+	if _, err := os.Stat(filepath.Dir(path)); !os.IsNotExist(err) {
+		t.Fatalf("the editor's directory is still there after SIGQUIT: %v", err)
+	}
+	if got := stderr.String(); !strings.Contains(got, `error: project "app": interrupted (quit), nothing was written`) || strings.Contains(got, "goroutine") || strings.Contains(got, "s3cr3t") {
+		t.Errorf("stderr %q: want the interruption, no goroutine dump, no value", got)
+	}
+}
+
 func TestEditWhileServerChanges(t *testing.T) {
 	ns := namespace(t)
 	mustSucceed(t, []byte("alpha"), "-n", ns, "create", "app", "A", "--stdin")
