@@ -8,10 +8,20 @@
 // against DNS rebinding, a session that only the printed URL's token opens,
 // a CSRF token and a same-origin Origin on every write, and headers that
 // forbid framing, inline script, sniffing, referrers and caching.
+//
+// The URL's token opens one session and is spent: the URL reaches a
+// browser's command line, which every local user can read, so a replay
+// must not open a second one. Whoever uses a token first wins, and the
+// other side is told the URL was already used: if that is the user, they
+// know someone else has it. Sessions end after an idle time and a fixed
+// lifetime, and only a bounded number live at once; NewURL prints the way
+// back in.
 package console
 
 import (
+	"cmp"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"embed"
 	"encoding/base64"
@@ -24,6 +34,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/projsecret/projsecret"
 )
@@ -46,25 +57,72 @@ const maxBody = projsecret.MaxSecretDataBytes + 64<<10
 // 256 bits, twice what the issue requires.
 const tokenBytes = 32
 
+const (
+	// DefaultSessionTimeout is how long a session lasts without a request
+	// unless Options say otherwise.
+	DefaultSessionTimeout = time.Hour
+	// SessionLifetime is the most a session lasts, however busy: a working
+	// day and then some, so a console left open overnight, or a cookie
+	// copied out of a browser, stops acting as the user by the next
+	// morning. It is fixed rather than a flag: the idle timeout is the knob
+	// people need, and getting back in is one key press.
+	SessionLifetime = 12 * time.Hour
+	// maxSessions bounds the sessions alive at once; opening one more
+	// ends the one used least recently. Every session costs a printed URL
+	// that the user asked for, so the bound is only ever reached by someone
+	// who keeps asking, and it keeps memory flat whatever they do.
+	maxSessions = 16
+	// maxSpent bounds the spent tokens remembered to tell a replayed URL
+	// (403, "already used") from a wrong one (401).
+	maxSpent = 64
+)
+
+// Options tune a Server; the zero value is the default.
+type Options struct {
+	// SessionTimeout ends a session after this long without a request:
+	// DefaultSessionTimeout if 0. A session ends after SessionLifetime in
+	// any case.
+	SessionTimeout time.Duration
+	// NewURLHint tells the user how to get a new URL, in the answer to a
+	// spent token or an expired session ("press Enter in ...").
+	NewURLHint string
+	// Now is the clock; time.Now if nil.
+	Now func() time.Time
+}
+
 // Server is the console for one kubeconfig identity. It is an http.Handler.
 type Server struct {
 	client     *projsecret.Client
 	port       int
 	boundIP    net.IP
-	token      string
 	cookieName string
 	pages      map[string]*template.Template
 	static     http.Handler
 	handler    http.Handler
 
-	mu       sync.Mutex
-	sessions map[string]string // session id -> that session's CSRF token
+	idle time.Duration
+	hint string
+	now  func() time.Time
+
+	mu sync.Mutex
+	// token opens the next session; "" once it has. spent holds the
+	// SHA-256 of tokens that opened one, oldest first.
+	token string
+	spent [][sha256.Size]byte
+	// sessions are keyed by the SHA-256 of their cookie's id: the lookup
+	// compares hashes, which an attacker cannot steer byte by byte.
+	sessions map[[sha256.Size]byte]*sessionState
+}
+
+type sessionState struct {
+	csrf              string
+	created, lastSeen time.Time
 }
 
 // New returns the console for client, whose namespace is the one shown
 // first, serving on addr (the listener's address: the Host check and the
 // printed URL derive from it).
-func New(client *projsecret.Client, addr *net.TCPAddr) (*Server, error) {
+func New(client *projsecret.Client, addr *net.TCPAddr, opts Options) (*Server, error) {
 	token, err := randomToken()
 	if err != nil {
 		return nil, err
@@ -87,20 +145,47 @@ func New(client *projsecret.Client, addr *net.TCPAddr) (*Server, error) {
 		cookieName: "projsecret_session_" + strconv.Itoa(addr.Port),
 		pages:      pages,
 		static:     http.StripPrefix("/static/", http.FileServerFS(static)),
-		sessions:   map[string]string{},
+		sessions:   map[[sha256.Size]byte]*sessionState{},
+		idle:       cmp.Or(opts.SessionTimeout, DefaultSessionTimeout),
+		hint:       cmp.Or(opts.NewURLHint, "restart kubectl projsecret ui"),
+		now:        opts.Now,
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	s.handler = s.routes()
 	return s, nil
 }
 
 // URL is the address to open, with the token that starts a session. It is
-// printed once and never logged.
+// printed once and never logged. Once that token has opened a session, the
+// URL opens no other: NewURL makes a new one.
 func (s *Server) URL() string {
+	s.mu.Lock()
+	token := s.token
+	s.mu.Unlock()
+	return s.urlWith(token)
+}
+
+// NewURL makes a new token, which replaces any unused one, and returns the
+// URL that carries it.
+func (s *Server) NewURL() (string, error) {
+	token, err := randomToken()
+	if err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	s.token = token
+	s.mu.Unlock()
+	return s.urlWith(token), nil
+}
+
+func (s *Server) urlWith(token string) string {
 	host := "127.0.0.1"
 	if s.boundIP != nil && !s.boundIP.IsUnspecified() {
 		host = s.boundIP.String()
 	}
-	return (&url.URL{Scheme: "http", Host: net.JoinHostPort(host, strconv.Itoa(s.port)), Path: "/", RawQuery: "token=" + s.token}).String()
+	return (&url.URL{Scheme: "http", Host: net.JoinHostPort(host, strconv.Itoa(s.port)), Path: "/", RawQuery: "token=" + token}).String()
 }
 
 // ServeHTTP runs the security gate, in this order, then the routes: headers
@@ -124,9 +209,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.startSession(w, r, tok)
 		return
 	}
-	session, ok := s.session(r)
-	if !ok {
-		refuse(w, http.StatusUnauthorized, "no session: open the URL that kubectl projsecret ui printed, with its token")
+	session, msg := s.session(r)
+	if msg != "" {
+		refuse(w, http.StatusUnauthorized, msg)
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -163,52 +248,6 @@ func (s *Server) hostAllowed(hostport string) bool {
 	default:
 		return ip.Equal(s.boundIP)
 	}
-}
-
-// startSession trades a valid URL token for a session cookie and redirects
-// to the same URL without the token, so it leaves the address bar and the
-// history. A wrong token is refused even with a valid cookie.
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, tok []string) {
-	if len(tok) != 1 || subtle.ConstantTimeCompare([]byte(tok[0]), []byte(s.token)) != 1 {
-		refuse(w, http.StatusUnauthorized, "wrong token: open the URL that kubectl projsecret ui printed")
-		return
-	}
-	id, err := randomToken()
-	if err != nil {
-		refuse(w, http.StatusInternalServerError, err.Error())
-		return
-	}
-	csrf, err := randomToken()
-	if err != nil {
-		refuse(w, http.StatusInternalServerError, err.Error())
-		return
-	}
-	s.mu.Lock()
-	s.sessions[id] = csrf
-	s.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{
-		Name: s.cookieName, Value: id, Path: "/",
-		HttpOnly: true, SameSite: http.SameSiteStrictMode,
-	})
-	rest := r.URL.Query()
-	rest.Del("token")
-	target := url.URL{Path: r.URL.Path, RawQuery: rest.Encode()}
-	http.Redirect(w, r, target.String(), http.StatusSeeOther)
-}
-
-// session is the id and CSRF token of the request's session, if its cookie
-// names one.
-type session struct{ id, csrf string }
-
-func (s *Server) session(r *http.Request) (session, bool) {
-	c, err := r.Cookie(s.cookieName)
-	if err != nil {
-		return session{}, false
-	}
-	s.mu.Lock()
-	csrf, ok := s.sessions[c.Value]
-	s.mu.Unlock()
-	return session{id: c.Value, csrf: csrf}, ok
 }
 
 // checkWrite is the CSRF rule for every method but GET and HEAD: the

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,11 +46,39 @@ type harness struct {
 	cs     *fake.Clientset
 	client *projsecret.Client
 	srv    *Server
-	cookie *http.Cookie
-	csrf   string
+	clock  *clock
+	// printed is the URL the console printed first, which the first
+	// login spent.
+	printed string
+	cookie  *http.Cookie
+	csrf    string
+}
+
+// clock is the console's time, which a test moves forward.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
 
 func newHarness(t testing.TB, objects ...runtime.Object) *harness {
+	t.Helper()
+	return newHarnessWith(t, Options{}, objects...)
+}
+
+// newHarnessWith is newHarness with opts; its clock is the harness's.
+func newHarnessWith(t testing.TB, opts Options, objects ...runtime.Object) *harness {
 	t.Helper()
 	cs := fake.NewClientset(objects...)
 	client := projsecret.NewClient(cs, ns,
@@ -58,20 +87,32 @@ func newHarness(t testing.TB, objects ...runtime.Object) *harness {
 		// Conflict retries give up in milliseconds in tests.
 		projsecret.WithRetry(wait.Backoff{Steps: 4, Duration: time.Millisecond, Factor: 1}, 5*time.Second),
 	)
-	srv, err := New(client, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+	clk := &clock{now: time.Date(2025, 3, 5, 9, 0, 0, 0, time.UTC)}
+	opts.Now = clk.Now
+	srv, err := New(client, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, cs: cs, client: client, srv: srv}
+	h := &harness{t: t, cs: cs, client: client, srv: srv, clock: clk}
 	h.login()
 	return h
 }
 
 // login trades the URL's token for the session cookie, then reads the
-// session's CSRF token from a page.
+// session's CSRF token from a page. The first login uses the URL the
+// console printed; later ones ask for a new URL, as a user would.
 func (h *harness) login() {
 	h.t.Helper()
-	u, err := url.Parse(h.srv.URL())
+	target := h.srv.URL()
+	if h.printed == "" {
+		h.printed = target
+	} else {
+		var err error
+		if target, err = h.srv.NewURL(); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	u, err := url.Parse(target)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -232,7 +273,11 @@ func (h *harness) stored(project, key string) (projsecret.EntryMeta, []byte, boo
 func TestSession(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, seeded(t, "payments", "", "DB_PASSWORD"))
-	u, _ := url.Parse(h.srv.URL())
+	fresh, err := h.srv.NewURL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(fresh)
 	token := u.Query().Get("token")
 	if len(token) < 22 { // 128 bits in base64url
 		t.Fatalf("token has %d characters: fewer than 128 bits", len(token))
@@ -321,7 +366,7 @@ func TestHostCheck(t *testing.T) {
 
 	// Bound to all interfaces, a LAN address of this machine is fine; a
 	// name still is not.
-	srv, err := New(h.client, &net.TCPAddr{IP: net.IPv4zero, Port: port})
+	srv, err := New(h.client, &net.TCPAddr{IP: net.IPv4zero, Port: port}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

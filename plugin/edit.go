@@ -6,10 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
-	"os/exec"
-	"os/signal"
-	"path/filepath"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -45,7 +41,8 @@ top, as "kubectl edit" does. A value that is not valid UTF-8 is shown as a
 placeholder (binaryValue) that cannot be edited and stays as it is.
 
 The file lives in a new directory only you can read, and is removed
-whatever happens, Ctrl-C included. If the Secret changes while the editor
+whatever happens: Ctrl-C, Ctrl-\ and any other signal a program can catch
+included (only SIGKILL cannot be). If the Secret changes while the editor
 is open, the edit is still applied when none of the entries it changes
 moved; otherwise it fails and names the key that moved.`,
 		Example: `  # Edit every entry of a project
@@ -154,65 +151,6 @@ func (o *editOptions) Run(ctx context.Context) error {
 		}
 		lastErrs, lastBody, body = errs, edited, edited
 	}
-}
-
-// edit has the user edit content in a file that exists only while the
-// editor runs: a fresh 0700 directory, a 0600 file, both removed before
-// edit returns. A signal to the plugin meanwhile goes to the editor too,
-// and the plugin removes the directory and ends (deferred functions would
-// not run on os.Exit); outside the editor, signals act as usual and no
-// file is left to clean.
-func (o *editOptions) edit(content []byte) ([]byte, error) {
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, forwardedSignals...)
-	defer signal.Stop(sigs)
-	dir, err := os.MkdirTemp("", "projsecret-edit-")
-	if err != nil {
-		return nil, fmt.Errorf("creating the temporary directory for the editor: %w", err)
-	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, o.project+".yaml")
-	if err := os.WriteFile(path, content, 0o600); err != nil {
-		return nil, fmt.Errorf("writing the temporary file for the editor: %w", err)
-	}
-
-	editor := os.Getenv("KUBE_EDITOR")
-	if editor == "" {
-		editor = os.Getenv("EDITOR")
-	}
-	if editor == "" {
-		editor = "vi"
-	}
-	var cmd *exec.Cmd
-	if strings.ContainsAny(editor, " \t'\"$;|&<>()`\\*?") {
-		// "code --wait" and the like: the shell splits it; the path stays
-		// one argument.
-		cmd = exec.Command("sh", "-c", editor+` "$1"`, "sh", path)
-	} else {
-		cmd = exec.Command(editor, path)
-	}
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.In, o.Out, o.ErrOut
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting the editor %q (set KUBE_EDITOR or EDITOR): %w", editor, unwrapPath(err))
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			return nil, fmt.Errorf("the editor %q failed, nothing was written: %w", editor, err)
-		}
-	case s := <-sigs:
-		_ = cmd.Process.Signal(s)
-		_ = os.RemoveAll(dir)
-		fmt.Fprintf(o.ErrOut, "error: project %q: interrupted (%v), nothing was written\n", o.project, s)
-		os.Exit(1)
-	}
-	edited, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading the edited file: %w", err)
-	}
-	return edited, nil
 }
 
 // renderEdit writes the document: a mapping from key to value, description

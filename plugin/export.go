@@ -35,11 +35,15 @@ func newExportCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cob
 output, sorted by key, in a form that "import" reads back byte for byte.
 Like "read", this prints values: mind where the output goes.
 
-A value that is not valid UTF-8 cannot be written in any of these formats:
-the command then fails, naming the key, and prints nothing (use "read").
-Env output double-quotes any value that is not plain, with \n \r \t \" \\
-escapes; it is meant for import and tools that read that syntax, not for a
-shell to source ($ is not escaped).`,
+A value that is not valid UTF-8 cannot be written in any of these formats,
+nor a value with a NUL byte as env: the command then fails, naming the key,
+and prints nothing (use "read", or json or yaml).
+
+Env output single-quotes any value that is not plain, as sh does, so a
+shell may source it: it runs nothing from a value and sets each variable to
+its value byte for byte ("set -a" first to export them). Keys that are not
+shell variable names (db-password, 9LIVES) come last, after "export ": a
+shell refuses those lines (dash stops there), and import reads them all.`,
 		Example: `  # Back up, then restore into another project
   kubectl projsecret export payments > payments.env
   kubectl projsecret import payments-staging -f payments.env

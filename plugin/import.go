@@ -41,8 +41,9 @@ Formats (--format, else from the extension .env, .json, .yaml or .yml, else env)
   env   KEY=VALUE lines, as Docker's --env-file and kubectl's --from-env-file
         read them: blank lines and "#" comment lines are skipped, "export "
         before a key is allowed, and an unquoted value is everything after
-        the "=". 'Single quotes' are literal; "double quotes" know \n \r \t
-        \" and \\. Quoted values may span lines.
+        the "=". 'Single quotes' are literal ('\'' is a quote, as in sh);
+        "double quotes" know \n \r \t \" and \\. Quoted values may span
+        lines. Errors name the line and the key, never a value.
   json  one object of string values.
   yaml  one mapping of string values.
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -53,6 +54,11 @@ the keys given, if any) as environment variables, the way envFrom gives them
 to a Pod. The values go only into the command's environment: never into its
 arguments, never into a file. Project values win over inherited variables of
 the same name unless --no-override is given.
+
+Before the command starts, a warning names (never with their values) the
+entries that change what it loads or runs (PATH, LD_*, GIT_*, PAGER, EDITOR,
+*_OPTIONS, HOME, KUBECONFIG and the like: anyone who can write the project's
+Secret chooses them), and those that replace a variable you already had.
 
 --env-names=keep (the default) uses keys as they are, as envFrom does;
 --env-names=upper maps them to upper case with "-" as "_" (two keys mapping
@@ -116,11 +122,17 @@ func (o *runOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if risky := riskyNames(vars); len(risky) > 0 {
+	inherited := os.Environ()
+	risky, replaced := riskyNames(vars, inherited, !o.NoOverride, runtime.GOOS)
+	if len(risky) > 0 {
 		fmt.Fprintf(o.ErrOut, "Warning: project %q sets %s: these change what the command loads or runs, and anyone who can write the project's Secret chooses them\n",
 			o.project, strings.Join(risky, ", "))
 	}
-	return o.runChild(mergeEnv(os.Environ(), vars, !o.NoOverride))
+	if len(replaced) > 0 {
+		fmt.Fprintf(o.ErrOut, "Warning: project %q replaces your %s: the command gets the project's values instead (--no-override keeps yours)\n",
+			o.project, strings.Join(replaced, ", "))
+	}
+	return o.runChild(mergeEnv(inherited, vars, !o.NoOverride, runtime.GOOS))
 }
 
 // envVars names each value as a variable.
@@ -144,39 +156,27 @@ func envVars(project string, values map[string][]byte, upper bool) (map[string][
 	return vars, nil
 }
 
-// riskyNames are the variables among vars that make a process load code
-// or run commands it did not ask for. Entries are written by everyone
-// with Secret access in the namespace, so setting them deserves a warning
-// (names only).
-func riskyNames(vars map[string][]byte) []string {
-	var risky []string
-	for _, name := range slices.Sorted(maps.Keys(vars)) {
-		switch {
-		case strings.HasPrefix(name, "LD_"), strings.HasPrefix(name, "DYLD_"):
-		case slices.Contains([]string{"PATH", "BASH_ENV", "ENV", "IFS", "NODE_OPTIONS", "PYTHONPATH", "PYTHONSTARTUP", "PERL5OPT", "RUBYOPT", "JAVA_TOOL_OPTIONS", "GIT_SSH_COMMAND"}, name):
-		default:
-			continue
-		}
-		risky = append(risky, name)
-	}
-	return risky
-}
-
 // mergeEnv adds vars to the inherited environment: replacing variables of
 // the same name when override, else leaving them and skipping the entry.
-func mergeEnv(inherited []string, vars map[string][]byte, override bool) []string {
+// Names are the same as goos compares them (on Windows, Path is PATH).
+func mergeEnv(inherited []string, vars map[string][]byte, override bool, goos string) []string {
+	canon := envNameCanon(goos)
+	ours := map[string]bool{}
+	for name := range vars {
+		ours[canon(name)] = true
+	}
 	env := make([]string, 0, len(inherited)+len(vars))
 	have := map[string]bool{}
 	for _, kv := range inherited {
 		name, _, _ := strings.Cut(kv, "=")
-		if _, ours := vars[name]; ours && override {
+		if ours[canon(name)] && override {
 			continue
 		}
-		have[name] = true
+		have[canon(name)] = true
 		env = append(env, kv)
 	}
 	for _, name := range slices.Sorted(maps.Keys(vars)) {
-		if !have[name] {
+		if !have[canon(name)] {
 			env = append(env, name+"="+string(vars[name]))
 		}
 	}

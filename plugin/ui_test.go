@@ -28,6 +28,9 @@ func TestUIFlags(t *testing.T) {
 		{[]string{"ui", "--port", "70000"}, "--port 70000 is out of range"},
 		{[]string{"ui", "--port", "-1"}, "--port -1 is out of range"},
 		{[]string{"ui", "extra"}, "ui"},
+		{[]string{"ui", "--session-timeout", "0"}, "--session-timeout 0s is out of range: expected more than 0 and at most 12h0m0s"},
+		{[]string{"ui", "--session-timeout", "13h"}, "--session-timeout 13h0m0s is out of range"},
+		{[]string{"ui", "--session-timeout", "-1m"}, "--session-timeout -1m0s is out of range"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			h := newHarness(t)
@@ -82,7 +85,7 @@ func TestUIRun(t *testing.T) {
 			o := &uiOptions{
 				IOStreams: genericiooptions.IOStreams{In: strings.NewReader(""), Out: outW, ErrOut: errOut},
 				NewClient: func() (*projsecret.Client, error) { return h.client, nil },
-				Address:   tc.address, NoBrowser: tc.noBrowser,
+				Address:   tc.address, NoBrowser: tc.noBrowser, SessionTimeout: time.Hour,
 				OpenBrowser: func(u string) error { opened = append(opened, u); return tc.openErr },
 			}
 			cmd := &cobra.Command{}
@@ -114,6 +117,15 @@ func TestUIRun(t *testing.T) {
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) != 1 {
 				t.Errorf("the printed URL answered %d with %d cookies, want 303 and a session", resp.StatusCode, len(resp.Cookies()))
+			}
+			// The printed URL is spent: opened again, it opens nothing.
+			resp, err = client.Get(u.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 {
+				t.Errorf("the printed URL, opened again, answered %d with %d cookies, want 403 and none", resp.StatusCode, len(resp.Cookies()))
 			}
 			resp, err = client.Get("http://" + u.Host + "/")
 			if err != nil {
@@ -150,5 +162,111 @@ func TestUIRun(t *testing.T) {
 				t.Error("the console still answers after it stopped")
 			}
 		})
+	}
+}
+
+// uiRun is a console started by Run on a loopback port with in as its
+// standard input, and the URLs it prints.
+type uiRun struct {
+	urls   chan string
+	errOut *syncBuffer
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func startUI(t *testing.T, in io.Reader) *uiRun {
+	t.Helper()
+	h := newHarness(t)
+	outR, outW := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &uiRun{urls: make(chan string, 8), errOut: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	o := &uiOptions{
+		IOStreams: genericiooptions.IOStreams{In: in, Out: outW, ErrOut: r.errOut},
+		NewClient: func() (*projsecret.Client, error) { return h.client, nil },
+		Address:   "127.0.0.1", NoBrowser: true, SessionTimeout: time.Hour,
+	}
+	if err := o.Complete(&cobra.Command{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	go func() { r.done <- o.Run(ctx); outW.Close() }()
+	go func() {
+		sc := bufio.NewScanner(outR)
+		for sc.Scan() {
+			r.urls <- sc.Text()
+		}
+		close(r.urls)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-r.done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return r
+}
+
+// next is the next URL printed, within 10s.
+func (r *uiRun) next(t *testing.T) string {
+	t.Helper()
+	select {
+	case u, ok := <-r.urls:
+		if !ok {
+			t.Fatalf("the console stopped printing; stderr %q", r.errOut)
+		}
+		return u
+	case <-time.After(10 * time.Second):
+		t.Fatal("no URL printed within 10s")
+	}
+	return ""
+}
+
+// opens reports the status the console answers URL u with, as a browser
+// without a cookie would open it.
+func opens(t *testing.T, u string) int {
+	t.Helper()
+	client := &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestUINewURLOnEnter: on a terminal, each Enter prints a new URL that
+// opens one session; the URLs before it open none.
+func TestUINewURLOnEnter(t *testing.T) {
+	t.Parallel()
+	keys, typing := io.Pipe()
+	defer typing.Close()
+	r := startUI(t, &fakeTerminal{Reader: keys})
+	first := r.next(t)
+	if !strings.Contains(r.errOut.String(), "for a new URL, press Enter in the terminal") {
+		t.Errorf("stderr %q does not say how to get a new URL", r.errOut)
+	}
+	if _, err := typing.Write([]byte("\n")); err != nil {
+		t.Fatal(err)
+	}
+	second := r.next(t)
+	if second == first {
+		t.Fatal("Enter printed the same URL")
+	}
+	if got := opens(t, first); got != http.StatusUnauthorized {
+		t.Errorf("the URL replaced before use: %d, want 401", got)
+	}
+	if got := opens(t, second); got != http.StatusSeeOther {
+		t.Errorf("the new URL: %d, want 303", got)
+	}
+	if got := opens(t, second); got != http.StatusForbidden {
+		t.Errorf("the new URL, opened again: %d, want 403", got)
+	}
+	if _, err := typing.Write([]byte("anything typed\n")); err != nil {
+		t.Fatal(err)
+	}
+	if third := r.next(t); third == second || opens(t, third) != http.StatusSeeOther {
+		t.Error("a second Enter did not print a URL that opens a session")
+	}
+	if strings.Contains(r.errOut.String(), "token=") {
+		t.Error("a token reached stderr")
 	}
 }

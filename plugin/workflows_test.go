@@ -79,7 +79,7 @@ func TestImport(t *testing.T) {
 		}
 	})
 	for _, tt := range []struct{ name, file, content, want string }{
-		{"invalid keys listed", "x.env", "a.b=1\nOK=1\nc/d=2\n", "line 1: the key is invalid"},
+		{"invalid keys listed and named", "x.env", "a.b=1\nOK=1\nc/d=2\n", `line 1: key "a.b" is invalid: expected ^[A-Za-z0-9_-]+$, at most 253 characters; line 3: key "c/d" is invalid`},
 		{"duplicate", "x.yaml", "A: x\nA: y\n", `line 2: key "A": duplicates the key on line 1`},
 		{"syntax", "x.json", "{\n\"A\": 1,\n", "invalid JSON"},
 		{"too large", "x.env", "A=" + strings.Repeat("x", projsecret.MaxSecretDataBytes) + "\n", "values total"},
@@ -121,7 +121,7 @@ func TestQuoteKeys(t *testing.T) {
 func TestExport(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "B", value: "two words"}, seedEntry{key: "A", value: "1"}, seedEntry{key: "BIN", value: "\xff"}))
-	if r := h.run(t, "", "export", "web", "B", "A").ok(t); r.stdout != "A=1\nB=\"two words\"\n" {
+	if r := h.run(t, "", "export", "web", "B", "A").ok(t); r.stdout != "A=1\nB='two words'\n" {
 		t.Errorf("env export differs (%d bytes)", len(r.stdout))
 	}
 	if r := h.run(t, "", "export", "web", "A", "-o", "json").ok(t); r.stdout != "{\n  \"A\": \"1\"\n}\n" {
@@ -146,13 +146,16 @@ func TestRun(t *testing.T) {
 	if r := h.run(t, "", "run", "web", "db-pass", "--env-names=upper", "--", "sh", "-c", `printf %s "$DB_PASS:${OTHER-unset}"`).ok(t); r.stdout != "from project:unset" {
 		t.Errorf("upper with one key: child saw %d bytes, not the expected", len(r.stdout))
 	}
-	if r := h.run(t, "", "run", "web", "--", "sh", "-c", "exit 7"); r.code != 7 || r.stderr != "" {
-		t.Errorf("exit %d, stderr %q; want 7 and nothing", r.code, r.stderr)
+	if r := h.run(t, "", "run", "web", "--", "sh", "-c", "exit 7"); r.code != 7 || r.stderr != "Warning: project \"web\" replaces your db-pass: the command gets the project's values instead (--no-override keeps yours)\n" {
+		t.Errorf("exit %d, stderr %q; want 7 and the warning about db-pass", r.code, r.stderr)
+	}
+	if r := h.run(t, "", "run", "web", "--no-override", "--", "sh", "-c", "exit 7"); r.code != 7 || r.stderr != "" {
+		t.Errorf("--no-override: exit %d, stderr %q; want 7 and nothing", r.code, r.stderr)
 	}
 	if r := h.run(t, "", "run", "web", "--", "sh", "-c", "kill -TERM $$"); r.code != 128+15 {
 		t.Errorf("killed by SIGTERM: exit %d, want 143", r.code)
 	}
-	if r := h.run(t, "", "run", "web", "--", "no-such-command-projsecret"); r.code != 127 || r.stderr != "error: no-such-command-projsecret: command not found\n" {
+	if r := h.run(t, "", "run", "web", "--no-override", "--", "no-such-command-projsecret"); r.code != 127 || r.stderr != "error: no-such-command-projsecret: command not found\n" {
 		t.Errorf("not found: exit %d, stderr %q", r.code, r.stderr)
 	}
 	notExec := writeFile(t, "script", "#!/bin/sh\n")
@@ -168,7 +171,10 @@ func TestRun(t *testing.T) {
 
 func TestRunWarnsOfRiskyNames(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "LD_LIBRARY_PATH", value: "/nonexistent"}, seedEntry{key: "OK", value: "v"}))
+	h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "LD_LIBRARY_PATH", value: "/nonexistent"}, seedEntry{key: "OK", value: "v"}),
+		seeded(t, ns, "git", seedEntry{key: "GIT_CONFIG_COUNT", value: "1"}, seedEntry{key: "GIT_CONFIG_KEY_0", value: "core.pager"},
+			seedEntry{key: "GIT_CONFIG_VALUE_0", value: "s3cr3t-command"}, seedEntry{key: "GIT_SSH_COMMAND", value: "s3cr3t-ssh"},
+			seedEntry{key: "PAGER", value: "s3cr3t-pager"}, seedEntry{key: "JAVA_TOOL_OPTIONS", value: "-javaagent:s3cr3t.jar"}))
 	r := h.run(t, "", "run", "web", "OK", "--", "true").ok(t)
 	if r.stderr != "" {
 		t.Errorf("warning without a risky name: %q", r.stderr)
@@ -176,6 +182,11 @@ func TestRunWarnsOfRiskyNames(t *testing.T) {
 	r = h.run(t, "", "run", "web", "LD_LIBRARY_PATH", "--", "true")
 	if r.code != 0 || r.stderr != "Warning: project \"web\" sets LD_LIBRARY_PATH: these change what the command loads or runs, and anyone who can write the project's Secret chooses them\n" {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = h.run(t, "", "run", "git", "--", "true")
+	want := "Warning: project \"git\" sets GIT_CONFIG_COUNT, GIT_CONFIG_KEY_0, GIT_CONFIG_VALUE_0, GIT_SSH_COMMAND, JAVA_TOOL_OPTIONS, PAGER: these change what the command loads or runs, and anyone who can write the project's Secret chooses them\n"
+	if r.code != 0 || r.stderr != want || strings.Contains(r.stderr, "s3cr3t") {
+		t.Errorf("exit %d, stderr %q, want %q", r.code, r.stderr, want)
 	}
 }
 
@@ -191,11 +202,11 @@ func TestEnvVarsAndMerge(t *testing.T) {
 		t.Errorf("NUL: %v", err)
 	}
 	vars := map[string][]byte{"A": []byte("new"), "B": []byte("b")}
-	got := mergeEnv([]string{"A=old", "C=c"}, vars, true)
+	got := mergeEnv([]string{"A=old", "C=c"}, vars, true, "linux")
 	if want := []string{"C=c", "A=new", "B=b"}; !slices.Equal(got, want) {
 		t.Errorf("override: %d variables, not the expected %d", len(got), len(want))
 	}
-	got = mergeEnv([]string{"A=old", "C=c"}, vars, false)
+	got = mergeEnv([]string{"A=old", "C=c"}, vars, false, "linux")
 	if want := []string{"A=old", "C=c", "B=b"}; !slices.Equal(got, want) {
 		t.Errorf("no override: %d variables, not the expected %d", len(got), len(want))
 	}

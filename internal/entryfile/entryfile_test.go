@@ -28,6 +28,9 @@ func TestParseEnv(t *testing.T) {
 		{"space around key", "  A  =1\n", map[string]string{"A": "1"}},
 		{"single quotes literal", `A='a\nb "c" $d #e'` + "\n", map[string]string{"A": `a\nb "c" $d #e`}},
 		{"single quotes span lines", "A='line1\nline2'\nB=2\n", map[string]string{"A": "line1\nline2", "B": "2"}},
+		{"a quote in single quotes as sh writes it", `A='it'\''s'` + "\n", map[string]string{"A": "it's"}},
+		{"only quotes, sh style", `A=''\'''\'''` + "\n", map[string]string{"A": "''"}},
+		{"sh-style quote across lines", "A='a\n'\\''\nb'\n", map[string]string{"A": "a\n'\nb"}},
 		{"double quote escapes", `A="a\nb\rc\td\"e\\f"` + "\n", map[string]string{"A": "a\nb\rc\td\"e\\f"}},
 		{"double quotes span lines", "A=\"-----BEGIN KEY-----\nMIIB=\n-----END KEY-----\n\"\nB=2\n", map[string]string{"A": "-----BEGIN KEY-----\nMIIB=\n-----END KEY-----\n", "B": "2"}},
 		{"double quotes keep # $ = and quotes of the other kind", `A="#x $HOME =y 'z'"`, map[string]string{"A": "#x $HOME =y 'z'"}},
@@ -65,8 +68,10 @@ func TestParseErrors(t *testing.T) {
 		{"unknown escape", Env, `A="a\qb"`, []string{"line 1:", "unknown escape"}, "a\\qb"},
 		{"text after quote", Env, "A=\"x\nx\" tail\n", []string{"line 2:", "after the closing quote"}, "tail"},
 		{"duplicate", Env, "A=1\n\nA=2\nB=1\nB=2\n", []string{`line 3: key "A": duplicates the key on line 1`, `line 5: key "B": duplicates the key on line 4`}, ""},
-		{"invalid keys all listed, text not echoed", Env, "a.b=1\nOK=2\nc d=3\n", []string{"line 1: the key is invalid", "line 3: the key is invalid"}, "a.b"},
-		{"empty key", Env, "=value\n", []string{"line 1: the key is invalid"}, "value"},
+		{"invalid keys all listed and named, values not", Env, "a.b=s3cret1\nOK=2\nc d=s3cret3\n9-\x1b=s3cret4\n", []string{`line 1: key "a.b" is invalid: expected ^[A-Za-z0-9_-]+$`, `line 3: key "c d" is invalid`, `line 4: key "9-\x1b" is invalid`}, "s3cret"},
+		{"empty key", Env, "=value\n", []string{`line 1: key "" is invalid`}, "value"},
+		{"sh-style quote is for single quotes only", Env, `A="it'\''s"`, []string{"line 1:", `key "A"`, "unknown escape"}, ""},
+		{"a lone escaped quote after single quotes", Env, `A='it'\'`, []string{"line 1:", "after the closing quote"}, ""},
 		{"json not object", JSON, `["a"]`, []string{"expected one JSON object"}, ""},
 		{"json number", JSON, "{\n\"A\": \"x\",\n\"B\": 12\n}", []string{`line 3: key "B": the value is not a string`}, ""},
 		{"json nested", JSON, `{"A": {"x": "y"}, "C": null}`, []string{`key "A": the value is not a string`, `key "C": the value is not a string`}, ""},
@@ -155,6 +160,10 @@ var tricky = map[string][]byte{
 
 func TestRoundTrip(t *testing.T) {
 	for _, f := range Formats() {
+		tricky := maps.Clone(tricky)
+		if f == Env {
+			delete(tricky, "NUL") // refused, see TestWriteEnvRefusesNUL
+		}
 		var buf bytes.Buffer
 		if err := Write(&buf, tricky, f); err != nil {
 			t.Fatalf("%s: write: %v", f, err)
@@ -179,7 +188,7 @@ func TestWriteEnvIsSortedAndReadable(t *testing.T) {
 	if err := Write(&buf, map[string][]byte{"B": []byte("two words"), "A": []byte("1"), "C": []byte("x\ny")}, Env); err != nil {
 		t.Fatal(err)
 	}
-	if want := "A=1\nB=\"two words\"\nC=\"x\\ny\"\n"; buf.String() != want {
+	if want := "A=1\nB='two words'\nC='x\ny'\n"; buf.String() != want {
 		t.Fatalf("env output differs from the expected %d bytes", len(want))
 	}
 }
@@ -193,6 +202,22 @@ func TestWriteRefusesNonUTF8(t *testing.T) {
 		}
 		if buf.Len() != 0 {
 			t.Fatalf("%s: %d bytes written before the error", f, buf.Len())
+		}
+	}
+}
+
+func TestWriteEnvRefusesNUL(t *testing.T) {
+	var buf bytes.Buffer
+	err := Write(&buf, map[string][]byte{"OK": []byte("x"), "NUL": []byte("a\x00s3cret")}, Env)
+	if err == nil || !strings.Contains(err.Error(), `key "NUL": the value contains a NUL byte`) || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("error %v, expected one naming NUL and no value", err)
+	}
+	if buf.Len() != 0 {
+		t.Fatalf("%d bytes written before the error", buf.Len())
+	}
+	for _, f := range []Format{JSON, YAML} {
+		if err := Write(&buf, map[string][]byte{"NUL": []byte("a\x00b")}, f); err != nil {
+			t.Errorf("%s refuses a NUL byte: %v", f, err)
 		}
 	}
 }

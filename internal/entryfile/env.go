@@ -2,6 +2,7 @@ package entryfile
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 
 	"github.com/projsecret/projsecret"
@@ -12,11 +13,14 @@ import (
 // An unquoted value is everything after the first "=", as they do too (a
 // trailing CR from a CRLF file aside). A value starting with a quote is
 // quoted: single quotes are literal, double quotes know \n \r \t \" \\, and
-// either may span lines. Invalid and duplicate keys are all reported;
-// a syntax error stops the parse.
+// either may span lines; a single-quoted value may hold a quote the way sh
+// writes one (see parseQuoted). Invalid and duplicate keys are all
+// reported; a syntax error stops the parse.
 //
-// Messages never quote the text of a line that is not a valid key: in a
-// file with a broken multi-line value, that text is part of a secret.
+// Messages name keys (the text before the "=", which this syntax and
+// Docker's define as the key, escaped and cut by projsecret.Quote) but
+// never the text of a value or of a line that has no "=": in a file with a
+// broken multi-line value, that text is part of a secret.
 func parseEnv(data []byte) (map[string][]byte, error) {
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	values := map[string][]byte{}
@@ -69,7 +73,7 @@ func parseEnv(data []byte) (map[string][]byte, error) {
 		pos = next
 
 		if err := projsecret.ValidateKey(key); err != nil {
-			keyErrs = append(keyErrs, errorf(start, "", "the key is invalid: expected %s", projsecret.DefaultKeyRule))
+			keyErrs = append(keyErrs, errorf(start, "", "%v", err))
 			continue
 		}
 		if first, dup := seen[key]; dup {
@@ -109,6 +113,10 @@ func parseQuoted(data []byte, open int) (value []byte, after, lines int, err *Er
 	for i := open + 1; i < len(data); i++ {
 		c := data[i]
 		switch {
+		case quote == '\'' && c == quote && bytes.HasPrefix(data[i+1:], []byte(`\''`)):
+			// '\'' inside single quotes: sh's way to put a quote in a
+			// single-quoted word (close, an escaped quote, reopen).
+			i += 3
 		case c == quote:
 			return out, i + 1, lines, nil
 		case c == '\n':
@@ -137,7 +145,17 @@ func parseQuoted(data []byte, open int) (value []byte, after, lines int, err *Er
 }
 
 // writeEnv writes KEY=VALUE lines, quoting every value that is not plainly
-// safe to leave bare, so that parseEnv reads each back unchanged.
+// safe to leave bare, so that parseEnv reads each back unchanged and so
+// that sh, sourcing the file, runs nothing from a value and sets each
+// variable to its value byte for byte: single quotes, in which sh expands
+// nothing, newlines included. A shell variable cannot hold a NUL byte, so a
+// value with one is refused, naming its key.
+//
+// A key that is not a shell variable name (db-password, 9LIVES) would make
+// sh look up a command named after the whole line, value included: those
+// lines come last, after "export ", so that sh sets every other variable
+// and then stops with an error ("bad variable name") instead; parseEnv
+// reads "export " as it reads any line.
 func writeEnv(buf *bytes.Buffer, keys []string, values map[string][]byte) error {
 	for _, k := range keys {
 		// Keys outside the contract (a Secret written around it) could
@@ -145,39 +163,41 @@ func writeEnv(buf *bytes.Buffer, keys []string, values map[string][]byte) error 
 		if err := projsecret.ValidateKey(k); err != nil {
 			return errorf(0, "", "%v: it cannot be written as env", err)
 		}
+		if bytes.IndexByte(values[k], 0) >= 0 {
+			return errorf(0, k, "the value contains a NUL byte, which env output (a shell variable) cannot hold: use the json or yaml format")
+		}
 	}
-	for _, k := range keys {
+	shellNames := slices.DeleteFunc(slices.Clone(keys), func(k string) bool { return !isShellName(k) })
+	others := slices.DeleteFunc(slices.Clone(keys), isShellName)
+	for _, k := range append(shellNames, others...) {
+		if !isShellName(k) {
+			buf.WriteString("export ")
+		}
 		buf.WriteString(k)
 		buf.WriteByte('=')
 		v := values[k]
 		if bare(v) {
 			buf.Write(v)
 		} else {
-			buf.WriteByte('"')
-			for _, c := range v {
-				switch c {
-				case '\\', '"':
-					buf.WriteByte('\\')
-					buf.WriteByte(c)
-				case '\n':
-					buf.WriteString(`\n`)
-				case '\r':
-					buf.WriteString(`\r`)
-				case '\t':
-					buf.WriteString(`\t`)
-				default:
-					buf.WriteByte(c)
-				}
-			}
-			buf.WriteByte('"')
+			// A quote is written as sh writes it in a single-quoted
+			// word: '\'' closes, adds an escaped quote, reopens.
+			buf.WriteByte('\'')
+			buf.Write(bytes.ReplaceAll(v, []byte("'"), []byte(`'\''`)))
+			buf.WriteByte('\'')
 		}
 		buf.WriteByte('\n')
 	}
 	return nil
 }
 
-// bare reports whether v can be written unquoted and still read back,
-// and read by a person without doubt: no spaces, quotes, "#" or "$".
+// isShellName reports whether sh can assign to k: a POSIX name, which is
+// what the contract's environment-variable key rule checks.
+func isShellName(k string) bool { return projsecret.EnvVarKeyRule.Validate(k) == nil }
+
+// bare reports whether v can be written unquoted and still read back, by
+// parseEnv and by sh (which expands nothing in these characters after an
+// assignment's "="), and read by a person without doubt: no spaces, quotes,
+// "#", "$" or "~".
 func bare(v []byte) bool {
 	for _, c := range v {
 		switch {

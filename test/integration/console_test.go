@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -35,6 +36,8 @@ type console struct {
 	cmd    *exec.Cmd
 	stderr *lockedBuffer
 	done   chan error
+	// lines are the lines printed after the first: new URLs.
+	lines chan string
 }
 
 // startConsole runs the console as the kubeconfig's user with extra flags
@@ -50,16 +53,27 @@ func startConsole(t testing.TB, kubeconfig string, args ...string) *console {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &console{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	c := &console{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan error, 1), lines: make(chan string, 16)}
 	cmd.Stderr = c.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting kubectl projsecret ui: %v", err)
 	}
 	lines := make(chan string, 1)
 	go func() {
-		line, _ := bufio.NewReader(stdout).ReadString('\n')
+		r := bufio.NewReader(stdout)
+		line, _ := r.ReadString('\n')
 		lines <- line
-		_, _ = io.Copy(io.Discard, stdout)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				_, _ = io.Copy(io.Discard, stdout)
+				return
+			}
+			select {
+			case c.lines <- line:
+			default: // nobody asked for it
+			}
+		}
 	}()
 	go func() { c.done <- cmd.Wait() }()
 	t.Cleanup(func() { c.stop(t) })
@@ -294,6 +308,71 @@ func TestConsoleFlow(t *testing.T) {
 	}
 	if strings.Contains(c.stderr.String(), "s3cr3t") {
 		t.Error("a value reached the console's stderr")
+	}
+}
+
+// TestConsoleURLOpensOneSession: the printed URL opens one session and not
+// a second (another local user who read it from the browser's command line
+// gets a page saying it was used); SIGUSR1 prints a new URL that opens one
+// more. Over HTTP, then in chromium.
+func TestConsoleURLOpensOneSession(t *testing.T) {
+	ns := namespace(t)
+	c := startConsole(t, env.Kubeconfig, "-n", ns)
+	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	open := func(u string) (*http.Response, string) {
+		t.Helper()
+		resp, err := client.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, string(body)
+	}
+	resp, _ := open(c.URL.String())
+	if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) != 1 {
+		t.Fatalf("the printed URL: %d with %d cookies, want 303 and a session", resp.StatusCode, len(resp.Cookies()))
+	}
+	session := resp.Cookies()[0]
+	if !session.HttpOnly || session.SameSite != http.SameSiteStrictMode || session.Path != "/" || session.Secure {
+		t.Errorf("session cookie %s: want HttpOnly, SameSite=Strict, Path=/ and not Secure on http", session.Name)
+	}
+	resp, body := open(c.URL.String())
+	if resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 || !strings.Contains(body, "already used") || !strings.Contains(body, "kill -USR1") {
+		t.Fatalf("the printed URL opened again: %d with %d cookies, %q; want 403, no session, and how to get a new URL", resp.StatusCode, len(resp.Cookies()), body)
+	}
+	req, _ := http.NewRequest("GET", c.page("/ns/"+ns+"/"), nil)
+	req.AddCookie(session)
+	if resp, err := client.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("the first session after the replay: %v %v", resp, err)
+	}
+
+	// A new URL on request; a browser opens it, and a second browser
+	// replaying it is told it was used.
+	if err := c.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	var fresh *url.URL
+	select {
+	case line := <-c.lines:
+		u, err := url.Parse(strings.TrimSpace(line))
+		if err != nil || u.Query().Get("token") == "" || u.Query().Get("token") == c.URL.Query().Get("token") {
+			t.Fatalf("after SIGUSR1 the console printed a line that is not a new URL (%d bytes)", len(line))
+		}
+		fresh = u
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no new URL within 30s of SIGUSR1; stderr: %s", c.stderr)
+	}
+	ctx := browser(t)
+	navigate(t, ctx, c, "/ns/"+ns+"/", "opening the new URL", chromedp.Navigate(fresh.String()))
+	other := browser(t)
+	do(t, other, "replaying the new URL in another browser", chromedp.Navigate(fresh.String()))
+	text := get(t, other, "reading the replay's page", chromedp.Text(chromedp.CSS("body")))
+	if !strings.Contains(text, "already used") {
+		t.Errorf("the replay in a second browser shows %q, want that the URL was already used", text)
+	}
+	if strings.Contains(c.stderr.String(), "token=") {
+		t.Error("a token reached the console's stderr")
 	}
 }
 

@@ -5,11 +5,15 @@ package integration
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/projsecret/projsecret"
 )
@@ -98,7 +102,7 @@ func TestImportExport(t *testing.T) {
 	}
 	// An invalid file is refused as a whole.
 	res = kubectl(t, []byte("NEW=1\nbad.key=2\n"), "projsecret", "-n", ns, "import", "app", "-f", "-")
-	if res.ExitCode != 1 || !strings.Contains(res.Stderr, "line 2: the key is invalid") {
+	if res.ExitCode != 1 || !strings.Contains(res.Stderr, `line 2: key "bad.key" is invalid`) || strings.Contains(res.Stderr, "=2") {
 		t.Fatalf("import of an invalid key: %s", res)
 	}
 	if got := secret(t, ns, "app"); got.ResourceVersion != rv {
@@ -187,6 +191,80 @@ func TestRunWithSecrets(t *testing.T) {
 	}
 }
 
+// TestRunWarnsOfRiskyNames: entries that make the command run something
+// else are named in a warning before it starts, without their values.
+func TestRunWarnsOfRiskyNames(t *testing.T) {
+	ns := namespace(t)
+	for k, v := range map[string]string{
+		"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.pager", "GIT_CONFIG_VALUE_0": "s3cr3t-pager-command",
+		"GIT_SSH_COMMAND": "s3cr3t-ssh", "PAGER": "s3cr3t-pager", "JAVA_TOOL_OPTIONS": "-javaagent:s3cr3t.jar", "PLAIN": "v",
+	} {
+		mustSucceed(t, []byte(v), "-n", ns, "create", "app", k, "--stdin")
+	}
+	res := mustSucceed(t, nil, "-n", ns, "run", "app", "--", "true")
+	warning, _, _ := strings.Cut(res.Stderr, "\n")
+	for _, name := range []string{"GIT_CONFIG_COUNT", "GIT_CONFIG_KEY_0", "GIT_CONFIG_VALUE_0", "GIT_SSH_COMMAND", "PAGER", "JAVA_TOOL_OPTIONS"} {
+		if !strings.Contains(warning, name) {
+			t.Errorf("the warning does not name %s: %q", name, warning)
+		}
+	}
+	if !strings.HasPrefix(warning, `Warning: project "app" sets `) || strings.Contains(warning, "PLAIN") || strings.Contains(res.Stderr, "s3cr3t") {
+		t.Errorf("stderr %q: want one warning naming the risky names only, no value", res.Stderr)
+	}
+	if res := mustSucceed(t, nil, "-n", ns, "run", "app", "PLAIN", "--no-override", "--", "true"); res.Stderr != "" {
+		t.Errorf("a plain entry warned: %q", res.Stderr)
+	}
+}
+
+// TestExportEnvSourcedBySh: a file from export -o env, sourced by sh, runs
+// nothing from a value and gives back every value byte for byte.
+func TestExportEnvSourcedBySh(t *testing.T) {
+	ns := namespace(t)
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "X")
+	values := map[string][]byte{
+		"SUBST":     []byte("$(touch X) $(touch " + marker + ")"),
+		"BACKTICKS": []byte("`touch X` `touch " + marker + "`"),
+		"VARS":      []byte("$HOME ${PATH} $$ ~"),
+		"NEWLINES":  []byte("line one\nline two\n"),
+		"QUOTES":    []byte(`it's "quoted" '\'' \'`),
+		"BACKSLASH": []byte(`C:\dir\n \\`),
+		"CONTROL":   []byte("\t;|&<>(){}*?[!]# \r"),
+		"PLAIN":     []byte("8080"),
+	}
+	for k, v := range values {
+		mustSucceed(t, v, "-n", ns, "create", "app", k, "--stdin")
+	}
+	out := mustSucceed(t, nil, "-n", ns, "export", "app", "-o", "env").Stdout
+	if err := os.WriteFile(filepath.Join(dir, "app.env"), []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sh", "-c", "set -a; . ./app.env; set +a; exec env -0")
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=/nonexistent"}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	env, err := cmd.Output()
+	if err != nil || stderr.Len() > 0 {
+		t.Fatalf("sourcing the export: %v; %d bytes on stderr", err, stderr.Len())
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("sourcing the export ran a command from a value")
+	}
+	got := map[string][]byte{}
+	for _, kv := range bytes.Split(env, []byte{0}) {
+		if name, v, ok := bytes.Cut(kv, []byte("=")); ok {
+			if _, ours := values[string(name)]; ours {
+				got[string(name)] = v
+			}
+		}
+	}
+	sameData(t, "values sourced by sh", got, values)
+	// And import reads the same file back exactly.
+	mustSucceed(t, []byte(out), "-n", ns, "import", "copy", "-f", "-")
+	sameData(t, "export -o env | import", secret(t, ns, "copy").Data, values)
+}
+
 // editorScript makes an executable script the editor, through EDITOR.
 func editorScript(t *testing.T, body string) {
 	t.Helper()
@@ -270,6 +348,54 @@ else grep -q '^# error: line .*key "bad.key" is invalid' "$1"; sed -i 's/^bad.ke
 
 // TestEditWhileServerChanges: another writer changes the Secret while the
 // editor is open (the editor script itself runs kubectl projsecret set).
+// TestEditSIGQUIT: Ctrl-\ (SIGQUIT) while the editor is open removes the
+// file with the values, in the real plugin run by kubectl: Go's own
+// handler would dump goroutines and exit with the file left behind.
+func TestEditSIGQUIT(t *testing.T) {
+	ns := namespace(t)
+	mustSucceed(t, []byte("s3cr3t-alpha"), "-n", ns, "create", "app", "A", "--stdin")
+	state := t.TempDir()
+	editorScript(t, "trap 'kill $!; exit 1' QUIT\nsleep 60 </dev/null >/dev/null 2>&1 &\necho \"$1\" > "+state+"/path.tmp\nmv "+state+"/path.tmp "+state+"/path\nwait\n")
+	cmd := exec.Command("kubectl", "projsecret", "-n", ns, "edit", "app")
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+env.Kubeconfig, "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var path string
+	waitFor(t, "the editor to start", func() bool {
+		b, err := os.ReadFile(state + "/path")
+		path = strings.TrimSpace(string(b))
+		return err == nil
+	})
+	if b, err := os.ReadFile(path); err != nil || !strings.Contains(string(b), "s3cr3t-alpha") {
+		t.Fatalf("the editor's file does not hold the value while it runs: %v", err)
+	}
+	// kubectl runs a plugin by exec: this is the plugin's process.
+	if err := cmd.Process.Signal(syscall.SIGQUIT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+			t.Errorf("edit after SIGQUIT: %v, want exit status 1", err)
+		}
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("edit did not end within 30s of SIGQUIT")
+	}
+	if _, err := os.Stat(filepath.Dir(path)); !os.IsNotExist(err) {
+		t.Fatalf("the editor's directory is still there after SIGQUIT: %v", err)
+	}
+	if got := stderr.String(); !strings.Contains(got, `error: project "app": interrupted (quit), nothing was written`) || strings.Contains(got, "goroutine") || strings.Contains(got, "s3cr3t") {
+		t.Errorf("stderr %q: want the interruption, no goroutine dump, no value", got)
+	}
+}
+
 func TestEditWhileServerChanges(t *testing.T) {
 	ns := namespace(t)
 	mustSucceed(t, []byte("alpha"), "-n", ns, "create", "app", "A", "--stdin")

@@ -1,0 +1,99 @@
+package plugin
+
+import (
+	"maps"
+	"slices"
+	"strings"
+)
+
+// Variables that make a program load code, run a command, or read its
+// configuration (which can name commands) from somewhere else. run warns
+// when a project sets one: entries are written by everyone with Secret
+// access in the namespace. A list cannot be complete; it names what the
+// common tools read, and the prefixes and suffixes catch families that
+// grow (git alone reads dozens of GIT_ variables, among them GIT_CONFIG_*,
+// GIT_DIR and GIT_SSH_COMMAND, any of which can make it run a program).
+var (
+	riskyExact = []string{
+		// Shells and the command search.
+		"PATH", "PATHEXT", "COMSPEC", "IFS", "ENV", "BASH_ENV", "SHELLOPTS", "BASHOPTS",
+		"PROMPT_COMMAND", "PS1", "PS2", "PS4", "SHELL", "CDPATH", "INPUTRC",
+		// Where configuration (and so the commands it names) is read from.
+		"HOME", "ZDOTDIR", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "KUBECONFIG",
+		"DOCKER_CONFIG", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+		"GOOGLE_APPLICATION_CREDENTIALS", "GNUPGHOME", "CURL_HOME", "WGETRC",
+		// Programs that other programs start.
+		"PAGER", "MANPAGER", "SYSTEMD_PAGER", "LESSOPEN", "LESSCLOSE",
+		"EDITOR", "VISUAL", "KUBE_EDITOR", "KUBECTL_EXTERNAL_DIFF", "BROWSER",
+		"SSH_ASKPASS", "SUDO_ASKPASS", "CC", "CXX", "RUSTC", "RUSTC_WRAPPER",
+		"GOFLAGS", "GOTOOLCHAIN",
+		// Interpreters' and runtimes' code paths and startup hooks.
+		"NODE_PATH", "PERL5OPT", "PERL5LIB", "PERLLIB", "PERL5DB",
+		"RUBYOPT", "RUBYLIB", "GEM_HOME", "GEM_PATH", "BUNDLE_GEMFILE",
+		"CLASSPATH", "DOTNET_STARTUP_HOOKS", "PHPRC", "PHP_INI_SCAN_DIR",
+		"LUA_INIT", "LUA_PATH", "LUA_CPATH", "TCLLIBPATH",
+		"R_PROFILE", "R_PROFILE_USER", "R_ENVIRON", "R_ENVIRON_USER",
+		"PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_CONFIG_FILE",
+		// The C library's loader and modules.
+		"GCONV_PATH", "GLIBC_TUNABLES", "LOCPATH", "NLSPATH", "HOSTALIASES",
+	}
+	riskyPrefixes = []string{
+		"LD_", "DYLD_", "GIT_", "PYTHON", "NPM_CONFIG_", "npm_config_", "COR_", "CORECLR_",
+	}
+	// JAVA_TOOL_OPTIONS, _JAVA_OPTIONS, JDK_JAVA_OPTIONS, NODE_OPTIONS,
+	// MAVEN_OPTS, GRADLE_OPTS, JAVA_OPTS, CATALINA_OPTS and the like: a
+	// runtime's or launcher's extra command-line options, agents included.
+	riskySuffixes = []string{"_OPTIONS", "_OPTS"}
+)
+
+// riskyNames sorts the variables among vars that deserve a warning before
+// a command runs with them: risky are those that change what it loads or
+// runs (the table above); replaced are the others that override a variable
+// of inherited (KEY=VALUE, as os.Environ gives it), when override is set.
+// On Windows names are matched regardless of case, as Windows does. It
+// looks at names only, never at values.
+func riskyNames(vars map[string][]byte, inherited []string, override bool, goos string) (risky, replaced []string) {
+	canon := envNameCanon(goos)
+	have := map[string]bool{}
+	for _, kv := range inherited {
+		name, _, _ := strings.Cut(kv, "=")
+		have[canon(name)] = true
+	}
+	for _, name := range slices.Sorted(maps.Keys(vars)) {
+		switch {
+		case isRiskyName(canon(name), canon):
+			risky = append(risky, name)
+		case override && have[canon(name)]:
+			replaced = append(replaced, name)
+		}
+	}
+	return risky, replaced
+}
+
+func isRiskyName(name string, canon func(string) string) bool {
+	for _, n := range riskyExact {
+		if name == canon(n) {
+			return true
+		}
+	}
+	for _, p := range riskyPrefixes {
+		if strings.HasPrefix(name, canon(p)) {
+			return true
+		}
+	}
+	for _, s := range riskySuffixes {
+		if strings.HasSuffix(name, canon(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+// envNameCanon is how goos compares environment variable names: Windows
+// ignores case, every other system compares bytes.
+func envNameCanon(goos string) func(string) string {
+	if goos == "windows" {
+		return strings.ToUpper
+	}
+	return func(s string) string { return s }
+}
