@@ -58,8 +58,10 @@ func (p Policy) reviewHistory(w Write) Violations {
 	}
 	owners, _ := ParseOwners(r.Owners) // ParseHistorySecret checked it
 	if len(owners) > 0 && !owners.Includes(w.User, w.Groups) && !p.isAdmin(w.User, w.Groups) {
-		vs = append(vs, violation(RuleOwnership, "user %s is not among the owners revision %d records (%s; admins: %s): only a project's owners write its history",
-			Quote(w.User), r.Revision, owners.Text(), p.adminsText()))
+		// Worded as the project's own denial: the owners are the ones the
+		// revision records, the project's as its writer read them.
+		vs = append(vs, violation(RuleOwnership, "user %s is not an owner of project %s (owners: %s; admins: %s)",
+			Quote(w.User), Quote(w.New.Labels[LabelProject]), owners.Text(), p.adminsText()))
 	}
 	if v := p.clock().check("(revision "+strconv.Itoa(r.Revision)+")", "time", r.Time); v != nil {
 		vs = append(vs, v)

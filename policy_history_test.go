@@ -47,7 +47,7 @@ func TestPolicyGuardsHistory(t *testing.T) {
 		{"owner creates", Write{Operation: OpCreate, User: "alice", New: rev}, ""},
 		{"admin creates in its own name", Write{Operation: OpCreate, User: "root", Groups: admin, New: historyFixture(t, "root", "user:alice")}, ""},
 		{"non-owner naming an owner as author", Write{Operation: OpCreate, User: "mallory", New: rev}, `records user "alice": a revision must record the requesting user "mallory"`},
-		{"non-owner in their own name", Write{Operation: OpCreate, User: "mallory", New: historyFixture(t, "mallory", "user:alice")}, `user "mallory" is not among the owners`},
+		{"non-owner in their own name", Write{Operation: OpCreate, User: "mallory", New: historyFixture(t, "mallory", "user:alice")}, `user "mallory" is not an owner of project "p"`},
 		{"name not the record's", Write{Operation: OpCreate, User: "alice", New: renamed}, "its name must be"},
 		{"record not the name's", Write{Operation: OpCreate, User: "alice", New: forged}, "its name must be"},
 		{"mutable", Write{Operation: OpCreate, User: "alice", New: mutable}, "must be immutable"},

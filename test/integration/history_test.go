@@ -171,8 +171,8 @@ func TestHistoryWebhook(t *testing.T) {
 	mustPass(t, as("alice", nil, "delete", "pay", "GONE"))
 	rv, revs := secret(t, ns, "pay").ResourceVersion, revisionSecrets(t, ns, "pay")
 
-	mustBeDenied(t, as("mallory", nil, "rollback", "pay", "K", "--to-revision", "1"), `user "mallory" is not among the owners`)
-	mustBeDenied(t, as("mallory", nil, "undelete", "pay", "GONE"), `user "mallory" is not among the owners`)
+	mustBeDenied(t, as("mallory", nil, "rollback", "pay", "K", "--to-revision", "1"), `user "mallory" is not an owner of project "pay"`)
+	mustBeDenied(t, as("mallory", nil, "undelete", "pay", "GONE"), `user "mallory" is not an owner of project "pay"`)
 	if secret(t, ns, "pay").ResourceVersion != rv || revisionSecrets(t, ns, "pay") != revs {
 		t.Fatal("denied rollback or undelete changed something")
 	}
