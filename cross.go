@@ -209,6 +209,21 @@ func (c *Client) Adopt(ctx context.Context, project string, opts AdoptOptions) (
 		if opts.DryRun {
 			dryRun = []string{metav1.DryRunAll}
 		}
+		// Adoption creates every entry: it is the project's first
+		// revision, stored before the guarded UPDATE that makes it count.
+		entries, err := ParseEntries(s.Annotations[AnnotationEntries])
+		if err != nil {
+			return err
+		}
+		rev, err := c.newRevision(ctx, project, s, nil, entries, &user, writeOptions{})
+		if err != nil {
+			return err
+		}
+		if rev != nil && !opts.DryRun {
+			if err := c.storeRevision(ctx, rev); err != nil {
+				return err
+			}
+		}
 		_, err = secrets.Update(ctx, s, metav1.UpdateOptions{FieldManager: ManagedByPlugin, DryRun: dryRun})
 		return err
 	})

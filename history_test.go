@@ -402,3 +402,23 @@ func TestProjectsListingLeavesRevisionsOut(t *testing.T) {
 		t.Fatalf("projects %+v, %v, warnings %q", ps, err, warnings)
 	}
 }
+
+// TestAdoptionIsTheFirstRevision: adopting a Secret creates every entry,
+// recorded as the project's first revision.
+func TestAdoptionIsTheFirstRevision(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	plain := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: SecretName("p"), Namespace: "ns"}, Type: corev1.SecretTypeOpaque,
+		Data: map[string][]byte{"A": []byte("a"), "B": []byte("b")}}
+	c, _, _ := newRacingClient(t, plain)
+	if _, err := c.Adopt(ctx, "p", AdoptOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	revs, err := c.History(ctx, "p", "")
+	if err != nil || len(revs) != 1 || len(revs[0].Changes) != 2 || revs[0].Changes[0].Change != ChangeCreated {
+		t.Fatalf("history after adopt: %d revisions, %v", len(revs), err)
+	}
+	if v, err := c.ReadRevision(ctx, "p", "B", 1); err != nil || string(v) != "b" {
+		t.Fatalf("B at revision 1: %v", err)
+	}
+}
