@@ -35,6 +35,8 @@ func TestPolicyGuardsHistory(t *testing.T) {
 	forged.Data[HistoryDataKey] = append([]byte(" "), forged.Data[HistoryDataKey]...)
 	mutable := historyFixture(t, "alice", "user:alice")
 	mutable.Immutable = nil
+	finalized := historyFixture(t, "alice", "user:alice")
+	finalized.Finalizers = []string{"example.com/keep"}
 	project := &corev1.Secret{}
 	project.Name, project.Labels, project.Type = SecretName("p"), map[string]string{LabelProject: "p"}, corev1.SecretTypeOpaque
 	disguised := project.DeepCopy()
@@ -51,6 +53,8 @@ func TestPolicyGuardsHistory(t *testing.T) {
 		{"name not the record's", Write{Operation: OpCreate, User: "alice", New: renamed}, "its name must be"},
 		{"record not the name's", Write{Operation: OpCreate, User: "alice", New: forged}, "its name must be"},
 		{"mutable", Write{Operation: OpCreate, User: "alice", New: mutable}, "must be immutable"},
+		{"finalizers", Write{Operation: OpCreate, User: "alice", New: finalized}, "must stay deletable"},
+		{"admin repairs metadata", Write{Operation: OpUpdate, User: "root", Groups: admin, Old: finalized, New: rev}, ""},
 		{"cleanup creates", Write{Operation: OpCreate, User: DefaultCleanupUsers()[0], New: rev}, "cleanup identity"},
 		{"owner changes", Write{Operation: OpUpdate, User: "alice", Old: rev, New: rev}, "a stored revision never changes"},
 		{"project becomes a revision", Write{Operation: OpUpdate, User: "alice", Old: project, New: disguised}, "cannot become a revision"},

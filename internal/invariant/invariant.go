@@ -277,7 +277,7 @@ func checkRevision(v Verdict, trust Trust) error {
 		}
 		return nil
 	case projsecret.OpUpdate:
-		if !cleanup {
+		if !cleanup && !admin {
 			return fmt.Errorf("allowed %q to change a stored revision", v.User)
 		}
 		if !isRevision(v.Old) {
@@ -291,6 +291,9 @@ func checkRevision(v Verdict, trust Trust) error {
 	s := v.New
 	if s == nil {
 		return fmt.Errorf("allowed %s without an object", v.Op)
+	}
+	if len(s.Finalizers) > 0 {
+		return fmt.Errorf("allowed a revision with finalizers, which nobody could remove")
 	}
 	if s.Immutable == nil || !*s.Immutable || s.Type != projsecret.SecretTypeHistory || len(s.Data) != 1 || len(s.StringData) != 0 {
 		return fmt.Errorf("allowed a revision that is mutable, of type %q, or holds other data", s.Type)
