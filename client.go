@@ -252,7 +252,7 @@ func (c *Client) UpdateMeta(ctx context.Context, project, key string, change Met
 // Delete removes entries. It fails with ErrNotFound, and removes nothing, if
 // any key is absent. The Secret stays, with its labels, when it empties.
 func (c *Client) Delete(ctx context.Context, project string, keys ...string) error {
-	return c.readModifyWrite(ctx, project, writeOptions{anonymous: true}, func(b *Batch) error {
+	return c.readModifyWrite(ctx, project, writeOptions{}, func(b *Batch) error {
 		for _, key := range keys {
 			if _, ok := b.secret.Data[key]; !ok {
 				return &Error{Project: project, Key: key, Err: ErrNotFound}
@@ -339,7 +339,9 @@ func (c *Client) ListProjects(ctx context.Context, q ProjectQuery) ([]Project, e
 	if q.AllNamespaces {
 		ns = metav1.NamespaceAll
 	}
-	managed, err := c.listMeta(ctx, ns, LabelProject)
+	// Revisions carry the project label too (so the webhook reviews
+	// them) and are told apart by their own.
+	managed, err := c.listMeta(ctx, ns, LabelProject+",!"+LabelRevision)
 	if err != nil {
 		return nil, fmt.Errorf("listing project secrets: %w", err)
 	}
@@ -545,9 +547,17 @@ type writeOptions struct {
 	// its errors; empty for writes about a whole project.
 	key string
 	// anonymous writes record no author, so they skip the user lookup (a
-	// SelfSubjectReview): removing entries or setting owners touches no
-	// entry's metadata.
+	// SelfSubjectReview): setting owners touches no entry, so it records
+	// no revision either.
 	anonymous bool
+	// parent continues a deleted project's history when this write
+	// re-creates it (undelete).
+	parent *Head
+	// projectDeleted marks the revision as the last before the project's
+	// Secret is deleted.
+	projectDeleted bool
+	// written, if set, receives the Secret as stored.
+	written *corev1.Secret
 }
 
 // readModifyWrite runs one guarded read-modify-write: GET (creating the Secret if it
@@ -595,6 +605,10 @@ func (c *Client) readModifyWrite(ctx context.Context, project string, opts write
 		return err
 	}
 
+	var (
+		committed      *pendingRevision
+		storedRevision string
+	)
 	attempts, err := c.retryRaces(ctx, func() error {
 		secrets := c.cs.CoreV1().Secrets(c.namespace)
 		s, err := secrets.Get(ctx, SecretName(project), metav1.GetOptions{})
@@ -617,6 +631,7 @@ func (c *Client) readModifyWrite(ctx context.Context, project string, opts write
 			return fmt.Errorf("stored metadata is unreadable, fix it before writing: %w", err)
 		}
 		before := SizeOf(s)
+		prior := snapshotEntries(s, entries)
 		if err := mutate(&Batch{project: project, secret: s, entries: entries, user: user, isNew: isNew, stamp: c.stamp}); err != nil {
 			return err
 		}
@@ -636,6 +651,13 @@ func (c *Client) readModifyWrite(ctx context.Context, project string, opts write
 			s.Annotations = map[string]string{}
 		}
 		s.Annotations[AnnotationEntries] = encoded
+		// The revision records this write; it is stored before the
+		// project's guarded write and counts only once that write, which
+		// moves the project's head to it, succeeds.
+		rev, err := c.newRevision(ctx, project, s, prior, entries, &user, opts)
+		if err != nil {
+			return err
+		}
 		if err := SizeOf(s).Check(); err != nil {
 			return fmt.Errorf("write refused before sending: %w (room left before this write: %d bytes of values, %d bytes of metadata)",
 				err, max(0, MaxSecretDataBytes-before.DataBytes), max(0, MaxAnnotationBytes-before.AnnotationBytes))
@@ -643,10 +665,25 @@ func (c *Client) readModifyWrite(ctx context.Context, project string, opts write
 		if opts.DryRun {
 			return nil
 		}
+		// A retry whose revision is the one the last attempt stored (same
+		// record, so same name) need not store it again.
+		if rev != nil && rev.secret.Name != storedRevision {
+			if err := c.storeRevision(ctx, rev); err != nil {
+				return err
+			}
+			storedRevision = rev.secret.Name
+		}
+		var stored *corev1.Secret
 		if isNew {
-			_, err = secrets.Create(ctx, s, metav1.CreateOptions{FieldManager: ManagedByPlugin})
+			stored, err = secrets.Create(ctx, s, metav1.CreateOptions{FieldManager: ManagedByPlugin})
 		} else {
-			_, err = secrets.Update(ctx, s, metav1.UpdateOptions{FieldManager: ManagedByPlugin})
+			stored, err = secrets.Update(ctx, s, metav1.UpdateOptions{FieldManager: ManagedByPlugin})
+		}
+		if err == nil {
+			committed = rev
+			if opts.written != nil && stored != nil {
+				*opts.written = *stored
+			}
 		}
 		return err
 	})
@@ -656,6 +693,7 @@ func (c *Client) readModifyWrite(ctx context.Context, project string, opts write
 	if err != nil {
 		return wrap(err)
 	}
+	c.pruneAfter(ctx, project, committed)
 	return nil
 }
 

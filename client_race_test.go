@@ -63,7 +63,7 @@ func TestWriteRereadsAfterLosingARace(t *testing.T) {
 	if got := v.Refused(); got != 1 {
 		t.Fatalf("%d stale writes refused, want exactly the 1 the competing writer caused", got)
 	}
-	if gets := countVerb(cs.Actions(), "get"); gets != 2 {
+	if gets := countGets(cs.Actions(), SecretName("p")); gets != 2 {
 		t.Fatalf("%d GETs, want 2: the client must read again after the conflict", gets)
 	}
 	s, entries := stored(t, cs, "p")
@@ -153,4 +153,15 @@ func mustEntries(t *testing.T, annotation string) Entries {
 		t.Fatal(err)
 	}
 	return e
+}
+
+// countGets counts the GETs of one Secret.
+func countGets(actions []k8stesting.Action, name string) int {
+	n := 0
+	for _, a := range actions {
+		if g, ok := a.(k8stesting.GetAction); ok && g.GetName() == name {
+			n++
+		}
+	}
+	return n
 }

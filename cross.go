@@ -65,12 +65,45 @@ func (c *Client) Values(ctx context.Context, project string, keys ...string) (ma
 }
 
 // DeleteProject deletes the project Secret itself, entries, labels and
-// owners. The delete is preconditioned on the UID and resourceVersion read
-// first, so it removes exactly the Secret that was checked to be a project
-// Secret and had entries entries: a write in between makes it fail rather
-// than delete what nobody looked at. It returns how many entries went.
+// owners, keeping its history: it first records the whole project as one
+// revision (every entry deleted, marked as the project's deletion), so
+// Undelete can bring it back. That write is guarded by the resourceVersion
+// read first, and the delete by the UID and resourceVersion it wrote, so it
+// removes exactly the Secret that was checked to be a project Secret and
+// had entries entries: a write in between makes it fail rather than delete
+// what nobody looked at. It returns how many entries went.
 func (c *Client) DeleteProject(ctx context.Context, project string, expect func(entries int) error) (int, error) {
+	return c.deleteProject(ctx, project, expect, false)
+}
+
+// PurgeProject is DeleteProject that also deletes the project's history,
+// leaving no way back. On a project already deleted it deletes the
+// history that is left.
+func (c *Client) PurgeProject(ctx context.Context, project string, expect func(entries int) error) (int, error) {
+	return c.deleteProject(ctx, project, expect, true)
+}
+
+// errChangedSinceRead: the project changed between the confirmation and
+// the write.
+var errChangedSinceRead = errors.New("changed since it was read, nothing deleted: run the command again to delete it as it is now")
+
+func (c *Client) deleteProject(ctx context.Context, project string, expect func(entries int) error, purge bool) (int, error) {
 	s, err := c.get(ctx, project)
+	if purge && errors.Is(err, ErrNotFound) {
+		if expect != nil {
+			if err := expect(0); err != nil {
+				return 0, &Error{Project: project, Err: err}
+			}
+		}
+		n, perr := c.purgeHistory(ctx, project)
+		if perr == nil && n == 0 {
+			perr = err
+		}
+		if perr != nil {
+			return 0, &Error{Project: project, Err: perr}
+		}
+		return 0, nil
+	}
 	if err != nil {
 		return 0, &Error{Project: project, Err: err}
 	}
@@ -79,13 +112,45 @@ func (c *Client) DeleteProject(ctx context.Context, project string, expect func(
 			return 0, &Error{Project: project, Err: err}
 		}
 	}
-	uid, rv := s.UID, s.ResourceVersion
+	target := s
+	if purge {
+		if _, err := c.purgeHistory(ctx, project); err != nil {
+			return 0, &Error{Project: project, Err: fmt.Errorf("%w; the project itself is not deleted", err)}
+		}
+	} else {
+		var written corev1.Secret
+		err := c.readModifyWrite(ctx, project, writeOptions{projectDeleted: true, written: &written}, func(b *Batch) error {
+			if b.secret.ResourceVersion != s.ResourceVersion {
+				return errChangedSinceRead
+			}
+			for key := range b.secret.Data {
+				delete(b.secret.Data, key)
+				delete(b.entries, key)
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+		target = &written
+		// Revisions of writes that lost a race would otherwise stay, and
+		// one of them could end the deleted project's history a second way.
+		if head, herr := ParseHead(written.Annotations[AnnotationRevision]); herr == nil {
+			limit, _ := HistoryLimit(&written)
+			if err := c.prune(ctx, project, head, max(limit, 1)); err != nil {
+				c.warnf("project %s: pruning its history failed: %v", Quote(project), err)
+			}
+		}
+	}
+	uid, rv := target.UID, target.ResourceVersion
 	err = c.cs.CoreV1().Secrets(c.namespace).Delete(ctx, s.Name, metav1.DeleteOptions{
 		Preconditions: &metav1.Preconditions{UID: &uid, ResourceVersion: &rv},
 	})
 	switch {
+	case apierrors.IsConflict(err) && !purge:
+		return 0, &Error{Project: project, Err: fmt.Errorf("its entries were deleted (recorded in its history, undelete restores them), but it changed again before its Secret could be deleted: %w", err)}
 	case apierrors.IsConflict(err):
-		return 0, &Error{Project: project, Err: fmt.Errorf("changed since it was read, nothing deleted: run the command again to delete it as it is now: %w", err)}
+		return 0, &Error{Project: project, Err: fmt.Errorf("its history was deleted, but it changed since it was read, so the project itself is not deleted: %w", err)}
 	case err != nil:
 		return 0, &Error{Project: project, Err: err}
 	}
@@ -143,6 +208,21 @@ func (c *Client) Adopt(ctx context.Context, project string, opts AdoptOptions) (
 		var dryRun []string
 		if opts.DryRun {
 			dryRun = []string{metav1.DryRunAll}
+		}
+		// Adoption creates every entry: it is the project's first
+		// revision, stored before the guarded UPDATE that makes it count.
+		entries, err := ParseEntries(s.Annotations[AnnotationEntries])
+		if err != nil {
+			return err
+		}
+		rev, err := c.newRevision(ctx, project, s, nil, entries, &user, writeOptions{})
+		if err != nil {
+			return err
+		}
+		if rev != nil && !opts.DryRun {
+			if err := c.storeRevision(ctx, rev); err != nil {
+				return err
+			}
 		}
 		_, err = secrets.Update(ctx, s, metav1.UpdateOptions{FieldManager: ManagedByPlugin, DryRun: dryRun})
 		return err

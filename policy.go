@@ -75,6 +75,9 @@ func (p Policy) Review(w Write) (warnings []string, err error) {
 	if !p.Applies(w) {
 		return nil, nil
 	}
+	if IsHistorySecret(w.Old) || IsHistorySecret(w.New) {
+		return nil, p.reviewHistory(w).err()
+	}
 	if slices.Contains(p.CleanupUsers, w.User) {
 		if w.Operation == OpDelete {
 			return nil, nil

@@ -159,3 +159,103 @@ func buildWrite(op, who, owners uint8, edits []byte) (projsecret.Write, [][]byte
 	}
 	return w, values
 }
+
+// FuzzHistoryPolicyInvariants is FuzzPolicyInvariants for revisions: a
+// valid revision of project "demo" by alice, owned by alice, edited by an
+// honest or hostile move, written, changed or deleted by one of the fuzz
+// users, and every verdict checked against internal/invariant.
+func FuzzHistoryPolicyInvariants(f *testing.F) {
+	for _, seed := range []struct {
+		op, who uint8
+		edits   []byte
+	}{
+		{0, 0, nil},       // alice records her write: allowed
+		{0, 1, nil},       // bob creates alice's revision (records user alice)
+		{0, 2, []byte{0}}, // mallory in her own name, owners alice
+		{0, 2, []byte{1}}, // mallory in her own name and as owner
+		{0, 0, []byte{2}}, // the name is not the record's
+		{0, 0, []byte{3}}, // mutable
+		{0, 0, []byte{4}}, // the record changed after naming
+		{0, 4, nil},       // the namespace controller creates one
+		{1, 0, nil},       // alice changes a stored revision
+		{1, 4, nil},       // the namespace controller updates one
+		{1, 0, []byte{5}}, // a project Secret becomes a revision
+		{2, 2, nil},       // mallory erases alice's revision
+		{2, 0, nil},       // alice prunes her revision
+		{2, 3, nil},       // an admin deletes it
+		{2, 4, nil},       // the namespace controller deletes it
+		{0, 3, []byte{0}}, // an admin records a revision in their own name
+	} {
+		f.Add(seed.op, seed.who, seed.edits)
+	}
+	f.Fuzz(func(t *testing.T, op, who uint8, edits []byte) {
+		w := buildHistoryWrite(op, who, edits)
+		_, err := projsecret.DefaultPolicy().Review(w)
+		v := invariant.Verdict{Op: w.Operation, User: w.User, Groups: w.Groups, Old: w.Old, New: w.New, Allowed: err == nil}
+		if err != nil {
+			v.Message = err.Error()
+		}
+		if broken := invariant.Check(v, invariant.TrustOf(projsecret.DefaultPolicy()), nil); broken != nil {
+			t.Fatalf("op %d, user %q, edits %v: %v", op, w.User, edits, broken)
+		}
+	})
+}
+
+// buildHistoryWrite turns fuzz input into a write of a revision.
+func buildHistoryWrite(op, who uint8, edits []byte) projsecret.Write {
+	user := fuzzUsers[int(who)%len(fuzzUsers)]
+	groups := []string{"system:authenticated"}
+	if user == "root" {
+		groups = append(groups, "system:masters")
+	}
+	author, owners := "alice", "user:alice"
+	now := projsecret.Timestamp(time.Now())
+	var rename, mutable, tamper, fromProject bool
+	for _, e := range edits {
+		switch e % 6 {
+		case 0:
+			author = user
+		case 1:
+			author, owners = user, "user:"+user
+		case 2:
+			rename = true
+		case 3:
+			mutable = true
+		case 4:
+			tamper = true
+		case 5:
+			fromProject = true
+		}
+	}
+	st := &projsecret.EntryState{Value: []byte("S3CR3T#H!"), Meta: projsecret.EntryMeta{CreatedAt: now, UpdatedAt: now, CreatedBy: author, UpdatedBy: author}}
+	r := &projsecret.Revision{Revision: 3, Time: now, User: author, Owners: owners, Changes: []projsecret.KeyChange{{Key: "A", Change: projsecret.ChangeCreated, After: st}}}
+	record, sum, err := projsecret.EncodeRevision(r)
+	if err != nil {
+		panic(err)
+	}
+	s := projsecret.HistorySecret("", "demo", r, record, sum)
+	if rename {
+		s.Name += "0"
+	}
+	if mutable {
+		s.Immutable = nil
+	}
+	if tamper {
+		s.Data[projsecret.HistoryDataKey] = append([]byte(" "), record...)
+	}
+	w := projsecret.Write{User: user, Groups: groups}
+	switch op % 3 {
+	case 0:
+		w.Operation, w.New = projsecret.OpCreate, s
+	case 1:
+		old := s.DeepCopy()
+		if fromProject {
+			old = fixtures.Secret("", "demo", map[string]string{"A": "S3CR3T#A!"}, projsecret.EntryMeta{CreatedAt: now, UpdatedAt: now, CreatedBy: "alice", UpdatedBy: "alice"})
+		}
+		s.Labels["x"] = "y"
+		w.Operation, w.Old, w.New = projsecret.OpUpdate, old, s
+	default:
+		w.Operation, w.Old = projsecret.OpDelete, s
+	}
+	return w
+}

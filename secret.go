@@ -127,6 +127,12 @@ func validateSecret(s *corev1.Secret, rule KeyRule) (Entries, Violations) {
 	} else {
 		vs = append(vs, matchKeys(s, entries)...)
 	}
+	if _, err := ParseHead(s.Annotations[AnnotationRevision]); err != nil {
+		vs = append(vs, asViolation(RuleHistory, err))
+	}
+	if _, err := HistoryLimit(s); err != nil {
+		vs = append(vs, asViolation(RuleHistory, err))
+	}
 	if owners, ok := s.Annotations[AnnotationOwners]; ok {
 		if _, err := ParseOwners(owners); err != nil {
 			vs = append(vs, asViolation(RuleOwnership, err))

@@ -39,12 +39,14 @@ type auditor struct {
 }
 
 func startAudit(ctx context.Context, cs kubernetes.Interface, ns string, projects map[string]bool) (*auditor, error) {
-	list, err := cs.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{LabelSelector: projsecret.LabelProject, Limit: 1})
+	// Project Secrets only: their revisions carry the project label too.
+	selector := projsecret.LabelProject + ",!" + projsecret.LabelRevision
+	list, err := cs.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{LabelSelector: selector, Limit: 1})
 	if err != nil {
 		return nil, fmt.Errorf("listing project secrets to start the audit watch: %w", err)
 	}
 	lw := &cache.ListWatch{WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-		o.LabelSelector = projsecret.LabelProject
+		o.LabelSelector = selector
 		return cs.CoreV1().Secrets(ns).Watch(ctx, o)
 	}}
 	w, err := watchtools.NewRetryWatcherWithContext(ctx, list.ResourceVersion, lw)

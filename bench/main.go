@@ -43,11 +43,12 @@ type Options struct {
 	WorkflowRuns                  int
 	FloodRate, FloodWorkers       int
 	FloodWrites                   int
+	HistoryRuns                   int
 }
 
 func main() {
 	var o Options
-	flag.StringVar(&o.Parts, "parts", "1,2,3,4,5,6,7", "Which parts to run, comma-separated: 1 admission, 2 reviews, 3 plugin, 4 scale, 5 contention, 6 workflows, 7 flood.")
+	flag.StringVar(&o.Parts, "parts", "1,2,3,4,5,6,7,8", "Which parts to run, comma-separated: 1 admission, 2 reviews, 3 plugin, 4 scale, 5 contention, 6 workflows, 7 flood, 8 history.")
 	flag.StringVar(&o.Out, "out", "bench-results", "Folder for the results file.")
 	flag.StringVar(&o.Plugin, "plugin", "bin/kubectl-projsecret", "The kubectl-projsecret binary to measure.")
 	flag.IntVar(&o.AdmissionRounds, "admission-rounds", 20, "Part 1: interleaved rounds per variant and concurrency.")
@@ -61,6 +62,7 @@ func main() {
 	flag.IntVar(&o.SetsPerWriter, "sets", 50, "Part 5: Set calls per writer.")
 	flag.IntVar(&o.KeysPerWriter, "keys", 1, "Part 5: keys of its own each writer cycles through (50 with -sets 50 gives every Set a fresh key, and the project 1,600 entries).")
 	flag.IntVar(&o.WorkflowRuns, "workflow-runs", 20, "Part 6: runs of each command (import and run).")
+	flag.IntVar(&o.HistoryRuns, "history-runs", 100, "Part 8: sets with and without history, interleaved.")
 	flag.IntVar(&o.ContentionRounds, "contention-rounds", 2, "Part 5: interleaved rounds of one project vs spread.")
 	flag.StringVar(&o.Webhook, "webhook", "bin/projsecret-webhook", "Part 7: the projsecret-webhook binary.")
 	flag.IntVar(&o.FloodRate, "flood-rate", 40, "Part 7: new slow-body connections a second.")
@@ -117,6 +119,7 @@ var parts = []part{
 	{"5", "contention", (*Bench).contention},
 	{"6", "workflows", (*Bench).workflows},
 	{"7", "webhook under flood", (*Bench).flood},
+	{"8", "history", (*Bench).history},
 }
 
 func run(ctx context.Context, o Options) error {

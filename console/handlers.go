@@ -50,6 +50,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /ns/{ns}/p/{project}/e/{key}/value", s.setValue)
 	mux.HandleFunc("POST /ns/{ns}/p/{project}/e/{key}/meta", s.updateMeta)
 	mux.HandleFunc("POST /ns/{ns}/p/{project}/e/{key}/delete", s.deleteEntry)
+	mux.HandleFunc("POST /ns/{ns}/p/{project}/e/{key}/rollback", s.rollback)
 	return mux
 }
 
@@ -65,6 +66,7 @@ type page struct {
 	Entries  []entryRow
 	Entry    entryRow
 	Owners   string
+	History  []historyRow
 
 	Status  int
 	Message string
@@ -213,8 +215,15 @@ func (s *Server) entryPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, 0, err)
 		return
 	}
+	// The entry's history: one LIST of the project's revisions more.
+	revs, err := c.History(r.Context(), project, key)
+	if err != nil {
+		s.fail(w, r, 0, err)
+		return
+	}
 	p := s.newPage(r, key+" · "+project, c.Namespace())
 	p.Entry = row(c.Namespace(), project, entries[0], c.Now())
+	p.History = historyRows(revs, key, c.Now())
 	s.render(w, "entry", http.StatusOK, p)
 }
 

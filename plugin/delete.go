@@ -17,8 +17,9 @@ type deleteOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
 
-	All bool
-	Yes bool
+	All   bool
+	Yes   bool
+	Purge bool
 
 	project string
 	keys    []string
@@ -36,17 +37,25 @@ owners, when its last entry goes.
 With --all, delete the project's Secret itself: every entry, its metadata and
 owners. On a terminal you are asked to confirm by typing the project name;
 otherwise --yes is required. The delete applies only to the Secret as it was
-read: if it changes before the delete, nothing is deleted.`,
+read: if it changes before the delete, nothing is deleted.
+
+Every delete is recorded in the project's history, the whole project first
+with --all, so "undelete" brings it back. --all --purge also deletes the
+history: there is then no way back.`,
 		Example: `  kubectl projsecret delete payments OLD_TOKEN LEGACY_PASSWORD
 
   # The whole project, without a prompt
-  kubectl projsecret delete payments --all --yes`,
+  kubectl projsecret delete payments --all --yes
+
+  # The project and its history, for good
+  kubectl projsecret delete payments --all --purge`,
 		Args:              argsBetween(1, -1),
 		ValidArgsFunction: completeProjectKeys(newClient, true, -1),
 		RunE:              runE(o),
 	}
 	cmd.Flags().BoolVar(&o.All, "all", false, "Delete the whole project: its Secret, every entry, its metadata and owners.")
 	cmd.Flags().BoolVarP(&o.Yes, "yes", "y", false, "With --all, delete without asking for confirmation.")
+	cmd.Flags().BoolVar(&o.Purge, "purge", false, "With --all, also delete the project's history, so it cannot be undeleted.")
 	return cmd
 }
 
@@ -66,6 +75,8 @@ func (o *deleteOptions) Validate(cmd *cobra.Command) error {
 		return usageErrorf(cmd, "no keys given: expected the keys to delete, or --all to delete the whole project")
 	case o.Yes && !o.All:
 		return usageErrorf(cmd, "--yes applies only to --all: deleting entries asks for no confirmation")
+	case o.Purge && !o.All:
+		return usageErrorf(cmd, "--purge applies only to --all: deleted entries stay in the history until it is pruned")
 	}
 	seen := map[string]bool{}
 	for _, k := range o.keys {
@@ -84,11 +95,19 @@ func (o *deleteOptions) Run(ctx context.Context) error {
 		return err
 	}
 	if o.All {
-		n, err := client.DeleteProject(ctx, o.project, func(entries int) error {
+		deleteProject := client.DeleteProject
+		if o.Purge {
+			deleteProject = client.PurgeProject
+		}
+		n, err := deleteProject(ctx, o.project, func(entries int) error {
 			return o.confirm(client.Namespace(), entries)
 		})
 		if err != nil {
 			return err
+		}
+		if o.Purge {
+			fmt.Fprintf(o.Out, "project %q: deleted with its %d entries and its history\n", o.project, n)
+			return nil
 		}
 		fmt.Fprintf(o.Out, "project %q: deleted with its %d entries\n", o.project, n)
 		return nil

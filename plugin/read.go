@@ -13,6 +13,9 @@ type readOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
 
+	// Revision, if set, reads the value as it was right after it.
+	Revision int
+
 	project, key string
 }
 
@@ -23,16 +26,23 @@ func newReadCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra
 		Short: "Print the value of an entry",
 		Long: `Print the value of an entry to standard output exactly as stored: no
 newline is added and nothing is trimmed, so the output can be piped or
-redirected into a file unchanged. This is the only command that prints a value.`,
+redirected into a file unchanged. This is the only command that prints a value.
+
+With --revision N, print the value as it was right after revision N (see
+"history"), also of a deleted key or project.`,
 		Example: `  # Use a value without it touching the disk
   PGPASSWORD="$(kubectl projsecret read payments DB_PASSWORD)" psql ...
 
   # Write a binary value to a file
-  kubectl projsecret read payments TLS_KEY > tls.key`,
+  kubectl projsecret read payments TLS_KEY > tls.key
+
+  # The value as it was at revision 3
+  kubectl projsecret read payments DB_PASSWORD --revision 3`,
 		Args:              argsBetween(2, 2),
 		ValidArgsFunction: completeProjectKeys(newClient, true, 2),
 		RunE:              runE(o),
 	}
+	cmd.Flags().IntVar(&o.Revision, "revision", 0, "Print the value as it was right after this revision (see history).")
 	return cmd
 }
 
@@ -42,9 +52,14 @@ func (o *readOptions) Complete(_ *cobra.Command, args []string) error {
 	return nil
 }
 
-// Validate has nothing to check beyond the argument count: project and key
-// are checked by the client, and a key outside the contract may still exist.
-func (o *readOptions) Validate(*cobra.Command) error { return nil }
+// Validate checks --revision; project and key are checked by the client,
+// and a key outside the contract may still exist.
+func (o *readOptions) Validate(cmd *cobra.Command) error {
+	if cmd.Flags().Changed("revision") && o.Revision < 1 {
+		return usageErrorf(cmd, "--revision is %d: expected a revision, 1 or more (see history)", o.Revision)
+	}
+	return nil
+}
 
 // Run prints the value byte for byte.
 func (o *readOptions) Run(ctx context.Context) error {
@@ -52,7 +67,12 @@ func (o *readOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	value, err := client.Read(ctx, o.project, o.key)
+	var value []byte
+	if o.Revision > 0 {
+		value, err = client.ReadRevision(ctx, o.project, o.key, o.Revision)
+	} else {
+		value, err = client.Read(ctx, o.project, o.key)
+	}
 	if err != nil {
 		return err
 	}

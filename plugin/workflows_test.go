@@ -8,17 +8,25 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	k8stesting "k8s.io/client-go/testing"
+
 	"github.com/projsecret/projsecret"
 )
 
-// writes counts the create and update calls the fake saw.
+// writes counts the create and update calls of project Secrets the fake
+// saw; the revisions each write records are not counted.
 func (h *harness) writes() int {
 	n := 0
 	for _, a := range h.cs.Actions() {
 		if v := a.GetVerb(); v == "create" || v == "update" {
-			if a.GetResource().Resource == "secrets" {
-				n++
+			if a.GetResource().Resource != "secrets" {
+				continue
 			}
+			if c, ok := a.(k8stesting.CreateAction); ok && strings.HasPrefix(c.GetObject().(*corev1.Secret).Name, projsecret.HistoryNamePrefix) {
+				continue
+			}
+			n++
 		}
 	}
 	return n
