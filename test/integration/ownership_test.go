@@ -4,6 +4,7 @@ package integration
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -244,6 +245,14 @@ func TestOwnershipGarbageCollectorRelease(t *testing.T) {
 		mustBeDenied(t, as(garbageCollector, nil, "patch", "secret", name, "--type=merge", "-p", string(hold)), "(it adds or reorders finalizers)")
 		other := map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "name": "other", "uid": "5b4ab6e8-0000-4000-8000-000000000000"}
 		mustBeDenied(t, as(garbageCollector, nil, "patch", "secret", name, "--type=merge", "-p", string(asJSON(t, map[string]any{"metadata": map[string]any{"ownerReferences": []any{ref, other}}}))),
+			"(it adds, reorders or changes owner references)")
+		// unblockOwnerReferencesStrategicMergePatch, as the garbage
+		// collector sends it to break a cycle of foreground deletes; the
+		// way back is refused.
+		unblocked := maps.Clone(ref)
+		unblocked["blockOwnerDeletion"] = false
+		mustPass(t, as(garbageCollector, nil, "patch", "secret", name, "--type=strategic", "-p", string(asJSON(t, map[string]any{"metadata": map[string]any{"ownerReferences": []any{unblocked}, "uid": s.UID}}))))
+		mustBeDenied(t, as(garbageCollector, nil, "patch", "secret", name, "--type=strategic", "-p", string(asJSON(t, map[string]any{"metadata": map[string]any{"ownerReferences": []any{ref}, "uid": s.UID}}))),
 			"(it adds, reorders or changes owner references)")
 		// GenerateDeleteOwnerRefStrategicMergeBytes, as orphanDependents sends it.
 		orphan := asJSON(t, map[string]any{"metadata": map[string]any{"ownerReferences": []any{map[string]any{"$patch": "delete", "uid": owner.UID}}, "uid": s.UID}})
