@@ -37,7 +37,8 @@ func cleanupReview(w Write) error {
 // finalizers and owner references or unblocking an owner reference, or
 // returns "" if it does nothing else. resourceVersion, managedFields and
 // generation are the API server's to set and are not compared; every
-// other field is, including fields a later API version may add.
+// other field the webhook decodes is, so a field a newer k8s.io/api adds
+// to Secrets is compared once the webhook is built with it.
 func unreleased(old, new *corev1.Secret) string {
 	switch {
 	case old == nil || new == nil:
