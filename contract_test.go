@@ -130,4 +130,23 @@ func TestOwners(t *testing.T) {
 			t.Errorf("ParseOwners(%q) accepted", bad)
 		}
 	}
+	// An owner that looks like another: the list is refused whole, and the
+	// error names the character escaped.
+	for list, want := range map[string]string{
+		"user:alice,user:alice\u200b": `annotation projsecret.io/owners: owner "user:alice\u200b" holds the format character U+200B`,
+		"user:\u202eecila":            `owner "user:\u202eecila" holds the format character U+202E`,
+		"group:te\u00adam":            `owner "group:te\u00adam" holds the format character U+00AD`,
+		"user:bob\ufeff, group:x":     `owner "user:bob\ufeff" holds the format character U+FEFF`,
+	} {
+		owners, err := ParseOwners(list)
+		if err == nil || owners != nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseOwners(%q) = %v, %v; want an error containing %s", list, owners, err, want)
+			continue
+		}
+		for _, r := range err.Error() {
+			if r == '\u200b' || r == '\u202e' || r == '\u00ad' || r == '\ufeff' {
+				t.Errorf("ParseOwners(%q): the error holds %U raw: %s", list, r, err)
+			}
+		}
+	}
 }

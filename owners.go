@@ -19,7 +19,9 @@ func (s Subject) String() string { return s.Kind + ":" + s.Name }
 func User(name string) Subject { return Subject{Kind: "user", Name: name} }
 
 // Validate checks that the subject can be written in an owners list and
-// read back as itself, and that its name is printable.
+// read back as itself, and that its name shows as what it is: printable
+// characters only, so that "alice" followed by a zero-width space, or
+// with a direction override, cannot pass for alice on a screen.
 func (s Subject) Validate() error {
 	switch {
 	case s.Kind != "user" && s.Kind != "group":
@@ -27,8 +29,8 @@ func (s Subject) Validate() error {
 	case s.Name == "" || strings.TrimSpace(s.Name) != s.Name || strings.Contains(s.Name, ","):
 		return violation(RuleOwnership, "owner %s is invalid: the name must be non-empty, without a comma or surrounding spaces", Quote(s.String()))
 	}
-	if r := controlChar(s.Name, ""); r >= 0 {
-		return violation(RuleOwnership, "owner %s holds the control character %U: owner names must be printable", Quote(s.String()), r)
+	if what := hiddenChar(s.Name); what != "" {
+		return violation(RuleOwnership, "owner %s holds %s: owner names must be printable, so that each reads as the subject it is", Quote(s.String()), what)
 	}
 	return nil
 }

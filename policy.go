@@ -37,9 +37,12 @@ type Policy struct {
 	// RBAC's cluster-admin role, unless named.
 	AdminGroups []string
 	AdminUsers  []string
-	// CleanupUsers may delete any project Secret and may not create or
-	// change one: the namespace controller and the garbage collector, so
-	// that deleting a namespace never hangs on an owned project Secret.
+	// CleanupUsers may delete any project Secret, and release one: an
+	// UPDATE that only removes finalizers or owner references. They may
+	// not create one or change it otherwise. They are the namespace
+	// controller and the garbage collector, so that deleting a namespace
+	// never hangs on an owned project Secret, nor a foreground or orphan
+	// delete on the finalizer the garbage collector removes at its end.
 	CleanupUsers []string
 	// ClockSkew is how far createdAt and updatedAt of an entry that a write
 	// creates or changes may stray from Now; zero means DefaultClockSkew.
@@ -79,10 +82,7 @@ func (p Policy) Review(w Write) (warnings []string, err error) {
 		return nil, p.reviewHistory(w).err()
 	}
 	if slices.Contains(p.CleanupUsers, w.User) {
-		if w.Operation == OpDelete {
-			return nil, nil
-		}
-		return nil, Violations{violation(RuleOwnership, "user %s is a cleanup identity: it may delete project secrets, not create or change them", Quote(w.User))}
+		return nil, cleanupReview(w)
 	}
 	if w.Operation == OpDelete {
 		return nil, p.checkOwners(w, w.Old).err()
@@ -112,8 +112,9 @@ func (p Policy) Review(w Write) (warnings []string, err error) {
 // change, and whoever sets a list must be on it, so nobody locks themselves
 // or others out by accident. A stored project without owners is not up
 // for grabs: giving it its first owners is an admin's act, or anyone with
-// write access could take it over. (CREATE, and the UPDATE that makes a
-// plain Secret a project Secret, store no project yet: stored is nil.)
+// write access could take it over, and so is deleting it, or anyone could
+// create it again as its owner. (CREATE, and the UPDATE that makes a plain
+// Secret a project Secret, store no project yet: stored is nil.)
 func (p Policy) checkOwners(w Write, stored *corev1.Secret) Violations {
 	if p.isAdmin(w.User, w.Groups) {
 		return nil
@@ -128,6 +129,8 @@ func (p Policy) checkOwners(w Write, stored *corev1.Secret) Violations {
 			return Violations{violation(RuleOwnership, "the stored %s annotation of project %s is unreadable (%v): only admins (%s) may change or delete it until an admin fixes the list", AnnotationOwners, Quote(stored.Labels[LabelProject]), err, p.adminsText())}
 		case len(owners) > 0 && !owners.Includes(w.User, w.Groups):
 			return Violations{violation(RuleOwnership, "user %s is not an owner of project %s (owners: %s; admins: %s)", Quote(w.User), Quote(stored.Labels[LabelProject]), owners.Text(), p.adminsText())}
+		case len(owners) == 0 && w.Operation == OpDelete:
+			return Violations{violation(RuleOwnership, "project %s has no owners: only an admin (%s) may delete it, since whoever created it again would own it", Quote(stored.Labels[LabelProject]), p.adminsText())}
 		}
 		storedOwners = owners
 	}

@@ -2,8 +2,12 @@ package projsecret_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/projsecret/projsecret"
 	"github.com/projsecret/projsecret/internal/fixtures"
@@ -40,6 +44,19 @@ func FuzzPolicyInvariants(f *testing.F) {
 		{1, 4, 1, []byte{2, 0}},        // the namespace controller edits a description
 		{2, 4, 1, nil},                 // the namespace controller deletes an owned project
 		{1, 0, 0, []byte{12, 0}},       // immutable
+		{2, 1, 0, nil},                 // bob deletes an ownerless project
+		{2, 3, 0, nil},                 // an admin deletes it
+		{1, 5, 1, []byte{16, 0}},       // the garbage collector removes the foregroundDeletion finalizer: allowed
+		{1, 5, 0, []byte{18, 1}},       // ... removes an owner reference: allowed
+		{1, 5, 1, []byte{19, 0}},       // ... unblocks an owner reference: allowed
+		{1, 5, 1, []byte{17, 0}},       // ... adds a finalizer
+		{1, 5, 1, []byte{19, 3}},       // ... blocks an owner reference
+		{1, 5, 1, []byte{19, 2}},       // ... adds an owner reference
+		{1, 5, 1, []byte{16, 0, 7, 4}}, // ... removes a finalizer and rewrites the owners
+		{1, 5, 0, []byte{16, 0, 0, 0}}, // ... removes a finalizer and sets a value
+		{1, 5, 1, []byte{18, 0, 2, 1}}, // ... removes an owner reference and changes a description
+		{1, 0, 1, []byte{20, 0}},       // alice lists a look-alike of carol with a zero-width space
+		{0, 0, 0, []byte{20, 3}},       // a create listing one with a direction override
 	} {
 		f.Add(seed.op, seed.who, seed.owners, seed.edits)
 	}
@@ -57,13 +74,18 @@ func FuzzPolicyInvariants(f *testing.F) {
 }
 
 var (
-	fuzzUsers  = []string{"alice", "bob", "mallory", "root", "system:serviceaccount:kube-system:namespace-controller"}
+	fuzzUsers = []string{"alice", "bob", "mallory", "root", "system:serviceaccount:kube-system:namespace-controller",
+		"system:serviceaccount:kube-system:generic-garbage-collector"}
 	fuzzOwners = []string{"", "user:alice", "user:alice,group:team", "group:team", "user:mallory", "garbage"}
 	fuzzKeys   = []string{"A", "B", "NEW"}
+	// fuzzHidden are characters an owner name may not hold, and one it may.
+	fuzzHidden = []string{"\u200b", "\u202e", "\u00ad", "\ufeff", "\u00a0", "\x7f", "\xff", ""}
 )
 
 // buildWrite turns fuzz input into a write and the values it carries. The
-// stored Secret is project "demo" with entries A and B by alice an hour ago.
+// stored Secret is project "demo" with entries A and B by alice an hour ago,
+// two finalizers (the one a foreground delete adds, and another) and two
+// owner references (the first blocking its owner's foreground deletion).
 func buildWrite(op, who, owners uint8, edits []byte) (projsecret.Write, [][]byte) {
 	user := fuzzUsers[int(who)%len(fuzzUsers)]
 	groups := []string{"system:authenticated"}
@@ -77,6 +99,8 @@ func buildWrite(op, who, owners uint8, edits []byte) (projsecret.Write, [][]byte
 	old := fixtures.Secret("", "demo", map[string]string{"A": "S3CR3T#A!", "B": "S3CR3T#B!"},
 		projsecret.EntryMeta{CreatedAt: hourAgo, UpdatedAt: hourAgo, CreatedBy: "alice", UpdatedBy: "alice"})
 	fixtures.EditEntry("B", func(m *projsecret.EntryMeta) { m.Description = "b" })(old)
+	old.Finalizers = []string{"foregroundDeletion", "example.com/keep"}
+	old.OwnerReferences = []metav1.OwnerReference{fuzzOwnerRef("a", true), fuzzOwnerRef("b", false)}
 	if o := fuzzOwners[int(owners)%len(fuzzOwners)]; o != "" {
 		fixtures.WithOwners(o)(old)
 	}
@@ -90,7 +114,7 @@ func buildWrite(op, who, owners uint8, edits []byte) (projsecret.Write, [][]byte
 		key := fuzzKeys[arg%len(fuzzKeys)]
 		other := fuzzUsers[(arg+1)%len(fuzzUsers)]
 		e, exists := entries[key]
-		switch edits[i] % 16 {
+		switch edits[i] % 21 {
 		case 0, 1: // a new value, honestly stamped (0) or naming someone else (1)
 			value := []byte(fmt.Sprintf("S3CR3T#%d!", arg))
 			values = append(values, value)
@@ -140,8 +164,34 @@ func buildWrite(op, who, owners uint8, edits []byte) (projsecret.Write, [][]byte
 				s.StringData = map[string]string{}
 			}
 			s.StringData[key] = "S3CR3T#str!"
+		case 16:
+			if n := len(s.Finalizers); n > 0 {
+				s.Finalizers = slices.Delete(slices.Clone(s.Finalizers), arg%n, arg%n+1)
+			}
+		case 17:
+			s.Finalizers = append(slices.Clone(s.Finalizers), fmt.Sprintf("example.com/f%d", arg))
+		case 18:
+			if n := len(s.OwnerReferences); n > 0 {
+				s.OwnerReferences = slices.Delete(slices.Clone(s.OwnerReferences), arg%n, arg%n+1)
+			}
+		case 19: // unblock the first reference (0), rename it (1), add one (2), block the second (3)
+			refs := slices.Clone(s.OwnerReferences)
+			switch {
+			case arg%4 == 2:
+				refs = append(refs, fuzzOwnerRef(fmt.Sprint(arg), false))
+			case len(refs) == 0:
+			case arg%4 == 0:
+				refs[0].BlockOwnerDeletion = new(false)
+			case arg%4 == 1:
+				refs[0].Name = "renamed"
+			case arg%4 == 3:
+				refs[len(refs)-1].BlockOwnerDeletion = new(true)
+			}
+			s.OwnerReferences = refs
+		case 20: // owners naming the writer and someone else, maybe with a hidden character
+			s.Annotations[projsecret.AnnotationOwners] = "user:" + user + ",user:" + other + fuzzHidden[arg%len(fuzzHidden)]
 		}
-		if _, inData := s.Data[key]; inData || edits[i]%16 == 15 {
+		if _, inData := s.Data[key]; inData || edits[i]%21 == 15 {
 			entries[key] = e
 		}
 	}
@@ -258,4 +308,8 @@ func buildHistoryWrite(op, who uint8, edits []byte) projsecret.Write {
 		w.Operation, w.Old = projsecret.OpDelete, s
 	}
 	return w
+}
+
+func fuzzOwnerRef(name string, block bool) metav1.OwnerReference {
+	return metav1.OwnerReference{APIVersion: "v1", Kind: "ConfigMap", Name: name, UID: types.UID("uid-" + name), BlockOwnerDeletion: &block}
 }

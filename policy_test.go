@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	// External test package with the package under test dot-imported (Go
 	// code review comments, "Import Dot"): internal/fixtures imports
@@ -39,6 +40,11 @@ func TestPolicyReview(t *testing.T) {
 	base := projectSecret(map[string]string{"api-token": "v1", "DB_PASSWORD": "v2"})
 	owned := fixtures.Edit(base, fixtures.WithOwners("user:alice,group:team-a"))
 	envPolicy := Policy{KeyRule: EnvVarKeyRule, AdminGroups: []string{"system:masters"}}
+	const gc = "system:serviceaccount:kube-system:generic-garbage-collector"
+	// terminating is being deleted in the foreground; dependent has two
+	// owners, the first blocking its owner's foreground deletion.
+	terminating := fixtures.Edit(owned, withFinalizers("foregroundDeletion"), deleting)
+	dependent := fixtures.Edit(owned, withOwnerRefs(ownerRef("a", true), ownerRef("b", false)))
 
 	tests := []struct {
 		name   string
@@ -102,7 +108,8 @@ func TestPolicyReview(t *testing.T) {
 			rules: []Rule{RuleOwnership}, want: []string{`user "bob" is not an owner`}},
 		{name: "owner deletes", w: Write{Operation: OpDelete, User: "alice", Old: owned}},
 		{name: "admin deletes", w: Write{Operation: OpDelete, User: "root", Groups: []string{"system:masters"}, Old: owned}},
-		{name: "anyone deletes without owners", w: Write{Operation: OpDelete, User: "bob", Old: base}},
+		{name: "non-admin deletes an ownerless project", w: Write{Operation: OpDelete, User: "bob", Old: base},
+			rules: []Rule{RuleOwnership}, want: []string{`project "demo" has no owners: only an admin (group system:masters) may delete it, since whoever created it again would own it`}},
 		{name: "custom admin group", policy: Policy{KeyRule: DefaultKeyRule, AdminGroups: []string{"ops"}},
 			w:     Write{Operation: OpDelete, User: "root", Groups: []string{"system:masters"}, Old: owned},
 			rules: []Rule{RuleOwnership}, want: []string{"admins: group ops"}},
@@ -192,6 +199,21 @@ func TestPolicyReview(t *testing.T) {
 		{name: "admin group gives an ownerless project owners", w: Write{Operation: OpUpdate, User: "root", Groups: []string{"system:masters"}, Old: base, New: fixtures.Edit(base, fixtures.WithOwners("user:alice"))}},
 		{name: "admin user gives an ownerless project owners", policy: Policy{KeyRule: DefaultKeyRule, AdminUsers: []string{"ops-lead"}},
 			w: Write{Operation: OpUpdate, User: "ops-lead", Old: base, New: fixtures.Edit(base, fixtures.WithOwners("user:alice"))}},
+		{name: "non-admin deletes a project with an empty owners list", w: Write{Operation: OpDelete, User: "bob", Old: fixtures.Edit(base, fixtures.WithOwners(" , "))},
+			rules: []Rule{RuleOwnership}, want: []string{"has no owners: only an admin (group system:masters) may delete it"}},
+		{name: "non-admin in a team deletes an ownerless project", w: Write{Operation: OpDelete, User: "carol", Groups: []string{"team-a", "system:authenticated"}, Old: base},
+			rules: []Rule{RuleOwnership}, want: []string{"may delete it"}},
+		{name: "admin group deletes an ownerless project", w: Write{Operation: OpDelete, User: "root", Groups: []string{"system:masters"}, Old: base}},
+		{name: "admin user deletes an ownerless project", policy: Policy{KeyRule: DefaultKeyRule, AdminUsers: []string{"ops-lead"}},
+			w: Write{Operation: OpDelete, User: "ops-lead", Old: base}},
+		{name: "denial of an ownerless delete names admin users", policy: Policy{KeyRule: DefaultKeyRule, AdminUsers: []string{"ops-lead"}},
+			w: Write{Operation: OpDelete, User: "bob", Old: base}, rules: []Rule{RuleOwnership}, want: []string{"only an admin (user ops-lead) may delete it"}},
+		{name: "cleanup user deletes an ownerless project", w: Write{Operation: OpDelete, User: "system:serviceaccount:kube-system:namespace-controller", Old: base}},
+		{name: "non-admin still changes an ownerless project", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: editValue(base, "api-token", "bob")}},
+		{name: "non-admin still removes every entry of an ownerless project", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, func(s *corev1.Secret) {
+			s.Data = nil
+			fixtures.SetEntries(s, Entries{})
+		})}},
 		{name: "label added with owners naming the requester", w: Write{Operation: OpUpdate, User: "alice",
 			Old: fixtures.Edit(base, func(s *corev1.Secret) { delete(s.Labels, LabelProject) }), New: fixtures.Edit(base, fixtures.WithOwners("user:alice"))}},
 		{name: "label added with owners leaving the requester out", w: Write{Operation: OpUpdate, User: "alice",
@@ -215,16 +237,81 @@ func TestPolicyReview(t *testing.T) {
 		{name: "garbage collector deletes an owned project", w: Write{Operation: OpDelete, User: "system:serviceaccount:kube-system:generic-garbage-collector", Old: owned}},
 		{name: "cleanup user deletes a project with unreadable owners", w: Write{Operation: OpDelete, User: "system:kube-controller-manager", Old: fixtures.Edit(base, fixtures.WithOwners("alice"))}},
 		{name: "cleanup user updates", w: Write{Operation: OpUpdate, User: "system:serviceaccount:kube-system:namespace-controller", Old: owned, New: editValue(owned, "api-token", "system:serviceaccount:kube-system:namespace-controller")},
-			rules: []Rule{RuleOwnership}, want: []string{`user "system:serviceaccount:kube-system:namespace-controller" is a cleanup identity: it may delete project secrets, not create or change them`}},
+			rules: []Rule{RuleOwnership}, want: []string{`user "system:serviceaccount:kube-system:namespace-controller" is a cleanup identity: it may delete project secrets or remove their finalizers and owner references, and change nothing else (it changes data)`}},
 		{name: "cleanup user updates an ownerless project", w: Write{Operation: OpUpdate, User: "system:kube-controller-manager", Old: base, New: fixtures.Edit(base, fixtures.WithOwners("user:system:kube-controller-manager"))},
 			rules: []Rule{RuleOwnership}, want: []string{"is a cleanup identity"}},
 		{name: "cleanup user creates", w: Write{Operation: OpCreate, User: "system:kube-controller-manager", New: base},
-			rules: []Rule{RuleOwnership}, want: []string{"is a cleanup identity"}},
+			rules: []Rule{RuleOwnership}, want: []string{"is a cleanup identity", "(it creates one)"}},
 		{name: "cleanup user in an admin group still only deletes", w: Write{Operation: OpUpdate, User: "system:kube-controller-manager", Groups: []string{"system:masters"}, Old: owned, New: base},
 			rules: []Rule{RuleOwnership}, want: []string{"is a cleanup identity"}},
 		{name: "cleanup users replaced", policy: Policy{KeyRule: DefaultKeyRule, AdminGroups: []string{"system:masters"}, CleanupUsers: []string{"cleaner"}},
 			w:     Write{Operation: OpDelete, User: "system:kube-controller-manager", Old: owned},
 			rules: []Rule{RuleOwnership}, want: []string{"is not an owner"}},
+
+		// Cleanup identities release: the garbage collector's UPDATEs that
+		// end a foreground or orphan delete, orphan a dependent, or break a
+		// cycle of foreground deletes.
+		{name: "garbage collector removes the foregroundDeletion finalizer", w: Write{Operation: OpUpdate, User: gc, Old: terminating, New: fixtures.Edit(terminating, withFinalizers())}},
+		{name: "garbage collector removes the orphan finalizer of an ownerless project", w: Write{Operation: OpUpdate, User: gc,
+			Old: fixtures.Edit(base, withFinalizers("orphan"), deleting), New: fixtures.Edit(base, deleting)}},
+		{name: "garbage collector removes one finalizer and keeps another", w: Write{Operation: OpUpdate, User: gc,
+			Old: fixtures.Edit(terminating, withFinalizers("example.com/keep", "foregroundDeletion", "example.com/last")), New: fixtures.Edit(terminating, withFinalizers("example.com/keep", "example.com/last"))}},
+		{name: "garbage collector removes an owner reference", w: Write{Operation: OpUpdate, User: gc, Old: dependent, New: fixtures.Edit(dependent, withOwnerRefs(ownerRef("b", false)))}},
+		{name: "garbage collector removes every owner reference", w: Write{Operation: OpUpdate, User: gc, Old: dependent, New: fixtures.Edit(dependent, withOwnerRefs())}},
+		{name: "garbage collector unblocks an owner reference", w: Write{Operation: OpUpdate, User: gc, Old: dependent, New: fixtures.Edit(dependent, withOwnerRefs(ownerRef("a", false), ownerRef("b", false)))}},
+		{name: "garbage collector release of a project with unreadable entries", w: Write{Operation: OpUpdate, User: gc,
+			Old: fixtures.Edit(terminating, withEntriesText("{")), New: fixtures.Edit(terminating, withEntriesText("{"), withFinalizers())}},
+		{name: "release with server-set fields changed", w: Write{Operation: OpUpdate, User: gc, Old: terminating, New: fixtures.Edit(terminating, withFinalizers(), func(s *corev1.Secret) {
+			s.ResourceVersion, s.Generation = "43", 7
+			s.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "garbage-collector", Operation: metav1.ManagedFieldsOperationUpdate}}
+			s.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}
+		})}},
+		{name: "cleanup update that changes nothing", w: Write{Operation: OpUpdate, User: gc, Old: terminating, New: terminating}},
+		{name: "release that also changes a value", w: Write{Operation: OpUpdate, User: gc, Old: terminating, New: fixtures.Edit(terminating, withFinalizers(), func(s *corev1.Secret) { s.Data["api-token"] = []byte("v9") })},
+			rules: []Rule{RuleOwnership}, want: []string{`user "system:serviceaccount:kube-system:generic-garbage-collector" is a cleanup identity`, "(it changes data)"}},
+		{name: "release that also adds a value", w: Write{Operation: OpUpdate, User: gc, Old: terminating, New: fixtures.Edit(terminating, withFinalizers(), fixtures.AddEntry("NEW", "v9", byAlice))},
+			rules: []Rule{RuleOwnership}, want: []string{"(it changes data)"}},
+		{name: "release that also sends stringData", w: Write{Operation: OpUpdate, User: gc, Old: terminating, New: fixtures.Edit(terminating, withFinalizers(), func(s *corev1.Secret) { s.StringData = map[string]string{"api-token": "v1"} })},
+			rules: []Rule{RuleOwnership}, want: []string{"(it changes data)"}},
+		{name: "release that also rewrites the owners", w: Write{Operation: OpUpdate, User: gc, Old: terminating, New: fixtures.Edit(terminating, withFinalizers(), fixtures.WithOwners("user:"+gc))},
+			rules: []Rule{RuleOwnership}, want: []string{"(it changes annotation projsecret.io/owners)"}},
+		{name: "release that also gives an ownerless project owners", w: Write{Operation: OpUpdate, User: gc,
+			Old: fixtures.Edit(base, withFinalizers("orphan"), deleting), New: fixtures.Edit(base, deleting, fixtures.WithOwners("user:mallory"))},
+			rules: []Rule{RuleOwnership}, want: []string{"(it changes annotation projsecret.io/owners)"}},
+		{name: "release that also changes an entry's metadata", w: Write{Operation: OpUpdate, User: gc, Old: terminating, New: fixtures.Edit(terminating, withFinalizers(), fixtures.EditEntry("api-token", func(m *EntryMeta) { m.Description = "new" }))},
+			rules: []Rule{RuleOwnership}, want: []string{"(it changes annotations)"}},
+		{name: "release that also adds an annotation", w: Write{Operation: OpUpdate, User: gc, Old: terminating, New: fixtures.Edit(terminating, withFinalizers(), func(s *corev1.Secret) { s.Annotations["example.com/note"] = "x" })},
+			rules: []Rule{RuleOwnership}, want: []string{"(it changes annotations)"}},
+		{name: "release that also adds a label", w: Write{Operation: OpUpdate, User: gc, Old: terminating, New: fixtures.Edit(terminating, withFinalizers(), func(s *corev1.Secret) { s.Labels["example.com/x"] = "y" })},
+			rules: []Rule{RuleOwnership}, want: []string{"(it changes labels)"}},
+		{name: "release that also makes the project immutable", w: Write{Operation: OpUpdate, User: gc, Old: terminating, New: fixtures.Edit(terminating, withFinalizers(), setImmutable(true))},
+			rules: []Rule{RuleOwnership}, want: []string{"(it changes the type, immutable or other metadata)"}},
+		{name: "release that also changes the type", w: Write{Operation: OpUpdate, User: gc, Old: terminating, New: fixtures.Edit(terminating, withFinalizers(), func(s *corev1.Secret) { s.Type = corev1.SecretTypeTLS })},
+			rules: []Rule{RuleOwnership}, want: []string{"(it changes the type, immutable or other metadata)"}},
+		{name: "release that also changes other metadata", w: Write{Operation: OpUpdate, User: gc, Old: terminating, New: fixtures.Edit(terminating, withFinalizers(), func(s *corev1.Secret) { s.DeletionGracePeriodSeconds = new(int64(30)) })},
+			rules: []Rule{RuleOwnership}, want: []string{"(it changes the type, immutable or other metadata)"}},
+		{name: "garbage collector adds a finalizer", w: Write{Operation: OpUpdate, User: gc, Old: owned, New: fixtures.Edit(owned, withFinalizers("example.com/never"))},
+			rules: []Rule{RuleOwnership}, want: []string{"(it adds or reorders finalizers)"}},
+		{name: "garbage collector swaps a finalizer", w: Write{Operation: OpUpdate, User: gc, Old: terminating, New: fixtures.Edit(terminating, withFinalizers("example.com/never"))},
+			rules: []Rule{RuleOwnership}, want: []string{"(it adds or reorders finalizers)"}},
+		{name: "garbage collector reorders finalizers", w: Write{Operation: OpUpdate, User: gc,
+			Old: fixtures.Edit(terminating, withFinalizers("a.example.com/x", "b.example.com/y")), New: fixtures.Edit(terminating, withFinalizers("b.example.com/y", "a.example.com/x"))},
+			rules: []Rule{RuleOwnership}, want: []string{"(it adds or reorders finalizers)"}},
+		{name: "garbage collector adds an owner reference", w: Write{Operation: OpUpdate, User: gc, Old: dependent, New: fixtures.Edit(dependent, withOwnerRefs(ownerRef("a", true), ownerRef("b", false), ownerRef("c", false)))},
+			rules: []Rule{RuleOwnership}, want: []string{"(it adds, reorders or changes owner references)"}},
+		{name: "garbage collector points an owner reference elsewhere", w: Write{Operation: OpUpdate, User: gc, Old: dependent, New: fixtures.Edit(dependent, withOwnerRefs(ownerRef("a", true), ownerRef("c", false)))},
+			rules: []Rule{RuleOwnership}, want: []string{"owner references"}},
+		{name: "garbage collector blocks an owner reference", w: Write{Operation: OpUpdate, User: gc, Old: dependent, New: fixtures.Edit(dependent, withOwnerRefs(ownerRef("a", true), ownerRef("b", true)))},
+			rules: []Rule{RuleOwnership}, want: []string{"owner references"}},
+		{name: "garbage collector makes an owner reference the controller", w: Write{Operation: OpUpdate, User: gc, Old: dependent, New: fixtures.Edit(dependent, withOwnerRefs(ownerRef("a", true), func() metav1.OwnerReference {
+			r := ownerRef("b", false)
+			r.Controller = new(true)
+			return r
+		}()))}, rules: []Rule{RuleOwnership}, want: []string{"owner references"}},
+		{name: "garbage collector removes the label", w: Write{Operation: OpUpdate, User: gc, Old: terminating, New: fixtures.Edit(terminating, withFinalizers(), func(s *corev1.Secret) { delete(s.Labels, LabelProject) })},
+			rules: []Rule{RuleOwnership}, want: []string{"(it changes labels)"}},
+		{name: "release request without the stored object", w: Write{Operation: OpUpdate, User: gc, New: fixtures.Edit(terminating, withFinalizers())},
+			rules: []Rule{RuleOwnership}, want: []string{"does not carry both"}},
 
 		// A project Secret stays writable.
 		{name: "create immutable", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, setImmutable(true))},
@@ -240,6 +327,32 @@ func TestPolicyReview(t *testing.T) {
 			rules: []Rule{RuleOwnership}, want: []string{`owner "user:mal\x1b[2Jlory" holds the control character U+001B`}},
 		{name: "owner name with a newline", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.WithOwners("user:alice,group:a\nb"))},
 			rules: []Rule{RuleOwnership}, want: []string{"U+000A"}},
+		{name: "owner name with a zero-width space", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.WithOwners("user:alice,user:alice\u200b"))},
+			rules: []Rule{RuleOwnership}, want: []string{`annotation projsecret.io/owners: owner "user:alice\u200b" holds the format character U+200B, which is invisible or reorders text: owner names must be printable, so that each reads as the subject it is`}},
+		{name: "owner name with a direction override", w: Write{Operation: OpUpdate, User: "alice", Old: owned, New: fixtures.Edit(owned, fixtures.WithOwners("user:alice,group:\u202eadmins"))},
+			rules: []Rule{RuleOwnership}, want: []string{`owner "group:\u202eadmins" holds the format character U+202E`}},
+		{name: "owner name with a soft hyphen", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.WithOwners("user:alice,user:bo\u00adb"))},
+			rules: []Rule{RuleOwnership}, want: []string{`owner "user:bo\u00adb" holds the format character U+00AD`}},
+		{name: "owner name with a byte order mark", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.WithOwners("user:alice,\ufeffuser:bob"))},
+			rules: []Rule{RuleOwnership}, want: []string{`expected user:NAME or group:NAME`}},
+		{name: "owner name ending in a byte order mark", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.WithOwners("user:alice,user:bob\ufeff"))},
+			rules: []Rule{RuleOwnership}, want: []string{`owner "user:bob\ufeff" holds the format character U+FEFF`}},
+		{name: "owner name with a zero-width joiner", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.WithOwners("user:alice,user:al\u200dice"))},
+			rules: []Rule{RuleOwnership}, want: []string{"U+200D"}},
+		{name: "owner name with a no-break space", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.WithOwners("user:alice,user:bob\u00a0smith"))},
+			rules: []Rule{RuleOwnership}, want: []string{`owner "user:bob\u00a0smith" holds the non-printable character U+00A0`}},
+		{name: "owner name with a line separator", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.WithOwners("user:alice,user:a\u2028b"))},
+			rules: []Rule{RuleOwnership}, want: []string{"the non-printable character U+2028"}},
+		{name: "owner name with a private-use character", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.WithOwners("user:alice,user:a\ue000"))},
+			rules: []Rule{RuleOwnership}, want: []string{"the non-printable character U+E000"}},
+		{name: "owner name that is not UTF-8", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.WithOwners("user:alice,user:a\xffb"))},
+			rules: []Rule{RuleOwnership}, want: []string{`owner "user:a\xffb" holds the byte 0xFF, which is not UTF-8`}},
+		{name: "owner name with a C1 control", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.WithOwners("user:alice,user:a\u0085b"))},
+			rules: []Rule{RuleOwnership}, want: []string{"the control character U+0085"}},
+		{name: "owner names in other scripts and with marks", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.WithOwners("user:alice,user:zoë,user:e\u0301mile,group:équipe a,user:ユーザー,user:\ufffd"))}},
+		{name: "stored owner with a zero-width space admits only admins", w: Write{Operation: OpUpdate, User: "alice", Old: fixtures.Edit(owned, fixtures.WithOwners("user:alice\u200b")), New: editValue(fixtures.Edit(owned, fixtures.WithOwners("user:alice\u200b")), "api-token", "alice")},
+			rules: []Rule{RuleOwnership, RuleOwnership}, want: []string{"is unreadable", "U+200B", "until an admin fixes the list"}},
+		{name: "admin replaces a stored owner with a zero-width space", w: Write{Operation: OpUpdate, User: "root", Groups: []string{"system:masters"}, Old: fixtures.Edit(owned, fixtures.WithOwners("user:alice\u200b")), New: owned}},
 		{name: "description with an escape sequence", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.Description = "ok\x1b]0;pwned\x07" }))},
 			rules: []Rule{RuleMetadata}, want: []string{`entry "api-token": description holds the control character U+001B`}},
 		{name: "description with a C1 control", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.Description = "a\u009bb" }))},
@@ -398,6 +511,25 @@ func equalRules(a, b []Rule) bool {
 
 func setImmutable(v bool) func(*corev1.Secret) {
 	return func(s *corev1.Secret) { s.Immutable = &v }
+}
+
+func withFinalizers(finalizers ...string) func(*corev1.Secret) {
+	return func(s *corev1.Secret) { s.Finalizers = finalizers }
+}
+
+func withOwnerRefs(refs ...metav1.OwnerReference) func(*corev1.Secret) {
+	return func(s *corev1.Secret) { s.OwnerReferences = refs }
+}
+
+// deleting marks s as being deleted, as the API server does before the
+// garbage collector's release.
+func deleting(s *corev1.Secret) {
+	at := metav1.NewTime(t0)
+	s.DeletionTimestamp, s.DeletionGracePeriodSeconds = &at, new(int64(0))
+}
+
+func ownerRef(name string, block bool) metav1.OwnerReference {
+	return metav1.OwnerReference{APIVersion: "v1", Kind: "ConfigMap", Name: name, UID: types.UID("uid-" + name), BlockOwnerDeletion: &block}
 }
 
 // hugeOwners is an owners list of n groups, none of them held by the

@@ -76,6 +76,31 @@ func prefix(s string, n int) string {
 	return s[:n]
 }
 
+// hiddenChar names the first character of s that does not show as
+// itself, or returns "" when there is none: a control character; a format
+// character (Unicode category Cf: zero-width spaces and joiners, direction
+// overrides and marks, the soft hyphen, the byte order mark), which shows
+// as nothing or reorders the text around it; any other character that
+// unicode.IsPrint refuses (spaces other than ' ', line and paragraph
+// separators, private-use, surrogate and unassigned code points); or a
+// byte that is not UTF-8. The character is named by its code point, never
+// written out.
+func hiddenChar(s string) string {
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], string(utf8.RuneError)):
+			return fmt.Sprintf("the byte 0x%02X, which is not UTF-8", s[i])
+		case unicode.IsControl(r):
+			return fmt.Sprintf("the control character %U", r)
+		case unicode.Is(unicode.Cf, r):
+			return fmt.Sprintf("the format character %U, which is invisible or reorders text", r)
+		case !unicode.IsPrint(r):
+			return fmt.Sprintf("the non-printable character %U", r)
+		}
+	}
+	return ""
+}
+
 // controlChar returns the first control character in s, allowing those in
 // allowed, or -1.
 func controlChar(s, allowed string) rune {

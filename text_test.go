@@ -62,10 +62,42 @@ func TestSubjectValidate(t *testing.T) {
 		{Subject{Kind: "user", Name: "a,b"}, "without a comma"},
 		{Subject{Kind: "user", Name: " a"}, "surrounding spaces"},
 		{Subject{Kind: "user", Name: "a\x07"}, "U+0007"},
+		{User("alice\u200b"), `owner "user:alice\u200b" holds the format character U+200B, which is invisible or reorders text: owner names must be printable`},
+		{User("\u202eecila"), "the format character U+202E"},
+		{User("bo\u00adb"), "the format character U+00AD"},
+		{User("bob\ufeff"), "the format character U+FEFF"},
+		{User("a\u2066b"), "the format character U+2066"},     // first strong isolate
+		{User("a\U000e0041"), "the format character U+E0041"}, // tag character
+		{User("a\u00a0b"), "the non-printable character U+00A0"},
+		{User("a\u3000b"), "the non-printable character U+3000"},
+		{User("a\u2029b"), "the non-printable character U+2029"},
+		{User("a\U000f0000"), "the non-printable character U+F0000"},
+		{User("a\xc3"), "the byte 0xC3, which is not UTF-8"},
+		{User("a\x9b"), "the byte 0x9B, which is not UTF-8"},
+		{User("a\u009b"), "the control character U+009B"},
+		{User("zoë"), ""},
+		{User("e\u0301mile"), ""}, // a combining mark shows on its letter
+		{User("\ufffd"), ""},      // the replacement character shows as itself
+		{Subject{Kind: "group", Name: "équipe a"}, ""},
 	} {
 		err := tc.s.Validate()
 		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("%q: error %v, want %q", tc.s.String(), err, tc.want)
 		}
+	}
+}
+
+// TestHiddenCharNamesNoRawCharacter: the description of a hidden character
+// never holds the character itself, only its code point or byte value.
+func TestHiddenCharNamesNoRawCharacter(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{"\u200b", "\u202e", "\u00ad", "\ufeff", "\x1b", "\u00a0", "\xff"} {
+		what := hiddenChar("x" + in + "y")
+		if what == "" || !isPrintable(what) || strings.Contains(what, in) {
+			t.Errorf("hiddenChar(%q) = %q", in, what)
+		}
+	}
+	if what := hiddenChar("plain text, tabs aside"); what != "" {
+		t.Errorf("printable text: %q", what)
 	}
 }

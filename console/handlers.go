@@ -54,7 +54,12 @@ func (s *Server) routes() http.Handler {
 	return mux
 }
 
-// page is what every template gets.
+// page is what every template gets. Text a tenant or the cluster wrote
+// (owners, descriptions, labels, user names, messages) is shown through
+// projsecret.Printable, as the plugin shows it: a zero-width space or a
+// direction override appears as \u200b or \u202e rather than as nothing.
+// The fields named Input hold the text as stored, for form fields, so
+// that saving a form unchanged writes back exactly what was there.
 type page struct {
 	Title     string
 	CSRF      string
@@ -62,11 +67,12 @@ type page struct {
 	Project   string
 	User      string
 
-	Projects []projectRow
-	Entries  []entryRow
-	Entry    entryRow
-	Owners   string
-	History  []historyRow
+	Projects    []projectRow
+	Entries     []entryRow
+	Entry       entryRow
+	Owners      string
+	OwnersInput string
+	History     []historyRow
 
 	Status  int
 	Message string
@@ -85,27 +91,29 @@ type label struct{ Key, Value string }
 // entryRow is one entry as the pages show it, with every string the
 // templates need computed here: a project page renders a thousand of them.
 type entryRow struct {
-	Key         string
-	URL         string
-	UpdatedISO  string
-	UpdatedUnix int64
-	Description string
-	Labels      []label
-	LabelsText  string
-	Size        int
-	SizeText    string
-	UpdatedAt   time.Time
-	UpdatedAgo  string
-	UpdatedBy   string
-	CreatedAt   time.Time
-	CreatedBy   string
+	Key              string
+	URL              string
+	UpdatedISO       string
+	UpdatedUnix      int64
+	Description      string
+	DescriptionInput string
+	Labels           []label
+	LabelsShown      string
+	LabelsText       string // as stored, for the labels form
+	Size             int
+	SizeText         string
+	UpdatedAt        time.Time
+	UpdatedAgo       string
+	UpdatedBy        string
+	CreatedAt        time.Time
+	CreatedBy        string
 }
 
 func (s *Server) newPage(r *http.Request, title, ns string) page {
 	p := page{Title: title, CSRF: sessionOf(r).csrf, Namespace: ns, Project: r.PathValue("project")}
 	// Who the page acts as: the API server's answer, asked once per process.
 	if user, err := s.client.User(r.Context()); err == nil {
-		p.User = user
+		p.User = projsecret.Printable(user)
 	}
 	return p
 }
@@ -172,7 +180,7 @@ func (s *Server) projectsPage(w http.ResponseWriter, r *http.Request) {
 	now := c.Now()
 	for _, pr := range projects {
 		p.Projects = append(p.Projects, projectRow{
-			Name: pr.Name, Entries: pr.Entries, Owners: pr.Owners,
+			Name: pr.Name, Entries: pr.Entries, Owners: projsecret.Printable(pr.Owners),
 			Age: duration.HumanDuration(now.Sub(pr.Created.Time)), Created: pr.Created.UTC(),
 		})
 	}
@@ -196,7 +204,7 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(r, project, c.Namespace())
-	p.Owners = owners
+	p.Owners, p.OwnersInput = projsecret.Printable(owners), owners
 	now := c.Now()
 	for _, e := range entries {
 		p.Entries = append(p.Entries, row(c.Namespace(), project, e, now))
@@ -246,18 +254,21 @@ func row(ns, project string, e projsecret.Entry, now time.Time) entryRow {
 	r := entryRow{
 		Key: e.Key, URL: entryPath(ns, project, e.Key),
 		UpdatedISO: e.UpdatedAt.UTC().Format(time.RFC3339), UpdatedUnix: e.UpdatedAt.Unix(),
-		Description: e.Description, Size: e.Size, SizeText: size(e.Size),
-		UpdatedAt: e.UpdatedAt, UpdatedBy: e.UpdatedBy, CreatedAt: e.CreatedAt, CreatedBy: e.CreatedBy,
+		Description: projsecret.Printable(e.Description), DescriptionInput: e.Description,
+		Size: e.Size, SizeText: size(e.Size),
+		UpdatedAt: e.UpdatedAt, UpdatedBy: projsecret.Printable(e.UpdatedBy),
+		CreatedAt: e.CreatedAt, CreatedBy: projsecret.Printable(e.CreatedBy),
 	}
 	if !e.UpdatedAt.IsZero() {
 		r.UpdatedAgo = duration.HumanDuration(now.Sub(e.UpdatedAt)) + " ago"
 	}
 	var lines []string
 	for _, k := range slices.Sorted(maps.Keys(e.Labels)) {
-		r.Labels = append(r.Labels, label{k, e.Labels[k]})
+		r.Labels = append(r.Labels, label{projsecret.Printable(k), projsecret.Printable(e.Labels[k])})
 		lines = append(lines, k+"="+e.Labels[k])
 	}
 	r.LabelsText = strings.Join(lines, "\n")
+	r.LabelsShown = projsecret.Printable(strings.Join(lines, " "))
 	return r
 }
 
@@ -496,6 +507,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, err an
 	if e, ok := err.(error); ok {
 		status, msg = describe(status, e)
 	}
+	msg = projsecret.Printable(msg)
 	if wantsJSON(r) {
 		writeJSON(w, status, map[string]string{"error": msg})
 		return

@@ -97,7 +97,7 @@ func (o *ownersOptions) show(ctx context.Context, client *projsecret.Client) err
 		return err
 	}
 	if len(owners) == 0 {
-		fmt.Fprintf(o.ErrOut, "project %q has no owners: whoever RBAC lets write its Secret may change it, and only an admin may give it owners\n", o.project)
+		fmt.Fprintf(o.ErrOut, "project %q has no owners: whoever RBAC lets write its Secret may change it, and only an admin may give it owners or delete it\n", o.project)
 	}
 	for _, s := range owners {
 		fmt.Fprintln(o.Out, projsecret.Printable(s.String()))

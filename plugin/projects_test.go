@@ -67,7 +67,7 @@ func TestOwners(t *testing.T) {
 	})
 	t.Run("show none", func(t *testing.T) {
 		r := projectsHarness(t).run(t, "", "owners", "api").ok(t)
-		if r.stdout != "" || r.stderr != "project \"api\" has no owners: whoever RBAC lets write its Secret may change it, and only an admin may give it owners\n" {
+		if r.stdout != "" || r.stderr != "project \"api\" has no owners: whoever RBAC lets write its Secret may change it, and only an admin may give it owners or delete it\n" {
 			t.Errorf("stdout %q, stderr %q", r.stdout, r.stderr)
 		}
 	})

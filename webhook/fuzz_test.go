@@ -65,6 +65,14 @@ func FuzzServeHTTP(f *testing.F) {
 func FuzzReview(f *testing.F) {
 	base := projectSecret()
 	owned := fixtures.Edit(base, fixtures.WithOwners("user:alice"))
+	const gc = "system:serviceaccount:kube-system:generic-garbage-collector"
+	// terminating is what kubectl delete --cascade=foreground leaves for
+	// the garbage collector; released is its UPDATE.
+	terminating := fixtures.Edit(owned, func(s *corev1.Secret) {
+		now := metav1.Now()
+		s.DeletionTimestamp, s.Finalizers = &now, []string{metav1.FinalizerDeleteDependents}
+	})
+	released := fixtures.Edit(terminating, func(s *corev1.Secret) { s.Finalizers = nil })
 	for _, s := range []struct {
 		op       string
 		user     string
@@ -76,6 +84,11 @@ func FuzzReview(f *testing.F) {
 		{"DELETE", "bob", mustJSON(f, owned), nil},
 		{"UPDATE", "alice", mustJSON(f, base), []byte(`{"metadata":{"name":"proj-secrets-demo"}}`)},
 		{"CREATE", "alice", nil, []byte(`{"metadata":{"name":"proj-secrets-demo","labels":{"projsecret.io/project":"demo"},"annotations":{"projsecret.io/entries":"{\"a\":{}}"}},"data":{"a":"eA=="}}`)},
+		{"DELETE", "bob", mustJSON(f, base), nil},
+		{"UPDATE", gc, mustJSON(f, terminating), mustJSON(f, released)},
+		{"UPDATE", gc, mustJSON(f, terminating), mustJSON(f, fixtures.Edit(released, fixtures.WithOwners("user:"+gc)))},
+		{"UPDATE", gc, mustJSON(f, owned), mustJSON(f, fixtures.Edit(owned, func(s *corev1.Secret) { s.Finalizers = []string{"example.com/hold"} }))},
+		{"CREATE", "alice", nil, mustJSON(f, fixtures.Edit(base, fixtures.WithOwners("user:alice,user:bob\u200b")))},
 	} {
 		f.Add(s.op, s.user, s.old, s.obj)
 	}

@@ -101,7 +101,7 @@ func parseFlags(args []string, output io.Writer) (webhook.Options, *zap.Options,
 	fs.StringVar(&o.CertDir, "cert-dir", "/etc/projsecret-webhook/tls", "directory holding tls.crt and tls.key; re-read when they change")
 	fs.Var(&adminGroup, "admin-group", "group whose members are admins: they may change or delete any project Secret regardless of its owners, and give an ownerless one owners; repeat for several (default system:masters; giving the flag replaces the default). RBAC's cluster-admin role makes nobody an admin here")
 	fs.Var(&adminUser, "admin-user", "user who is an admin, as --admin-group's members are; repeat for several (default none)")
-	fs.Var(&cleanupUser, "cleanup-user", "user who may delete any project Secret and may not create or change one; repeat for several (default "+strings.Join(projsecret.DefaultCleanupUsers(), ", ")+", so deleting a namespace never hangs; giving the flag replaces the default)")
+	fs.Var(&cleanupUser, "cleanup-user", "user who may delete any project Secret, or remove its finalizers and owner references, and may not create or otherwise change one; repeat for several (default "+strings.Join(projsecret.DefaultCleanupUsers(), ", ")+", so deleting a namespace, or a foreground or orphan delete, never hangs; giving the flag replaces the default)")
 	fs.DurationVar(&clockSkew, "clock-skew", projsecret.DefaultClockSkew, "how far the createdAt/updatedAt of an entry that a write creates or changes may stray from the webhook's clock")
 	fs.StringVar(&keyRule, "key-rule", "default", "rule entry keys must follow: "+keyRuleChoices()+"; each is at least as strict as default")
 	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", ":8080", `address serving Prometheus metrics at /metrics over HTTP; "0" turns it off`)
@@ -156,7 +156,7 @@ func parseFlags(args []string, output io.Writer) (webhook.Options, *zap.Options,
 	}
 	for _, u := range cleanupUser.names {
 		if slices.Contains(adminUser.names, u) {
-			return o, nil, fmt.Errorf("user %q is both --admin-user and --cleanup-user: a cleanup user may only delete, so name it once", u)
+			return o, nil, fmt.Errorf("user %q is both --admin-user and --cleanup-user: a cleanup user may only delete or release, so name it once", u)
 		}
 	}
 	o.Policy = projsecret.Policy{KeyRule: rule, AdminGroups: adminGroup.names, AdminUsers: adminUser.names,

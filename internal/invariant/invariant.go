@@ -17,8 +17,11 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/projsecret/projsecret"
 )
@@ -41,7 +44,7 @@ type Verdict struct {
 // Trust names who the policy trusts beyond a project's owners.
 type Trust struct {
 	AdminGroups, AdminUsers []string // may act on any project
-	CleanupUsers            []string // may delete any project Secret, and do nothing else
+	CleanupUsers            []string // may delete any project Secret, or release one, and do nothing else
 }
 
 // TrustOf reads the trusted identities off a policy.
@@ -69,15 +72,26 @@ func Check(v Verdict, trust Trust, values [][]byte) error {
 		return checkRevision(v, trust)
 	}
 	cleanup := slices.Contains(trust.CleanupUsers, v.User)
-	if cleanup && v.Op != projsecret.OpDelete {
-		return fmt.Errorf("allowed %s by cleanup identity %q, which may only delete", v.Op, v.User)
+	switch {
+	case cleanup && v.Op == projsecret.OpDelete:
+		return nil
+	case cleanup && v.Op == projsecret.OpUpdate:
+		if err := releaseOnly(v.Old, v.New); err != nil {
+			return fmt.Errorf("allowed an UPDATE by cleanup identity %q that does more than remove finalizers or owner references: %w", v.User, err)
+		}
+		return nil
+	case cleanup:
+		return fmt.Errorf("allowed %s by cleanup identity %q, which may only delete or release", v.Op, v.User)
 	}
 	admin := slices.Contains(trust.AdminUsers, v.User) ||
 		slices.ContainsFunc(trust.AdminGroups, func(g string) bool { return slices.Contains(v.Groups, g) })
-	if oldProject && !admin && !(cleanup && v.Op == projsecret.OpDelete) {
+	if oldProject && !admin {
 		owners := ownerList(v.Old)
 		if len(owners) > 0 && !includes(owners, v.User, v.Groups) {
 			return fmt.Errorf("allowed %s by %q, who is neither an owner (%v) nor an admin", v.Op, v.User, owners)
+		}
+		if len(owners) == 0 && v.Op == projsecret.OpDelete {
+			return fmt.Errorf("allowed %q, not an admin, to delete ownerless project %q, which whoever created it again would own", v.User, v.Old.Labels[projsecret.LabelProject])
 		}
 	}
 	if v.Op == projsecret.OpDelete {
@@ -99,6 +113,13 @@ func Check(v Verdict, trust Trust, values [][]byte) error {
 		}
 		if v.Op == projsecret.OpUpdate && oldProject && len(ownerList(v.Old)) == 0 && len(newOwners) > 0 {
 			return fmt.Errorf("allowed %q, not an admin, to claim ownerless project with owners %v", v.User, newOwners)
+		}
+	}
+	if v.Old == nil || v.Old.Annotations[projsecret.AnnotationOwners] != v.New.Annotations[projsecret.AnnotationOwners] {
+		for _, o := range ownerList(v.New) {
+			if _, name, _ := strings.Cut(o, ":"); !showsAsItself(name) {
+				return fmt.Errorf("allowed owner %q, whose name does not show as what it is", o)
+			}
 		}
 	}
 	newEntries := entriesOf(v.New)
@@ -239,6 +260,69 @@ func ownerList(s *corev1.Secret) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// showsAsItself: valid UTF-8, every character printable, and none of them
+// a format character (Cf), which would be invisible or reorder the text.
+func showsAsItself(name string) bool {
+	if !utf8.ValidString(name) {
+		return false
+	}
+	for _, r := range name {
+		if !unicode.IsPrint(r) || unicode.Is(unicode.Cf, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// releaseOnly: a cleanup identity's UPDATE leaves values, annotations
+// (the owners and the entries among them), labels, type and immutability
+// as they were, and adds no finalizer or owner reference, nor makes one
+// block its owner's deletion where it did not.
+func releaseOnly(old, new *corev1.Secret) error {
+	if old == nil || new == nil {
+		return fmt.Errorf("without both objects")
+	}
+	if len(old.Data) != len(new.Data) || len(new.StringData) != 0 {
+		return fmt.Errorf("values change")
+	}
+	for k, v := range old.Data {
+		if w, ok := new.Data[k]; !ok || !bytes.Equal(v, w) {
+			return fmt.Errorf("value %q changes", k)
+		}
+	}
+	if !maps.Equal(old.Annotations, new.Annotations) && (len(old.Annotations) > 0 || len(new.Annotations) > 0) {
+		return fmt.Errorf("annotations change")
+	}
+	if !maps.Equal(old.Labels, new.Labels) && (len(old.Labels) > 0 || len(new.Labels) > 0) {
+		return fmt.Errorf("labels change")
+	}
+	if old.Type != new.Type || (old.Immutable != nil && *old.Immutable) != (new.Immutable != nil && *new.Immutable) {
+		return fmt.Errorf("type or immutable change")
+	}
+	left := map[string]int{}
+	for _, f := range old.Finalizers {
+		left[f]++
+	}
+	for _, f := range new.Finalizers {
+		if left[f]--; left[f] < 0 {
+			return fmt.Errorf("finalizer %q is added", f)
+		}
+	}
+	for _, ref := range new.OwnerReferences {
+		i := slices.IndexFunc(old.OwnerReferences, func(o metav1.OwnerReference) bool { return o.UID == ref.UID })
+		if i < 0 {
+			return fmt.Errorf("owner reference %q is added", ref.UID)
+		}
+		o := old.OwnerReferences[i]
+		blocks := func(r metav1.OwnerReference) bool { return r.BlockOwnerDeletion != nil && *r.BlockOwnerDeletion }
+		if o.APIVersion != ref.APIVersion || o.Kind != ref.Kind || o.Name != ref.Name ||
+			(o.Controller != nil && *o.Controller) != (ref.Controller != nil && *ref.Controller) || (blocks(ref) && !blocks(o)) {
+			return fmt.Errorf("owner reference %q changes", ref.UID)
+		}
+	}
+	return nil
 }
 
 func includes(owners []string, user string, groups []string) bool {

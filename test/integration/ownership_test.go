@@ -4,10 +4,13 @@ package integration
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -16,7 +19,10 @@ import (
 	"github.com/projsecret/projsecret/internal/testenv"
 )
 
-const namespaceController = "system:serviceaccount:kube-system:namespace-controller"
+const (
+	namespaceController = "system:serviceaccount:kube-system:namespace-controller"
+	garbageCollector    = "system:serviceaccount:kube-system:generic-garbage-collector"
+)
 
 // TestOwnership: a new project is owned by its creator, and the attacks of
 // issue 8 by a tenant with Secret RBAC in the namespace are refused, while
@@ -96,6 +102,29 @@ func TestOwnership(t *testing.T) {
 		}
 	})
 
+	t.Run("deleting an ownerless project is an admin act", func(t *testing.T) {
+		// The attack: delete the ownerless project, create it again, and
+		// own it (export, delete --all --yes, import).
+		mustPass(t, as("alice", []byte("s3cr3t-VALUE-5"), "projsecret", "create", "gone", "k", "--stdin"))
+		mustPass(t, as("alice", nil, "projsecret", "owners", "gone", "--clear"))
+		gone := projsecret.SecretName("gone")
+		mustBeDenied(t, as("mallory", nil, "delete", "secret", gone),
+			`project "gone" has no owners: only an admin (user ops-lead, group system:masters) may delete it, since whoever created it again would own it`)
+		mustBeDenied(t, as("mallory", nil, "projsecret", "delete", "gone", "--all", "--yes"), `project "gone" has no owners`)
+		mustBeDenied(t, as("alice", nil, "delete", "secret", gone, "--cascade=foreground"), "has no owners")
+		mustBeDenied(t, as("rbac-admin", nil, "delete", "secret", gone), "has no owners")
+		if s := secret(t, ns, "gone"); s.DeletionTimestamp != nil || len(s.Data) != 1 {
+			t.Fatalf("denied deletes changed the project: deletionTimestamp %v, %d values", s.DeletionTimestamp, len(s.Data))
+		}
+		// Everything else stays open to whoever RBAC lets write it.
+		mustPass(t, as("mallory", []byte("s3cr3t-VALUE-6"), "projsecret", "create", "gone", "k2", "--stdin"))
+		mustPass(t, as("mallory", nil, "projsecret", "delete", "gone", "k2"))
+		mustPass(t, as("ops-lead", nil, "delete", "secret", gone))
+		if _, err := env.Clientset.CoreV1().Secrets(ns).Get(context.Background(), gone, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Fatalf("the ownerless project survived the admin's delete: %v", err)
+		}
+	})
+
 	t.Run("immutable is refused", func(t *testing.T) {
 		mustBeDenied(t, as("alice", nil, "patch", "secret", name, "-p", `{"immutable":true}`), "immutable is true: project secrets must stay writable")
 	})
@@ -126,12 +155,145 @@ func TestOwnership(t *testing.T) {
 
 	t.Run("the namespace controller deletes and does nothing else", func(t *testing.T) {
 		mustBeDenied(t, as(namespaceController, nil, "annotate", "secret", name, "example.com/note=x"),
-			`user "`+namespaceController+`" is a cleanup identity: it may delete project secrets, not create or change them`)
+			`user "`+namespaceController+`" is a cleanup identity: it may delete project secrets or remove their finalizers and owner references, and change nothing else (it changes annotations)`)
 		mustPass(t, as(namespaceController, nil, "delete", "secret", name))
 		if _, err := env.Clientset.CoreV1().Secrets(ns).Get(context.Background(), name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 			t.Fatalf("the owned project Secret survived the namespace controller's delete: %v", err)
 		}
 	})
+}
+
+// TestOwnershipGarbageCollectorRelease: a foreground or orphan delete ends
+// when the garbage collector removes its finalizer with an UPDATE, and an
+// orphaned dependent loses its owner reference the same way; the webhook
+// allows those and nothing else from it. The deletes are the real
+// kubectl's; the control plane runs no kube-controller-manager, so the
+// garbage collector's UPDATEs are sent as it sends them (the same JSON
+// merge and strategic merge patches, k8s.io/kubernetes v1.37.2
+// pkg/controller/garbagecollector), impersonating its service account.
+func TestOwnershipGarbageCollectorRelease(t *testing.T) {
+	StartWebhook(t)
+	ns := namespace(t)
+	grant(t, ns, "alice", garbageCollector)
+	as := func(user string, stdin []byte, args ...string) testenv.Result {
+		flags := []string{"-n", ns, "--as", user}
+		if args[0] == "projsecret" {
+			return kubectl(t, stdin, append(append([]string{"projsecret"}, flags...), args[1:]...)...)
+		}
+		return kubectl(t, stdin, append(flags, args...)...)
+	}
+	get := func(name string) (*corev1.Secret, error) {
+		return env.Clientset.CoreV1().Secrets(ns).Get(context.Background(), name, metav1.GetOptions{})
+	}
+	// removeFinalizer is the garbage collector's removeFinalizer patch.
+	removeFinalizer := func(s *corev1.Secret, finalizer string) []byte {
+		var keep []string
+		for _, f := range s.Finalizers {
+			if f != finalizer {
+				keep = append(keep, f)
+			}
+		}
+		return asJSON(t, map[string]any{"metadata": map[string]any{"resourceVersion": s.ResourceVersion, "finalizers": keep}})
+	}
+
+	for _, cascade := range []string{"foreground", "orphan"} {
+		t.Run(cascade, func(t *testing.T) {
+			project := "gc-" + cascade
+			name := projsecret.SecretName(project)
+			mustPass(t, as("alice", []byte("s3cr3t-VALUE-1"), "projsecret", "create", project, "k", "--stdin"))
+			mustPass(t, as("alice", nil, "delete", "secret", name, "--cascade="+cascade, "--wait=false"))
+			s, err := get(name)
+			finalizer := map[string]string{"foreground": metav1.FinalizerDeleteDependents, "orphan": metav1.FinalizerOrphanDependents}[cascade]
+			if err != nil || s.DeletionTimestamp == nil || !slices.Contains(s.Finalizers, finalizer) {
+				t.Fatalf("after kubectl delete --cascade=%s: want the Secret Terminating with finalizer %s: %v %+v", cascade, finalizer, err, s)
+			}
+
+			// What the garbage collector may not do on the way.
+			mustBeDenied(t, as(garbageCollector, nil, "annotate", "--overwrite", "secret", name, projsecret.AnnotationOwners+"=user:"+garbageCollector),
+				`user "`+garbageCollector+`" is a cleanup identity: it may delete project secrets or remove their finalizers and owner references, and change nothing else (it changes annotation projsecret.io/owners)`)
+			withData := asJSON(t, map[string]any{"metadata": map[string]any{"finalizers": nil}, "stringData": map[string]string{"k": "s3cr3t-VALUE-2"}})
+			mustBeDenied(t, as(garbageCollector, nil, "patch", "secret", name, "--type=merge", "-p", string(withData)), "(it changes data)")
+			if after, err := get(name); err != nil || after.ResourceVersion != s.ResourceVersion {
+				t.Fatalf("denied patches changed the Secret: %v", err)
+			}
+
+			// Its release: the Secret goes.
+			mustPass(t, as(garbageCollector, nil, "patch", "secret", name, "--type=merge", "-p", string(removeFinalizer(s, finalizer))))
+			if _, err := get(name); !apierrors.IsNotFound(err) {
+				t.Fatalf("the Secret outlived the garbage collector's release: %v", err)
+			}
+		})
+	}
+
+	t.Run("orphaning a dependent", func(t *testing.T) {
+		ctx := context.Background()
+		owner, err := env.Clientset.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "owner"}}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := projsecret.SecretName("dependent")
+		mustPass(t, as("alice", []byte("s3cr3t-VALUE-3"), "projsecret", "create", "dependent", "k", "--stdin"))
+		ref := map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "name": owner.Name, "uid": owner.UID, "blockOwnerDeletion": true}
+		mustPass(t, as("alice", nil, "patch", "secret", name, "--type=merge", "-p", string(asJSON(t, map[string]any{"metadata": map[string]any{"ownerReferences": []any{ref}}}))))
+		s, err := get(name)
+		if err != nil || len(s.OwnerReferences) != 1 {
+			t.Fatalf("the owner reference was not stored: %v %+v", err, s)
+		}
+		// (The API server itself refuses a new finalizer on a Secret being
+		// deleted: this one is not.)
+		hold := asJSON(t, map[string]any{"metadata": map[string]any{"finalizers": []string{"example.com/hold"}}})
+		mustBeDenied(t, as(garbageCollector, nil, "patch", "secret", name, "--type=merge", "-p", string(hold)), "(it adds or reorders finalizers)")
+		other := map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "name": "other", "uid": "5b4ab6e8-0000-4000-8000-000000000000"}
+		mustBeDenied(t, as(garbageCollector, nil, "patch", "secret", name, "--type=merge", "-p", string(asJSON(t, map[string]any{"metadata": map[string]any{"ownerReferences": []any{ref, other}}}))),
+			"(it adds, reorders or changes owner references)")
+		// unblockOwnerReferencesStrategicMergePatch, as the garbage
+		// collector sends it to break a cycle of foreground deletes; the
+		// way back is refused.
+		unblocked := maps.Clone(ref)
+		unblocked["blockOwnerDeletion"] = false
+		mustPass(t, as(garbageCollector, nil, "patch", "secret", name, "--type=strategic", "-p", string(asJSON(t, map[string]any{"metadata": map[string]any{"ownerReferences": []any{unblocked}, "uid": s.UID}}))))
+		mustBeDenied(t, as(garbageCollector, nil, "patch", "secret", name, "--type=strategic", "-p", string(asJSON(t, map[string]any{"metadata": map[string]any{"ownerReferences": []any{ref}, "uid": s.UID}}))),
+			"(it adds, reorders or changes owner references)")
+		// GenerateDeleteOwnerRefStrategicMergeBytes, as orphanDependents sends it.
+		orphan := asJSON(t, map[string]any{"metadata": map[string]any{"ownerReferences": []any{map[string]any{"$patch": "delete", "uid": owner.UID}}, "uid": s.UID}})
+		mustPass(t, as(garbageCollector, nil, "patch", "secret", name, "--type=strategic", "-p", string(orphan)))
+		if s, err := get(name); err != nil || len(s.OwnerReferences) != 0 || len(s.Data) != 1 {
+			t.Fatalf("after the orphaning patch: %v %+v", err, s)
+		}
+	})
+}
+
+// TestOwnershipLookAlikeOwners: an owner name holding a character that
+// shows as nothing, or turns the text around, is refused, with the
+// character named by its code point, whether the list is written with
+// kubectl or with the plugin.
+func TestOwnershipLookAlikeOwners(t *testing.T) {
+	StartWebhook(t)
+	ns := namespace(t)
+	grant(t, ns, "alice")
+	mustPass(t, kubectl(t, []byte("s3cr3t-VALUE-1"), "projsecret", "-n", ns, "--as", "alice", "create", "pay", "k", "--stdin"))
+	name := projsecret.SecretName("pay")
+	before := secret(t, ns, "pay").ResourceVersion
+	for _, tc := range []struct{ owner, quoted, code string }{
+		{"user:bob\u200b", `"user:bob\u200b"`, "U+200B"},
+		{"user:\u202eecila", `"user:\u202eecila"`, "U+202E"},
+		{"user:bo\u00adb", `"user:bo\u00adb"`, "U+00AD"},
+		{"group:team\ufeff", `"group:team\ufeff"`, "U+FEFF"},
+	} {
+		res := kubectl(t, nil, "-n", ns, "--as", "alice", "annotate", "--overwrite", "secret", name, projsecret.AnnotationOwners+"=user:alice,"+tc.owner)
+		mustBeDenied(t, res, "owner "+tc.quoted+" holds the format character "+tc.code+", which is invisible or reorders text: owner names must be printable")
+		if strings.ContainsAny(res.Stderr, "\u200b\u202e\u00ad\ufeff") {
+			t.Errorf("the denial holds the character raw: %q", res.Stderr)
+		}
+	}
+	// The plugin refuses it before sending anything.
+	res := kubectl(t, nil, "projsecret", "-n", ns, "--as", "alice", "owners", "pay", "user:alice", "user:bob\u200b")
+	if res.ExitCode == 0 || !strings.Contains(res.Stderr, `"user:bob\u200b"`) || !strings.Contains(res.Stderr, "U+200B") {
+		t.Errorf("owners with a zero-width space: %s", res)
+	}
+	if after := secret(t, ns, "pay").ResourceVersion; after != before {
+		t.Fatalf("refused owner lists changed the project: resourceVersion %s -> %s", before, after)
+	}
 }
 
 // TestOwnershipLabelValue: where the webhook does not run, a Secret named
