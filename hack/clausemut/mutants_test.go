@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const sample = `package sample
+
+import "strings"
+
+func Allowed(user string, admin, owner bool, groups []string) bool {
+	var n int
+	ok := admin || owner && user != ""
+	if strings.HasPrefix(user, "system:") && len(groups) > 0 {
+		n++
+		ok = false
+	}
+	switch {
+	case n > 1, user == "root":
+		return true
+	}
+	return ok
+}
+
+var Package = true && false
+`
+
+func TestGenerateMutatesEveryClauseConditionAndStatement(t *testing.T) {
+	ms, err := Generate("sample.go", []byte(sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range ms {
+		got = append(got, fmt.Sprintf("%s %d:%d %s", m.Kind, m.Line, m.Col, m.Describe()))
+	}
+	want := []string{
+		// ok := ... is a declaration: its clauses are mutated, not the statement.
+		"CLAUSE_REMOVAL 7:8 admin → false",
+		"CLAUSE_REMOVAL 7:17 owner && user != \"\" → false",
+		"CLAUSE_REMOVAL 7:17 owner → true",
+		"CLAUSE_REMOVAL 7:26 user != \"\" → true",
+		"STATEMENT_REMOVAL 8:2 removed: if strings.HasPrefix(user, \"system:\") && len(groups) > 0 ...",
+		"CONDITION_NEGATION 8:5 strings.HasPrefix(user, \"system:\") && len(groups) > 0 → !(strings.HasPrefix(user, \"system:\") && len(groups) > 0)",
+		"CLAUSE_REMOVAL 8:5 strings.HasPrefix(user, \"system:\") → true",
+		"CLAUSE_REMOVAL 8:43 len(groups) > 0 → true",
+		"STATEMENT_REMOVAL 9:3 removed: n++",
+		"STATEMENT_REMOVAL 10:3 removed: ok = false",
+		"STATEMENT_REMOVAL 12:2 removed: switch { case n > 1, user == \"root\": return true }",
+		"CONDITION_NEGATION 13:7 n > 1 → !(n > 1)",
+		"CONDITION_NEGATION 13:14 user == \"root\" → !(user == \"root\")",
+		"STATEMENT_REMOVAL 14:3 removed: return true",
+		// The final return stays: without it nothing builds. Nothing at
+		// package level is mutated.
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("mutants:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestApplyKeepsLineNumbers(t *testing.T) {
+	ms, err := Generate("sample.go", []byte(sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		out := m.Apply([]byte(sample))
+		if bytes.Count(out, []byte("\n")) != strings.Count(sample, "\n") {
+			t.Errorf("%s changes the number of lines:\n%s", m, out)
+		}
+		if m.Kind == ClauseRemoval && !bytes.Contains(out, []byte(m.With)) {
+			t.Errorf("%s: %q not in the mutant", m, m.With)
+		}
+	}
+	removeIf := ms[4]
+	want := strings.Replace(sample, "\tif strings.HasPrefix(user, \"system:\") && len(groups) > 0 {\n\t\tn++\n\t\tok = false\n\t}\n", "\t\n\n\n\n", 1)
+	if got := string(removeIf.Apply([]byte(sample))); got != want {
+		t.Errorf("removing the if gave:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestBlankUnusedImports(t *testing.T) {
+	src := []byte("package p\n\nimport (\n\t\"maps\"\n\t\"strings\"\n)\n")
+	got, ok := blankUnusedImports(src, []byte("./p.go:4:2: \"maps\" imported and not used\n"))
+	if !ok || string(got) != "package p\n\nimport (\n\t_ \"maps\"\n\t\"strings\"\n)\n" {
+		t.Errorf("got %q, %v", got, ok)
+	}
+	if _, ok := blankUnusedImports(src, []byte("./p.go:9:2: undefined: x\n")); ok {
+		t.Error("another build error was taken for an unused import")
+	}
+}
+
+// TestRunJudgesMutants runs the whole tool on a module of one function
+// whose test checks only one clause: the other clause's removal lives, the
+// checked one's is killed, and removing the only use of an import still
+// builds.
+func TestRunJudgesMutants(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a test binary per mutant")
+	}
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod": "module example.com/m\n\ngo 1.22\n",
+		"m.go": "package m\n\nimport \"strings\"\n\n" +
+			"func Denied(user string, n int) bool {\n\treturn strings.HasPrefix(user, \"x\") || n > 3\n}\n",
+		"m_test.go": "package m\n\nimport \"testing\"\n\n" +
+			"func TestDenied(t *testing.T) {\n\tif !Denied(\"xy\", 0) || Denied(\"a\", 0) {\n\t\tt.Fatal(\"prefix\")\n\t}\n}\n",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+	var out bytes.Buffer
+	if err := run([]string{"-workers", "2", "-timeout", "30s", "."}, &out); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		"      KILLED CLAUSE_REMOVAL at m.go:6:9  strings.HasPrefix(user, \"x\") → false",
+		"       LIVED CLAUSE_REMOVAL at m.go:6:41  n > 3 → false",
+		"Killed: 1, Lived: 1, Not viable: 0, Timed out: 0",
+		"Test efficacy: 50.00%",
+		"| m.go | 1 | 1 | 0 | 0 | 50.00% |",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no line %q in:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestFilesMustMatch(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile("a.go", []byte("package a\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := run([]string{"-list", "-files", "nosuch.go", "."}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "nosuch.go") {
+		t.Errorf("a -files entry in no package: got %v, want an error naming it", err)
+	}
+}

@@ -1,0 +1,245 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"go/parser"
+	"go/token"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Status is what became of one mutant, in gremlins' words.
+type Status string
+
+const (
+	Killed    = Status("KILLED")
+	Lived     = Status("LIVED")
+	NotViable = Status("NOT VIABLE") // the mutant does not build
+	TimedOut  = Status("TIMED OUT")
+)
+
+type result struct {
+	Mutant
+	Status Status
+}
+
+func goCmd() string {
+	if g := os.Getenv("GO"); g != "" {
+		return g
+	}
+	return "go"
+}
+
+// testPackage runs the package's tests once clean, to know they pass and
+// how long they take, then against every mutant of targets.
+func testPackage(pkg string, targets []target, o options, out io.Writer) ([]result, error) {
+	tmp, err := os.MkdirTemp("", "clausemut-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	dir, err := filepath.Abs(pkg)
+	if err != nil {
+		return nil, err
+	}
+	clean := filepath.Join(tmp, "clean.test")
+	if msg, err := build(dir, clean, ""); err != nil {
+		return nil, fmt.Errorf("%s does not build unmutated: %v\n%s", pkg, err, msg)
+	}
+	began := time.Now()
+	if msg, err := runTests(context.Background(), dir, clean); err != nil {
+		return nil, fmt.Errorf("%s: the tests fail unmutated, so no mutant can be judged: %v\n%s", pkg, err, msg)
+	}
+	limit := o.timeout
+	if limit == 0 {
+		limit = max(10*time.Second, time.Duration(o.coefficient*float64(time.Since(began))))
+	}
+
+	type job struct {
+		m   Mutant
+		src []byte
+	}
+	jobs := make(chan job)
+	var (
+		mu      sync.Mutex
+		results []result
+		wg      sync.WaitGroup
+	)
+	for w := range o.workers {
+		wdir := filepath.Join(tmp, fmt.Sprint(w))
+		if err := os.Mkdir(wdir, 0o700); err != nil {
+			return nil, err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				s := judge(dir, wdir, j.m, j.src, limit)
+				mu.Lock()
+				results = append(results, result{j.m, s})
+				fmt.Fprintf(out, "%12s %s  %s\n", s, j.m, j.m.Describe())
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, t := range targets {
+		for _, m := range t.mutants {
+			jobs <- job{m, t.src}
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	sort.SliceStable(results, func(i, j int) bool {
+		if results[i].File != results[j].File {
+			return results[i].File < results[j].File
+		}
+		return results[i].Start < results[j].Start
+	})
+	return results, nil
+}
+
+// judge builds one mutant's test binary through an overlay and runs it.
+func judge(pkgDir, wdir string, m Mutant, src []byte, limit time.Duration) Status {
+	mutated := filepath.Join(wdir, filepath.Base(m.File))
+	if err := os.WriteFile(mutated, m.Apply(src), 0o600); err != nil {
+		return NotViable
+	}
+	abs, _ := filepath.Abs(m.File)
+	overlay, _ := json.Marshal(map[string]map[string]string{"Replace": {abs: mutated}})
+	overlayFile := filepath.Join(wdir, "overlay.json")
+	if err := os.WriteFile(overlayFile, overlay, 0o600); err != nil {
+		return NotViable
+	}
+	bin := filepath.Join(wdir, "mutant.test")
+	if msg, err := build(pkgDir, bin, overlayFile); err != nil {
+		// Removing the only use of an import is still a clause removed,
+		// not a mutant that cannot exist: blank the import and build again.
+		fixed, ok := blankUnusedImports(m.Apply(src), msg)
+		if !ok || os.WriteFile(mutated, fixed, 0o600) != nil {
+			return NotViable
+		}
+		if _, err := build(pkgDir, bin, overlayFile); err != nil {
+			return NotViable
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	_, err := runTests(ctx, pkgDir, bin)
+	switch {
+	case ctx.Err() != nil:
+		return TimedOut
+	case err != nil:
+		return Killed
+	}
+	return Lived
+}
+
+// build compiles the package's test binary; vet is not run, as a mutant is
+// judged by the tests alone.
+func build(pkgDir, bin, overlay string) ([]byte, error) {
+	// Without a symbol table and DWARF the link, most of a mutant's
+	// build, takes about half as long.
+	args := []string{"test", "-c", "-ldflags=-s -w", "-o", bin}
+	if overlay != "" {
+		args = append(args, "-overlay", overlay)
+	}
+	cmd := exec.Command(goCmd(), append(args, ".")...)
+	cmd.Dir = pkgDir
+	return cmd.CombinedOutput()
+}
+
+// runTests runs a test binary in its package's directory, as go test does,
+// stopping at the first failure. Its output is only returned for the clean
+// run: a mutant's failures are expected.
+func runTests(ctx context.Context, pkgDir, bin string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, bin, "-test.count=1", "-test.failfast")
+	cmd.Dir = pkgDir
+	cmd.WaitDelay = 5 * time.Second
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	err := cmd.Run()
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return buf.Bytes(), ctx.Err()
+	}
+	return buf.Bytes(), err
+}
+
+// report prints gremlins' totals, then the same per file.
+func report(out io.Writer, results []result, took time.Duration) {
+	fmt.Fprintf(out, "\nMutation testing completed in %s\n", took.Round(time.Second))
+	total := tally(results)
+	fmt.Fprintf(out, "Killed: %d, Lived: %d, Not viable: %d, Timed out: %d\n", total[Killed], total[Lived], total[NotViable], total[TimedOut])
+	fmt.Fprintf(out, "Test efficacy: %s\n", efficacy(total))
+	var files []string
+	byFile := map[string][]result{}
+	for _, r := range results {
+		if _, ok := byFile[r.File]; !ok {
+			files = append(files, r.File)
+		}
+		byFile[r.File] = append(byFile[r.File], r)
+	}
+	if len(files) == 0 {
+		return
+	}
+	fmt.Fprintf(out, "\n| File | Killed | Lived | Not viable | Timed out | Efficacy |\n|---|---|---|---|---|---|\n")
+	for _, f := range files {
+		t := tally(byFile[f])
+		fmt.Fprintf(out, "| %s | %d | %d | %d | %d | %s |\n", f, t[Killed], t[Lived], t[NotViable], t[TimedOut], efficacy(t))
+	}
+}
+
+func tally(rs []result) map[Status]int {
+	t := map[Status]int{}
+	for _, r := range rs {
+		t[r.Status]++
+	}
+	return t
+}
+
+// efficacy is gremlins' test efficacy: killed / (killed + lived).
+func efficacy(t map[Status]int) string {
+	if t[Killed]+t[Lived] == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f%%", 100*float64(t[Killed])/float64(t[Killed]+t[Lived]))
+}
+
+var unusedImport = regexp.MustCompile(`"([^"]+)" imported and not used`)
+
+// blankUnusedImports turns each import the compiler found unused into a
+// blank import; it reports false when the build failed for another reason.
+func blankUnusedImports(src, buildOutput []byte) ([]byte, bool) {
+	unused := map[string]bool{}
+	for _, m := range unusedImport.FindAllSubmatch(buildOutput, -1) {
+		unused[strconv.Quote(string(m[1]))] = true
+	}
+	if len(unused) == 0 {
+		return nil, false
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", src, parser.ImportsOnly)
+	if err != nil {
+		return nil, false
+	}
+	var at []int
+	for _, spec := range f.Imports {
+		if spec.Name == nil && unused[spec.Path.Value] {
+			at = append(at, fset.Position(spec.Path.Pos()).Offset)
+		}
+	}
+	for i := len(at) - 1; i >= 0; i-- {
+		src = append(src[:at[i]], append([]byte("_ "), src[at[i]:]...)...)
+	}
+	return src, len(at) > 0
+}
