@@ -4,9 +4,12 @@
 // statement that declares nothing, and runs the owning package's unit
 // tests against each mutant, one at a time. Each mutant reaches the
 // compiler through go test -overlay, so the tree is never modified and
-// several workers can run side by side.
+// several workers can run side by side. By default all mutants of a
+// package are compiled into one test binary (a mutant schema), each guarded
+// by its number, and the binary is run once per mutant with that number in
+// CLAUSEMUT_MUTANT: one link instead of hundreds.
 //
-//	clausemut [-files policy.go,webhook/envelope.go] [-workers 2] [-timeout 30s] [-list] PKGDIR...
+//	clausemut [-files policy.go,webhook/envelope.go] [-workers 2] [-timeout 30s] [-list] [-no-schema] PKGDIR...
 //
 // It prints one line per mutant, as gremlins does (KILLED, LIVED, NOT
 // VIABLE for a mutant that does not build, TIMED OUT), then totals per
@@ -41,6 +44,7 @@ type options struct {
 	timeout     time.Duration // per mutant's test run; zero means coefficient × the clean run
 	coefficient float64
 	list        bool
+	noSchema    bool
 	pkgs        []string
 }
 
@@ -52,6 +56,7 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 0, "time limit of one mutant's tests (not its build); 0 means -timeout-coefficient times the clean run, at least 10s")
 	fs.Float64Var(&o.coefficient, "timeout-coefficient", 4, "multiple of the clean test run each mutant's tests may take, when -timeout is 0")
 	fs.BoolVar(&o.list, "list", false, "list the mutants without building or testing them")
+	fs.BoolVar(&o.noSchema, "no-schema", false, "build each mutant on its own instead of one build holding them all (slower; tells a mutant that does not build apart)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

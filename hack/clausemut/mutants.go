@@ -33,6 +33,10 @@ type Mutant struct {
 	Start, End int
 	With       string
 	Was        string // the replaced source, for the report
+	// Pre and Post wrap [Start, End) in the schema, the one build that
+	// holds every mutant of a package, each switched on by its number
+	// (a %d in Pre) through clausemutOn.
+	Pre, Post string
 }
 
 // Apply returns src with the mutant's change. A removed range keeps its
@@ -89,20 +93,49 @@ type generator struct {
 	// inChain marks binary expressions already visited as part of a longer
 	// chain with the same operator, so each chain is cut into terms once.
 	inChain map[ast.Expr]bool
-	// lastReturns are the final returns of functions with results.
-	lastReturns map[ast.Stmt]bool
+	// terminal are the statements that end a function with results (Go
+	// spec, "Terminating statements"): without one the function is missing
+	// a return, a mutant that could never build, so none is made.
+	terminal map[ast.Stmt]bool
 }
 
-// noteLastReturn records the final return of a function with results:
-// without it the function is missing a return, a mutant that could never
-// build, so it is not made.
 func (g *generator) noteLastReturn(t *ast.FuncType, body *ast.BlockStmt) {
-	if g.lastReturns == nil {
-		g.lastReturns = map[ast.Stmt]bool{}
+	if g.terminal == nil {
+		g.terminal = map[ast.Stmt]bool{}
 	}
-	if n := len(body.List); n > 0 && t.Results != nil {
-		if r, ok := body.List[n-1].(*ast.ReturnStmt); ok {
-			g.lastReturns[r] = true
+	if t.Results != nil {
+		g.markTerminal(body)
+	}
+}
+
+func (g *generator) markTerminal(s ast.Stmt) {
+	last := func(list []ast.Stmt) {
+		if len(list) > 0 {
+			g.markTerminal(list[len(list)-1])
+		}
+	}
+	g.terminal[s] = true
+	switch s := s.(type) {
+	case *ast.BlockStmt:
+		last(s.List)
+	case *ast.LabeledStmt:
+		g.markTerminal(s.Stmt)
+	case *ast.IfStmt:
+		last(s.Body.List)
+		if s.Else != nil {
+			g.markTerminal(s.Else)
+		}
+	case *ast.SwitchStmt:
+		for _, c := range s.Body.List {
+			last(c.(*ast.CaseClause).Body)
+		}
+	case *ast.TypeSwitchStmt:
+		for _, c := range s.Body.List {
+			last(c.(*ast.CaseClause).Body)
+		}
+	case *ast.SelectStmt:
+		for _, c := range s.Body.List {
+			last(c.(*ast.CommClause).Body)
 		}
 	}
 }
@@ -110,8 +143,19 @@ func (g *generator) noteLastReturn(t *ast.FuncType, body *ast.BlockStmt) {
 func (g *generator) add(kind string, n ast.Node, with string) {
 	p := g.fset.Position(n.Pos())
 	start, end := g.fset.Position(n.Pos()).Offset, g.fset.Position(n.End()).Offset
-	g.out = append(g.out, Mutant{Kind: kind, File: g.name, Line: p.Line, Col: p.Column,
-		Start: start, End: end, With: with, Was: string(g.src[start:end])})
+	m := Mutant{Kind: kind, File: g.name, Line: p.Line, Col: p.Column,
+		Start: start, End: end, With: with, Was: string(g.src[start:end])}
+	switch {
+	case kind == StatementRemoval:
+		m.Pre, m.Post = "if !clausemutOn(%d) { ", " }"
+	case kind == ConditionNegation:
+		m.Pre, m.Post = "(clausemutOn(%d) != (", "))"
+	case with == "true":
+		m.Pre, m.Post = "(clausemutOn(%d) || ", ")"
+	default:
+		m.Pre, m.Post = "(!clausemutOn(%d) && ", ")"
+	}
+	g.out = append(g.out, m)
 }
 
 func (g *generator) visit(n ast.Node) bool {
@@ -173,10 +217,13 @@ func (g *generator) removable(list []ast.Stmt) {
 			if s.Tok == token.DEFINE {
 				continue
 			}
-		case *ast.ReturnStmt:
-			if g.lastReturns[s] {
-				continue
+		case *ast.BranchStmt:
+			if s.Tok == token.FALLTHROUGH {
+				continue // cannot be wrapped in the schema's if
 			}
+		}
+		if g.terminal[s] {
+			continue
 		}
 		g.add(StatementRemoval, s, "")
 	}
@@ -184,6 +231,44 @@ func (g *generator) removable(list []ast.Stmt) {
 
 func (g *generator) text(n ast.Node) string {
 	return string(g.src[g.fset.Position(n.Pos()).Offset:g.fset.Position(n.End()).Offset])
+}
+
+// Schema returns src with every mutant wrapped, numbered from first: the
+// i-th mutant of ms is switched on by clausemutOn(first+i). ms must come
+// from Generate on src, whose order puts an enclosing mutant before those
+// it encloses.
+func Schema(src []byte, ms []Mutant, first int) []byte {
+	type insert struct {
+		at   int
+		open bool
+		i    int
+		text string
+	}
+	var ins []insert
+	for i, m := range ms {
+		ins = append(ins, insert{m.Start, true, i, fmt.Sprintf(m.Pre, first+i)}, insert{m.End, false, i, m.Post})
+	}
+	sort.Slice(ins, func(a, b int) bool {
+		x, y := ins[a], ins[b]
+		switch {
+		case x.at != y.at:
+			return x.at < y.at
+		case x.open != y.open:
+			return !x.open // a mutant ending here closes before one starting here opens
+		case x.open:
+			return x.i < y.i // the enclosing mutant opens first...
+		}
+		return x.i > y.i // ...and closes last
+	})
+	var out bytes.Buffer
+	prev := 0
+	for _, in := range ins {
+		out.Write(src[prev:in.at])
+		out.WriteString(in.text)
+		prev = in.at
+	}
+	out.Write(src[prev:])
+	return out.Bytes()
 }
 
 // String is the mutant's place as gremlins prints it.

@@ -95,19 +95,16 @@ func TestBlankUnusedImports(t *testing.T) {
 	}
 }
 
-// TestRunJudgesMutants runs the whole tool on a module of one function
-// whose test checks only one clause: the other clause's removal lives, the
-// checked one's is killed, and removing the only use of an import still
-// builds.
+// TestRunJudgesMutants runs the whole tool, with the schema and with a
+// build per mutant, on a module of one function whose test checks only
+// some of it: what it checks is killed, the rest lives, and removing the
+// only use of an import still builds.
 func TestRunJudgesMutants(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a test binary per mutant")
-	}
 	dir := t.TempDir()
 	files := map[string]string{
 		"go.mod": "module example.com/m\n\ngo 1.22\n",
 		"m.go": "package m\n\nimport \"strings\"\n\n" +
-			"func Denied(user string, n int) bool {\n\treturn strings.HasPrefix(user, \"x\") || n > 3\n}\n",
+			"func Denied(user string, n int) bool {\n\tif n < 0 {\n\t\tn = 0\n\t}\n\treturn strings.HasPrefix(user, \"x\") || n > 3\n}\n",
 		"m_test.go": "package m\n\nimport \"testing\"\n\n" +
 			"func TestDenied(t *testing.T) {\n\tif !Denied(\"xy\", 0) || Denied(\"a\", 0) {\n\t\tt.Fatal(\"prefix\")\n\t}\n}\n",
 	}
@@ -117,19 +114,27 @@ func TestRunJudgesMutants(t *testing.T) {
 		}
 	}
 	t.Chdir(dir)
-	var out bytes.Buffer
-	if err := run([]string{"-workers", "2", "-timeout", "30s", "."}, &out); err != nil {
-		t.Fatalf("%v\n%s", err, out.String())
-	}
-	for _, want := range []string{
-		"      KILLED CLAUSE_REMOVAL at m.go:6:9  strings.HasPrefix(user, \"x\") → false",
-		"       LIVED CLAUSE_REMOVAL at m.go:6:41  n > 3 → false",
-		"Killed: 1, Lived: 1, Not viable: 0, Timed out: 0",
-		"Test efficacy: 50.00%",
-		"| m.go | 1 | 1 | 0 | 0 | 50.00% |",
-	} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("no line %q in:\n%s", want, out.String())
+	for _, mode := range [][]string{nil, {"-no-schema"}} {
+		var out bytes.Buffer
+		if err := run(append(mode, "-workers", "2", "-timeout", "30s", "."), &out); err != nil {
+			t.Fatalf("%v\n%s", err, out.String())
+		}
+		for _, want := range []string{
+			"       LIVED STATEMENT_REMOVAL at m.go:6:2  removed: if n < 0 { n = 0 }",
+			"       LIVED CONDITION_NEGATION at m.go:6:5  n < 0 → !(n < 0)", // the test's n is 0: n = 0 changes nothing
+			"       LIVED STATEMENT_REMOVAL at m.go:7:3  removed: n = 0",
+			"      KILLED CLAUSE_REMOVAL at m.go:9:9  strings.HasPrefix(user, \"x\") → false",
+			"       LIVED CLAUSE_REMOVAL at m.go:9:41  n > 3 → false",
+			"Killed: 1, Lived: 4, Not viable: 0, Timed out: 0",
+			"Test efficacy: 20.00%",
+			"| m.go | 1 | 4 | 0 | 0 | 20.00% |",
+		} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("%v: no line %q in:\n%s", mode, want, out.String())
+			}
+		}
+		if strings.Contains(out.String(), "schema does not build") {
+			t.Errorf("%v: the schema did not build:\n%s", mode, out.String())
 		}
 	}
 }

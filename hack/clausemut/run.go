@@ -58,16 +58,38 @@ func testPackage(pkg string, targets []target, o options, out io.Writer) ([]resu
 		return nil, fmt.Errorf("%s does not build unmutated: %v\n%s", pkg, err, msg)
 	}
 	began := time.Now()
-	if msg, err := runTests(context.Background(), dir, clean); err != nil {
+	if msg, err := runTests(context.Background(), dir, clean, 0); err != nil {
 		return nil, fmt.Errorf("%s: the tests fail unmutated, so no mutant can be judged: %v\n%s", pkg, err, msg)
 	}
 	limit := o.timeout
 	if limit == 0 {
 		limit = max(10*time.Second, time.Duration(o.coefficient*float64(time.Since(began))))
 	}
+	// One build holding every mutant, each switched on by number, turns a
+	// link per mutant (most of the time, for a package that links
+	// client-go) into one. Only when it does not build is each mutant
+	// built on its own.
+	schema := filepath.Join(tmp, "schema.test")
+	if o.noSchema {
+		schema = ""
+	} else if msg, err := buildSchema(dir, tmp, targets, schema); err != nil {
+		fmt.Fprintf(out, "clausemut: %s: the schema does not build, building each mutant on its own: %v\n%s\n", pkg, err, firstLines(msg, 5))
+		schema = ""
+	} else if msg, err := runTests(context.Background(), dir, schema, 0); err != nil {
+		return nil, fmt.Errorf("%s: the tests fail with no mutant switched on, so the schema is wrong: %v\n%s", pkg, err, msg)
+	}
+	ids := map[*Mutant]int{}
+	n := 0
+	for ti := range targets {
+		for mi := range targets[ti].mutants {
+			n++
+			ids[&targets[ti].mutants[mi]] = n
+		}
+	}
 
 	type job struct {
 		m   Mutant
+		id  int
 		src []byte
 	}
 	jobs := make(chan job)
@@ -85,7 +107,12 @@ func testPackage(pkg string, targets []target, o options, out io.Writer) ([]resu
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				s := judge(dir, wdir, j.m, j.src, limit)
+				var s Status
+				if schema != "" {
+					s = judgeInSchema(dir, schema, j.id, limit)
+				} else {
+					s = judge(dir, wdir, j.m, j.src, limit)
+				}
 				mu.Lock()
 				results = append(results, result{j.m, s})
 				fmt.Fprintf(out, "%12s %s  %s\n", s, j.m, j.m.Describe())
@@ -93,9 +120,10 @@ func testPackage(pkg string, targets []target, o options, out io.Writer) ([]resu
 			}
 		}()
 	}
-	for _, t := range targets {
-		for _, m := range t.mutants {
-			jobs <- job{m, t.src}
+	for ti := range targets {
+		for mi := range targets[ti].mutants {
+			m := &targets[ti].mutants[mi]
+			jobs <- job{*m, ids[m], targets[ti].src}
 		}
 	}
 	close(jobs)
@@ -133,9 +161,18 @@ func judge(pkgDir, wdir string, m Mutant, src []byte, limit time.Duration) Statu
 			return NotViable
 		}
 	}
+	return verdict(pkgDir, bin, 0, limit)
+}
+
+// judgeInSchema runs the schema's tests with one mutant switched on.
+func judgeInSchema(pkgDir, schema string, id int, limit time.Duration) Status {
+	return verdict(pkgDir, schema, id, limit)
+}
+
+func verdict(pkgDir, bin string, id int, limit time.Duration) Status {
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	_, err := runTests(ctx, pkgDir, bin)
+	_, err := runTests(ctx, pkgDir, bin, id)
 	switch {
 	case ctx.Err() != nil:
 		return TimedOut
@@ -143,6 +180,67 @@ func judge(pkgDir, wdir string, m Mutant, src []byte, limit time.Duration) Statu
 		return Killed
 	}
 	return Lived
+}
+
+// mutantEnv names the mutant a schema build runs with; 0 is none.
+const mutantEnv = "CLAUSEMUT_MUTANT"
+
+// schemaSupport is the file the schema adds to the package: clausemutOn
+// reads the mutant's number once.
+const schemaSupport = `package %s
+
+import (
+	"os"
+	"strconv"
+)
+
+var clausemutActive, _ = strconv.Atoi(os.Getenv("` + mutantEnv + `"))
+
+func clausemutOn(id int) bool { return clausemutActive == id }
+`
+
+// buildSchema writes every target with all its mutants wrapped, numbered
+// across the package in order, and builds them as one test binary.
+func buildSchema(pkgDir, tmp string, targets []target, bin string) ([]byte, error) {
+	replace := map[string]string{}
+	first := 1
+	var pkgName string
+	for i, t := range targets {
+		f, err := parser.ParseFile(token.NewFileSet(), "", t.src, parser.PackageClauseOnly)
+		if err != nil {
+			return nil, err
+		}
+		pkgName = f.Name.Name
+		file := filepath.Join(tmp, fmt.Sprintf("schema%d_%s", i, filepath.Base(t.path)))
+		if err := os.WriteFile(file, Schema(t.src, t.mutants, first), 0o600); err != nil {
+			return nil, err
+		}
+		abs, err := filepath.Abs(t.path)
+		if err != nil {
+			return nil, err
+		}
+		replace[abs] = file
+		first += len(t.mutants)
+	}
+	support := filepath.Join(tmp, "clausemut_schema.go")
+	if err := os.WriteFile(support, fmt.Appendf(nil, schemaSupport, pkgName), 0o600); err != nil {
+		return nil, err
+	}
+	replace[filepath.Join(pkgDir, "clausemut_schema.go")] = support
+	overlay, err := json.Marshal(map[string]map[string]string{"Replace": replace})
+	if err != nil {
+		return nil, err
+	}
+	overlayFile := filepath.Join(tmp, "schema.json")
+	if err := os.WriteFile(overlayFile, overlay, 0o600); err != nil {
+		return nil, err
+	}
+	return build(pkgDir, bin, overlayFile)
+}
+
+func firstLines(b []byte, n int) string {
+	lines := bytes.SplitN(b, []byte("\n"), n+1)
+	return string(bytes.Join(lines[:min(n, len(lines))], []byte("\n")))
 }
 
 // build compiles the package's test binary; vet is not run, as a mutant is
@@ -162,9 +260,10 @@ func build(pkgDir, bin, overlay string) ([]byte, error) {
 // runTests runs a test binary in its package's directory, as go test does,
 // stopping at the first failure. Its output is only returned for the clean
 // run: a mutant's failures are expected.
-func runTests(ctx context.Context, pkgDir, bin string) ([]byte, error) {
+func runTests(ctx context.Context, pkgDir, bin string, mutant int) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, bin, "-test.count=1", "-test.failfast")
 	cmd.Dir = pkgDir
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", mutantEnv, mutant))
 	cmd.WaitDelay = 5 * time.Second
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
