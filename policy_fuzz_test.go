@@ -2,6 +2,7 @@ package projsecret_test
 
 import (
 	"fmt"
+	"maps"
 	"testing"
 	"time"
 
@@ -40,6 +41,23 @@ func FuzzPolicyInvariants(f *testing.F) {
 		{1, 4, 1, []byte{2, 0}},        // the namespace controller edits a description
 		{2, 4, 1, nil},                 // the namespace controller deletes an owned project
 		{1, 0, 0, []byte{12, 0}},       // immutable
+		// One field of a stored entry changed by bob, who is not its
+		// updatedBy (alice), with updatedBy left as it was: each field on
+		// its own makes the entry changed, so each must be denied.
+		{1, 1, 0, []byte{16, 0}},        // the value of A only
+		{1, 1, 0, []byte{2, 0}},         // the description of A only
+		{1, 1, 0, []byte{18, 1}},        // a label added to B
+		{1, 1, 0, []byte{18, 4}},        // B's label changed
+		{1, 1, 0, []byte{18, 7}},        // B's label removed
+		{1, 1, 0, []byte{17, 0}},        // updatedAt of A only
+		{1, 1, 0, []byte{20, 1}},        // updatedBy of B only, to a third user (mallory)
+		{1, 1, 0, []byte{16, 0, 20, 3}}, // A's value, updatedBy naming a third user
+		// New entries whose createdBy and updatedBy differ, one of them
+		// the requester.
+		{1, 0, 0, []byte{19, 2}},             // createdBy alice, updatedBy someone else
+		{1, 0, 0, []byte{19, 5}},             // createdBy someone else, updatedBy alice
+		{0, 0, 0, []byte{5, 0, 5, 1, 19, 2}}, // the same on create, with NEW alone
+		{0, 0, 0, []byte{5, 0, 5, 1, 19, 5}},
 	} {
 		f.Add(seed.op, seed.who, seed.owners, seed.edits)
 	}
@@ -76,7 +94,7 @@ func buildWrite(op, who, owners uint8, edits []byte) (projsecret.Write, [][]byte
 	hourAgo := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
 	old := fixtures.Secret("", "demo", map[string]string{"A": "S3CR3T#A!", "B": "S3CR3T#B!"},
 		projsecret.EntryMeta{CreatedAt: hourAgo, UpdatedAt: hourAgo, CreatedBy: "alice", UpdatedBy: "alice"})
-	fixtures.EditEntry("B", func(m *projsecret.EntryMeta) { m.Description = "b" })(old)
+	fixtures.EditEntry("B", func(m *projsecret.EntryMeta) { m.Description, m.Labels = "b", map[string]string{"team": "b"} })(old)
 	if o := fuzzOwners[int(owners)%len(fuzzOwners)]; o != "" {
 		fixtures.WithOwners(o)(old)
 	}
@@ -90,7 +108,7 @@ func buildWrite(op, who, owners uint8, edits []byte) (projsecret.Write, [][]byte
 		key := fuzzKeys[arg%len(fuzzKeys)]
 		other := fuzzUsers[(arg+1)%len(fuzzUsers)]
 		e, exists := entries[key]
-		switch edits[i] % 16 {
+		switch edits[i] % 24 {
 		case 0, 1: // a new value, honestly stamped (0) or naming someone else (1)
 			value := []byte(fmt.Sprintf("S3CR3T#%d!", arg))
 			values = append(values, value)
@@ -140,8 +158,38 @@ func buildWrite(op, who, owners uint8, edits []byte) (projsecret.Write, [][]byte
 				s.StringData = map[string]string{}
 			}
 			s.StringData[key] = "S3CR3T#str!"
+		// 16 to 20 change one field each and leave the rest, updatedBy
+		// included, as stored.
+		case 16:
+			value := []byte(fmt.Sprintf("S3CR3T#%d!", arg))
+			values = append(values, value)
+			s.Data[key] = value
+		case 17:
+			e.UpdatedAt = now
+		case 18: // a label added, changed or removed, by arg/3
+			labels := maps.Clone(e.Labels)
+			if labels == nil {
+				labels = map[string]string{}
+			}
+			switch arg / 3 % 3 {
+			case 0:
+				labels["added"] = "x"
+			case 1:
+				labels["team"] = "changed"
+			default:
+				delete(labels, "team")
+			}
+			e.Labels = labels
+		case 19: // a new entry, created by one user and updated by another
+			s.Data[key] = []byte("S3CR3T#new!")
+			e = projsecret.EntryMeta{CreatedAt: now, UpdatedAt: now, CreatedBy: user, UpdatedBy: other}
+			if arg%2 == 1 {
+				e.CreatedBy, e.UpdatedBy = other, user
+			}
+		case 20:
+			e.UpdatedBy = other
 		}
-		if _, inData := s.Data[key]; inData || edits[i]%16 == 15 {
+		if _, inData := s.Data[key]; inData || edits[i]%24 == 15 {
 			entries[key] = e
 		}
 	}

@@ -222,3 +222,16 @@ func TestCreate(t *testing.T) {
 		h.run(t, "v", "create", "Web", "K", "--stdin").fails(t, `project name "Web" is invalid`)
 	})
 }
+
+// TestValueAtTheLimitIsRead: readLimited refuses only what is larger than
+// a project Secret can hold, so a value of exactly the limit reaches the
+// client, which stores it in an empty project (the contract's size check
+// is on the total and allows it).
+func TestValueAtTheLimitIsRead(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.run(t, strings.Repeat("x", projsecret.MaxSecretDataBytes), "create", "web", "K", "--stdin").ok(t)
+	if n := len(h.value(t, "web", "K")); n != projsecret.MaxSecretDataBytes {
+		t.Errorf("stored %d bytes, want %d", n, projsecret.MaxSecretDataBytes)
+	}
+}
