@@ -1,0 +1,87 @@
+package projsecret_test
+
+// Tests written for mutants that survived hack/clausemut (make mutation):
+// each pins a behaviour that removing one clause or statement of the
+// contract broke without any other unit test of the package noticing. The
+// ones judged equivalent are in testdata/mutation/equivalent.md.
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	. "github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/internal/fixtures"
+)
+
+func TestValidateProjectNameSaysEmpty(t *testing.T) {
+	t.Parallel()
+	err := ValidateProjectName("")
+	if err == nil || !strings.Contains(err.Error(), "project name is empty: expected a DNS-1123 label") {
+		t.Errorf("ValidateProjectName(\"\") = %v, want it to say the name is empty", err)
+	}
+}
+
+func TestEntriesKeysAreSorted(t *testing.T) {
+	t.Parallel()
+	e := Entries{"b": byAlice, "A": byAlice, "a": byAlice}
+	if got := e.Keys(); !slices.Equal(got, []string{"A", "a", "b"}) {
+		t.Errorf("Keys() = %q, want [A a b]", got)
+	}
+}
+
+func TestParseEntriesNamesTheBadUpdatedAt(t *testing.T) {
+	t.Parallel()
+	_, err := ParseEntries(`{"k":{"createdAt":"2025-01-02T03:04:05Z","updatedAt":"yesterday","createdBy":"a","updatedBy":"a"}}`)
+	if err == nil || !strings.Contains(err.Error(), `updatedAt "yesterday" is not a timestamp`) {
+		t.Errorf("got %v, want the bad updatedAt named", err)
+	}
+}
+
+func TestValidateEntryMetaNeedsBothTimestamps(t *testing.T) {
+	t.Parallel()
+	noCreated, noUpdated := byAlice, byAlice
+	noCreated.CreatedAt = time.Time{}
+	noUpdated.UpdatedAt = time.Time{}
+	for name, m := range map[string]EntryMeta{"createdAt": noCreated, "updatedAt": noUpdated} {
+		err := ValidateEntryMeta("k", m)
+		if err == nil || !strings.Contains(err.Error(), `entry "k": createdAt and updatedAt must be set`) {
+			t.Errorf("%s missing: got %v, want it reported as missing", name, err)
+		}
+	}
+}
+
+// A user owner is not matched by a group of the same name, nor the reverse.
+func TestOwnersIncludesKeepsKindsApart(t *testing.T) {
+	t.Parallel()
+	if (Owners{User("team")}).Includes("bob", []string{"team"}) {
+		t.Error("owner user:team included a member of group team")
+	}
+	if (Owners{{Kind: "group", Name: "bob"}}).Includes("bob", nil) {
+		t.Error("owner group:bob included user bob")
+	}
+}
+
+func TestValidateSecretListsKeysInOrder(t *testing.T) {
+	t.Parallel()
+	s := fixtures.Edit(projectSecret(map[string]string{"api-token": "v1"}), func(s *corev1.Secret) {
+		s.Data["m!"] = []byte("x")
+		s.StringData = map[string]string{"z!": "x", "a!": "x"}
+		e := fixtures.EntriesOf(s)
+		e["zz"], e["aa"] = byAlice, byAlice
+		fixtures.SetEntries(s, e)
+	})
+	_, err := ValidateSecret(s, DefaultKeyRule)
+	for _, want := range []string{
+		`invalid key(s) "m!", "a!", "z!": expected`, // data keys, then stringData keys, each sorted
+		"key(s) a!, m!, z! have no entry",
+		"has entries aa, zz with no data key",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("message does not contain %q:\n%v", want, err)
+		}
+	}
+}
