@@ -123,7 +123,7 @@ func TestRunJudgesMutants(t *testing.T) {
 			"       LIVED STATEMENT_REMOVAL at m.go:6:2  removed: if n < 0 { n = 0 }",
 			"       LIVED CONDITION_NEGATION at m.go:6:5  n < 0 → !(n < 0)", // the test's n is 0: n = 0 changes nothing
 			"       LIVED STATEMENT_REMOVAL at m.go:7:3  removed: n = 0",
-			"      KILLED CLAUSE_REMOVAL at m.go:9:9  strings.HasPrefix(user, \"x\") → false",
+			"      KILLED CLAUSE_REMOVAL at m.go:9:9  strings.HasPrefix(user, \"x\") → false  (TestDenied)",
 			"       LIVED CLAUSE_REMOVAL at m.go:9:41  n > 3 → false",
 			"Killed: 1, Lived: 4, Not viable: 0, Timed out: 0",
 			"Test efficacy: 20.00%",

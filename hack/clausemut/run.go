@@ -32,6 +32,7 @@ const (
 type result struct {
 	Mutant
 	Status Status
+	By     string // the first test that failed, for a killed mutant
 }
 
 func goCmd() string {
@@ -107,15 +108,20 @@ func testPackage(pkg string, targets []target, o options, out io.Writer) ([]resu
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				var s Status
+				var r result
 				if schema != "" {
-					s = judgeInSchema(dir, schema, j.id, limit)
+					r = verdict(dir, schema, j.id, limit)
 				} else {
-					s = judge(dir, wdir, j.m, j.src, limit)
+					r = judge(dir, wdir, j.m, j.src, limit)
 				}
+				r.Mutant = j.m
 				mu.Lock()
-				results = append(results, result{j.m, s})
-				fmt.Fprintf(out, "%12s %s  %s\n", s, j.m, j.m.Describe())
+				results = append(results, r)
+				line := fmt.Sprintf("%12s %s  %s", r.Status, j.m, j.m.Describe())
+				if r.By != "" {
+					line += "  (" + r.By + ")"
+				}
+				fmt.Fprintln(out, line)
 				mu.Unlock()
 			}
 		}()
@@ -138,16 +144,16 @@ func testPackage(pkg string, targets []target, o options, out io.Writer) ([]resu
 }
 
 // judge builds one mutant's test binary through an overlay and runs it.
-func judge(pkgDir, wdir string, m Mutant, src []byte, limit time.Duration) Status {
+func judge(pkgDir, wdir string, m Mutant, src []byte, limit time.Duration) result {
 	mutated := filepath.Join(wdir, filepath.Base(m.File))
 	if err := os.WriteFile(mutated, m.Apply(src), 0o600); err != nil {
-		return NotViable
+		return result{Status: NotViable}
 	}
 	abs, _ := filepath.Abs(m.File)
 	overlay, _ := json.Marshal(map[string]map[string]string{"Replace": {abs: mutated}})
 	overlayFile := filepath.Join(wdir, "overlay.json")
 	if err := os.WriteFile(overlayFile, overlay, 0o600); err != nil {
-		return NotViable
+		return result{Status: NotViable}
 	}
 	bin := filepath.Join(wdir, "mutant.test")
 	if msg, err := build(pkgDir, bin, overlayFile); err != nil {
@@ -155,32 +161,37 @@ func judge(pkgDir, wdir string, m Mutant, src []byte, limit time.Duration) Statu
 		// not a mutant that cannot exist: blank the import and build again.
 		fixed, ok := blankUnusedImports(m.Apply(src), msg)
 		if !ok || os.WriteFile(mutated, fixed, 0o600) != nil {
-			return NotViable
+			return result{Status: NotViable}
 		}
 		if _, err := build(pkgDir, bin, overlayFile); err != nil {
-			return NotViable
+			return result{Status: NotViable}
 		}
 	}
 	return verdict(pkgDir, bin, 0, limit)
 }
 
-// judgeInSchema runs the schema's tests with one mutant switched on.
-func judgeInSchema(pkgDir, schema string, id int, limit time.Duration) Status {
-	return verdict(pkgDir, schema, id, limit)
-}
-
-func verdict(pkgDir, bin string, id int, limit time.Duration) Status {
+// verdict runs a test binary with mutant id switched on (0 for a binary
+// that holds one mutant only).
+func verdict(pkgDir, bin string, id int, limit time.Duration) result {
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	_, err := runTests(ctx, pkgDir, bin, id)
+	out, err := runTests(ctx, pkgDir, bin, id)
 	switch {
 	case ctx.Err() != nil:
-		return TimedOut
+		return result{Status: TimedOut}
 	case err != nil:
-		return Killed
+		r := result{Status: Killed}
+		if m := failedTest.FindSubmatch(out); m != nil {
+			r.By = string(m[1])
+		}
+		return r
 	}
-	return Lived
+	return result{Status: Lived}
 }
+
+// failedTest finds the innermost failing test go test prints first: with
+// subtests, the subtest's line comes before its parent's.
+var failedTest = regexp.MustCompile(`--- FAIL: (\S+)`)
 
 // mutantEnv names the mutant a schema build runs with; 0 is none.
 const mutantEnv = "CLAUSEMUT_MUTANT"
