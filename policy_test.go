@@ -178,6 +178,8 @@ func TestPolicyReview(t *testing.T) {
 			rules: []Rule{RuleMetadata}, want: []string{`entry "api-token" changed: updatedBy must be the requesting user "bob", not "alice"`}},
 		{name: "create ignores an Old it should not have", w: Write{Operation: OpCreate, User: "bob", Old: base, New: base},
 			rules: []Rule{RuleMetadata, RuleMetadata}, want: []string{`entry "DB_PASSWORD" is new`, `entry "api-token" is new`}},
+		{name: "stored entry invalid only by its createdAt, repaired by its author: judged new", w: Write{Operation: OpUpdate, User: "alice",
+			Old: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.CreatedAt = t1 })), New: base}},
 		{name: "other entries keep their authors", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, fixtures.AddEntry("NEW", "n", EntryMeta{CreatedAt: t1, UpdatedAt: t1, CreatedBy: "bob", UpdatedBy: "bob"}))}},
 		{name: "new entry credited to someone else", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, fixtures.AddEntry("NEW", "n", EntryMeta{CreatedAt: t1, UpdatedAt: t1, CreatedBy: "alice", UpdatedBy: "bob"}))},
 			rules: []Rule{RuleMetadata}, want: []string{`entry "NEW" is new: createdBy and updatedBy must be the requesting user "bob"`}},
