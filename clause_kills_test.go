@@ -6,6 +6,7 @@ package projsecret_test
 // ones judged equivalent are in testdata/mutation/equivalent.md.
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -83,5 +84,32 @@ func TestValidateSecretListsKeysInOrder(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("message does not contain %q:\n%v", want, err)
 		}
+	}
+}
+
+// TestAuthorshipDenialsSortedByKey: the denial lists entries in key order
+// whatever the map order; with two entries an unsorted list passes half
+// the time, so this uses many.
+func TestAuthorshipDenialsSortedByKey(t *testing.T) {
+	t.Parallel()
+	values := map[string]string{}
+	for i := range 20 {
+		values[fmt.Sprintf("K%02d", i)] = "v"
+	}
+	s := projectSecret(values)
+	p := DefaultPolicy()
+	p.Now = func() time.Time { return t0 }
+	_, err := p.Review(Write{Operation: OpCreate, User: "bob", New: s})
+	if err == nil {
+		t.Fatal("allowed entries created by alice to be written by bob")
+	}
+	var keys []string
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if key, ok := strings.CutPrefix(line, `entry "`); ok {
+			keys = append(keys, key[:3])
+		}
+	}
+	if len(keys) != 20 || !slices.IsSorted(keys) {
+		t.Errorf("denial lists entries %q, want all 20 in key order", keys)
 	}
 }
