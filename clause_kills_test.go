@@ -66,20 +66,36 @@ func TestOwnersIncludesKeepsKindsApart(t *testing.T) {
 	}
 }
 
+// With a few keys an unsorted list would pass by luck of map order, so
+// each list has eight.
 func TestValidateSecretListsKeysInOrder(t *testing.T) {
 	t.Parallel()
 	s := fixtures.Edit(projectSecret(map[string]string{"api-token": "v1"}), func(s *corev1.Secret) {
-		s.Data["m!"] = []byte("x")
-		s.StringData = map[string]string{"z!": "x", "a!": "x"}
+		s.StringData = map[string]string{}
 		e := fixtures.EntriesOf(s)
-		e["zz"], e["aa"] = byAlice, byAlice
+		for i := range 8 {
+			s.Data[fmt.Sprintf("d%d!", i)] = []byte("x")
+			s.StringData[fmt.Sprintf("s%d!", i)] = "x"
+			e[fmt.Sprintf("e%d", i)] = byAlice
+		}
 		fixtures.SetEntries(s, e)
 	})
 	_, err := ValidateSecret(s, DefaultKeyRule)
+	var data, stringData, noEntry, noData []string
+	for i := range 8 {
+		data = append(data, fmt.Sprintf(`"d%d!"`, i))
+		stringData = append(stringData, fmt.Sprintf(`"s%d!"`, i))
+		noEntry = append(noEntry, fmt.Sprintf("d%d!", i))
+		noData = append(noData, fmt.Sprintf("e%d", i))
+	}
+	for i := range 2 {
+		noEntry = append(noEntry, fmt.Sprintf("s%d!", i))
+	}
 	for _, want := range []string{
-		`invalid key(s) "m!", "a!", "z!": expected`, // data keys, then stringData keys, each sorted
-		"key(s) a!, m!, z! have no entry",
-		"has entries aa, zz with no data key",
+		// data keys, then stringData keys, each sorted
+		"invalid key(s) " + strings.Join(data, ", ") + ", " + strings.Join(stringData[:2], ", ") + " and 6 more: expected",
+		"key(s) " + strings.Join(noEntry, ", ") + " and 6 more have no entry",
+		"has entries " + strings.Join(noData, ", ") + " with no data key",
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("message does not contain %q:\n%v", want, err)
