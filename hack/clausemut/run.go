@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -180,13 +181,44 @@ func verdict(pkgDir, bin string, id int, limit time.Duration) result {
 	case ctx.Err() != nil:
 		return result{Status: TimedOut}
 	case err != nil:
-		r := result{Status: Killed}
-		if m := failedTest.FindSubmatch(out); m != nil {
-			r.By = string(m[1])
+		m := failedTest.FindSubmatch(out)
+		if m == nil {
+			return result{Status: Killed} // the binary failed outside any test
 		}
-		return r
+		// A test that fails under load (a timing test on a busy machine)
+		// would kill mutants it does not look at: the kill counts only if
+		// the test fails again on its own, or the whole run fails again.
+		by := string(m[1])
+		if confirm(pkgDir, bin, id, by, limit) {
+			return result{Status: Killed, By: by}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), limit)
+		defer cancel()
+		out, err := runTests(ctx, pkgDir, bin, id)
+		if ctx.Err() != nil {
+			return result{Status: TimedOut}
+		}
+		if m := failedTest.FindSubmatch(out); err != nil && m != nil && confirm(pkgDir, bin, id, string(m[1]), limit) {
+			return result{Status: Killed, By: string(m[1])}
+		}
 	}
 	return result{Status: Lived}
+}
+
+// confirm runs one test, by its full name, with the mutant switched on,
+// and reports whether it fails.
+func confirm(pkgDir, bin string, id int, test string, limit time.Duration) bool {
+	parts := strings.Split(test, "/")
+	for i, p := range parts {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "-test.count=1", "-test.run", strings.Join(parts, "/"))
+	cmd.Dir = pkgDir
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", mutantEnv, id))
+	cmd.WaitDelay = 5 * time.Second
+	return cmd.Run() != nil && ctx.Err() == nil
 }
 
 // failedTest finds the innermost failing test go test prints first: with
