@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/projsecret/projsecret"
+	"io"
+	"testing/iotest"
 )
 
 // binaryValue has what a careless front end would lose: a NUL, invalid
@@ -233,5 +235,16 @@ func TestValueAtTheLimitIsRead(t *testing.T) {
 	h.run(t, strings.Repeat("x", projsecret.MaxSecretDataBytes), "create", "web", "K", "--stdin").ok(t)
 	if n := len(h.value(t, "web", "K")); n != projsecret.MaxSecretDataBytes {
 		t.Errorf("stored %d bytes, want %d", n, projsecret.MaxSecretDataBytes)
+	}
+}
+
+// TestReadLimitedReportsReadErrors: a read that fails midway is an error,
+// never a shorter value.
+func TestReadLimitedReportsReadErrors(t *testing.T) {
+	t.Parallel()
+	r := io.MultiReader(strings.NewReader("partial"), iotest.ErrReader(errors.New("pipe broke")))
+	value, err := readLimited(r, "standard input")
+	if err == nil || err.Error() != "reading the value from standard input: pipe broke" || value != nil {
+		t.Errorf("got a %d-byte value and %v, want no value and the read error", len(value), err)
 	}
 }
