@@ -3,14 +3,14 @@ package plugin
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/projsecret/projsecret"
-	"io"
-	"testing/iotest"
 )
 
 // binaryValue has what a careless front end would lose: a NUL, invalid
