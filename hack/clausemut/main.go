@@ -45,6 +45,7 @@ type options struct {
 	coefficient float64
 	list        bool
 	noSchema    bool
+	run         string // -test.run for every test run, to see what some tests alone kill
 	pkgs        []string
 }
 
@@ -56,6 +57,7 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 0, "time limit of one mutant's tests (not its build); 0 means -timeout-coefficient times the clean run, at least 10s")
 	fs.Float64Var(&o.coefficient, "timeout-coefficient", 4, "multiple of the clean test run each mutant's tests may take, when -timeout is 0")
 	fs.BoolVar(&o.list, "list", false, "list the mutants without building or testing them")
+	fs.StringVar(&o.run, "run", "", "run only the tests matching this pattern (go test -run), to see what they alone kill; the package's score is a run without it")
 	fs.BoolVar(&o.noSchema, "no-schema", false, "build each mutant on its own instead of one build holding them all (slower; tells a mutant that does not build apart)")
 	if err := fs.Parse(args); err != nil {
 		return o, err

@@ -137,6 +137,14 @@ func TestRunJudgesMutants(t *testing.T) {
 			t.Errorf("%v: the schema did not build:\n%s", mode, out.String())
 		}
 	}
+	// With -run matching no test, nothing is killed.
+	var out bytes.Buffer
+	if err := run([]string{"-run", "^TestNone$", "-timeout", "30s", "."}, &out); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "Killed: 0, Lived: 5,") {
+		t.Errorf("-run: want every mutant alive:\n%s", out.String())
+	}
 }
 
 func TestFilesMustMatch(t *testing.T) {

@@ -64,7 +64,7 @@ func testPackage(pkg string, targets []target, o options, out io.Writer) ([]resu
 	var took time.Duration
 	for try := 1; ; try++ {
 		began := time.Now()
-		msg, err := runTests(context.Background(), dir, clean, 0)
+		msg, err := runTests(context.Background(), dir, clean, 0, o.run)
 		took = time.Since(began)
 		if err == nil {
 			break
@@ -88,8 +88,8 @@ func testPackage(pkg string, targets []target, o options, out io.Writer) ([]resu
 	} else if msg, err := buildSchema(dir, tmp, targets, schema); err != nil {
 		fmt.Fprintf(out, "clausemut: %s: the schema does not build, building each mutant on its own: %v\n%s\n", pkg, err, firstLines(msg, 5))
 		schema = ""
-	} else if msg, err := runTests(context.Background(), dir, schema, 0); err != nil {
-		if _, err := runTests(context.Background(), dir, schema, 0); err != nil {
+	} else if msg, err := runTests(context.Background(), dir, schema, 0, o.run); err != nil {
+		if _, err := runTests(context.Background(), dir, schema, 0, o.run); err != nil {
 			return nil, fmt.Errorf("%s: the tests fail twice with no mutant switched on, so the schema is wrong: %v\n%s", pkg, err, msg)
 		}
 	}
@@ -124,9 +124,9 @@ func testPackage(pkg string, targets []target, o options, out io.Writer) ([]resu
 			for j := range jobs {
 				var r result
 				if schema != "" {
-					r = verdict(dir, schema, j.id, limit)
+					r = verdict(dir, schema, j.id, limit, o.run)
 				} else {
-					r = judge(dir, wdir, j.m, j.src, limit)
+					r = judge(dir, wdir, j.m, j.src, limit, o.run)
 				}
 				r.Mutant = j.m
 				mu.Lock()
@@ -158,7 +158,7 @@ func testPackage(pkg string, targets []target, o options, out io.Writer) ([]resu
 }
 
 // judge builds one mutant's test binary through an overlay and runs it.
-func judge(pkgDir, wdir string, m Mutant, src []byte, limit time.Duration) result {
+func judge(pkgDir, wdir string, m Mutant, src []byte, limit time.Duration, run string) result {
 	mutated := filepath.Join(wdir, filepath.Base(m.File))
 	if err := os.WriteFile(mutated, m.Apply(src), 0o600); err != nil {
 		return result{Status: NotViable}
@@ -181,15 +181,15 @@ func judge(pkgDir, wdir string, m Mutant, src []byte, limit time.Duration) resul
 			return result{Status: NotViable}
 		}
 	}
-	return verdict(pkgDir, bin, 0, limit)
+	return verdict(pkgDir, bin, 0, limit, run)
 }
 
 // verdict runs a test binary with mutant id switched on (0 for a binary
 // that holds one mutant only).
-func verdict(pkgDir, bin string, id int, limit time.Duration) result {
+func verdict(pkgDir, bin string, id int, limit time.Duration, run string) result {
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	out, err := runTests(ctx, pkgDir, bin, id)
+	out, err := runTests(ctx, pkgDir, bin, id, run)
 	switch {
 	case ctx.Err() != nil:
 		return result{Status: TimedOut}
@@ -207,7 +207,7 @@ func verdict(pkgDir, bin string, id int, limit time.Duration) result {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), limit)
 		defer cancel()
-		out, err := runTests(ctx, pkgDir, bin, id)
+		out, err := runTests(ctx, pkgDir, bin, id, run)
 		if ctx.Err() != nil {
 			return result{Status: TimedOut}
 		}
@@ -316,8 +316,12 @@ func build(pkgDir, bin, overlay string) ([]byte, error) {
 // runTests runs a test binary in its package's directory, as go test does,
 // stopping at the first failure. Its output is only returned for the clean
 // run: a mutant's failures are expected.
-func runTests(ctx context.Context, pkgDir, bin string, mutant int) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, bin, "-test.count=1", "-test.failfast")
+func runTests(ctx context.Context, pkgDir, bin string, mutant int, run string) ([]byte, error) {
+	args := []string{"-test.count=1", "-test.failfast"}
+	if run != "" {
+		args = append(args, "-test.run", run)
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = pkgDir
 	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", mutantEnv, mutant))
 	cmd.WaitDelay = 5 * time.Second
