@@ -13,6 +13,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/kubernetes/fake"
 
 	. "github.com/projsecret/projsecret"
 	"github.com/projsecret/projsecret/internal/fixtures"
@@ -133,5 +134,27 @@ func TestAuthorshipDenialsSortedByKey(t *testing.T) {
 	}
 	if len(keys) != 20 || !slices.IsSorted(keys) {
 		t.Errorf("denial lists entries %q, want all 20 in key order", keys)
+	}
+}
+
+// TestClientListIsSortedByKey: List's promise, on thirty entries so that
+// map order cannot hand back a sorted list by chance.
+func TestClientListIsSortedByKey(t *testing.T) {
+	t.Parallel()
+	values := map[string]string{}
+	for i := range 30 {
+		values[fmt.Sprintf("K%02d", i)] = "v"
+	}
+	c := NewClient(fake.NewClientset(fixtures.Secret("ns", "p", values, byAlice)), "ns", as("alice"))
+	list, err := c.List(t.Context(), "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, e := range list {
+		keys = append(keys, e.Key)
+	}
+	if len(keys) != 30 || !slices.IsSorted(keys) {
+		t.Errorf("List returned keys %q, want all 30 sorted", keys)
 	}
 }
