@@ -110,10 +110,22 @@ $(BIN)/tools/gremlins:
 	GOBIN=$(BIN)/tools $(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@$(GREMLINS_VERSION)
 
 GREMLINS := GOFLAGS=-count=1 $(BIN)/tools/gremlins unleash --workers 2 --timeout-coefficient 4
-.PHONY: mutation
+# Then hack/clausemut, for what gremlins never mutates: each clause of an
+# &&/|| removed, each if or tagless case negated, each statement deleted,
+# over the files that hold the rules, the envelope, the entry files and the
+# plugin's value input (docs/testing.md has the scores and what lived).
+CLAUSEMUT := $(GO) run ./hack/clausemut -workers 2
+.PHONY: mutation clausemut
 mutation: $(BIN)/tools/gremlins
 	$(GREMLINS) -E '^(plugin|webhook|console|bench|cmd|hack|internal|test)/' .
 	$(GREMLINS) ./webhook
+	$(MAKE) clausemut
+
+clausemut:
+	$(CLAUSEMUT) -files policy.go,secret.go,keys.go,entries.go,owners.go,contract.go,text.go .
+	$(CLAUSEMUT) -files webhook/envelope.go ./webhook
+	$(CLAUSEMUT) ./internal/entryfile
+	$(CLAUSEMUT) -files plugin/value.go ./plugin
 
 # The webhook's certificate for manifests/overlays/self-signed; run again to
 # rotate it (the CA kept in generated/ is reused, so caBundle stays).

@@ -2,6 +2,7 @@ package projsecret_test
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -46,17 +47,34 @@ func FuzzPolicyInvariants(f *testing.F) {
 		{1, 0, 0, []byte{12, 0}},       // immutable
 		{2, 1, 0, nil},                 // bob deletes an ownerless project
 		{2, 3, 0, nil},                 // an admin deletes it
-		{1, 5, 1, []byte{16, 0}},       // the garbage collector removes the foregroundDeletion finalizer: allowed
-		{1, 5, 0, []byte{18, 1}},       // ... removes an owner reference: allowed
-		{1, 5, 1, []byte{19, 0}},       // ... unblocks an owner reference: allowed
-		{1, 5, 1, []byte{17, 0}},       // ... adds a finalizer
-		{1, 5, 1, []byte{19, 3}},       // ... blocks an owner reference
-		{1, 5, 1, []byte{19, 2}},       // ... adds an owner reference
-		{1, 5, 1, []byte{16, 0, 7, 4}}, // ... removes a finalizer and rewrites the owners
-		{1, 5, 0, []byte{16, 0, 0, 0}}, // ... removes a finalizer and sets a value
-		{1, 5, 1, []byte{18, 0, 2, 1}}, // ... removes an owner reference and changes a description
-		{1, 0, 1, []byte{20, 0}},       // alice lists a look-alike of carol with a zero-width space
-		{0, 0, 0, []byte{20, 3}},       // a create listing one with a direction override
+		{1, 5, 1, []byte{21, 0}},       // the garbage collector removes the foregroundDeletion finalizer: allowed
+		{1, 5, 0, []byte{23, 1}},       // ... removes an owner reference: allowed
+		{1, 5, 1, []byte{24, 0}},       // ... unblocks an owner reference: allowed
+		{1, 5, 1, []byte{22, 0}},       // ... adds a finalizer
+		{1, 5, 1, []byte{24, 3}},       // ... blocks an owner reference
+		{1, 5, 1, []byte{24, 2}},       // ... adds an owner reference
+		{1, 5, 1, []byte{21, 0, 7, 4}}, // ... removes a finalizer and rewrites the owners
+		{1, 5, 0, []byte{21, 0, 0, 0}}, // ... removes a finalizer and sets a value
+		{1, 5, 1, []byte{23, 0, 2, 1}}, // ... removes an owner reference and changes a description
+		{1, 0, 1, []byte{25, 0}},       // alice lists a look-alike of carol with a zero-width space
+		{0, 0, 0, []byte{25, 3}},       // a create listing one with a direction override
+		// One field of a stored entry changed by bob, who is not its
+		// updatedBy (alice), with updatedBy left as it was: each field on
+		// its own makes the entry changed, so each must be denied.
+		{1, 1, 0, []byte{16, 0}},        // the value of A only
+		{1, 1, 0, []byte{2, 0}},         // the description of A only
+		{1, 1, 0, []byte{18, 1}},        // a label added to B
+		{1, 1, 0, []byte{18, 4}},        // B's label changed
+		{1, 1, 0, []byte{18, 7}},        // B's label removed
+		{1, 1, 0, []byte{17, 0}},        // updatedAt of A only
+		{1, 1, 0, []byte{20, 1}},        // updatedBy of B only, to a third user (mallory)
+		{1, 1, 0, []byte{16, 0, 20, 3}}, // A's value, updatedBy naming a third user
+		// New entries whose createdBy and updatedBy differ, one of them
+		// the requester.
+		{1, 0, 0, []byte{19, 2}},             // createdBy alice, updatedBy someone else
+		{1, 0, 0, []byte{19, 5}},             // createdBy someone else, updatedBy alice
+		{0, 0, 0, []byte{5, 0, 5, 1, 19, 2}}, // the same on create, with NEW alone
+		{0, 0, 0, []byte{5, 0, 5, 1, 19, 5}},
 	} {
 		f.Add(seed.op, seed.who, seed.owners, seed.edits)
 	}
@@ -98,7 +116,7 @@ func buildWrite(op, who, owners uint8, edits []byte) (projsecret.Write, [][]byte
 	hourAgo := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
 	old := fixtures.Secret("", "demo", map[string]string{"A": "S3CR3T#A!", "B": "S3CR3T#B!"},
 		projsecret.EntryMeta{CreatedAt: hourAgo, UpdatedAt: hourAgo, CreatedBy: "alice", UpdatedBy: "alice"})
-	fixtures.EditEntry("B", func(m *projsecret.EntryMeta) { m.Description = "b" })(old)
+	fixtures.EditEntry("B", func(m *projsecret.EntryMeta) { m.Description, m.Labels = "b", map[string]string{"team": "b"} })(old)
 	old.Finalizers = []string{"foregroundDeletion", "example.com/keep"}
 	old.OwnerReferences = []metav1.OwnerReference{fuzzOwnerRef("a", true), fuzzOwnerRef("b", false)}
 	if o := fuzzOwners[int(owners)%len(fuzzOwners)]; o != "" {
@@ -114,7 +132,7 @@ func buildWrite(op, who, owners uint8, edits []byte) (projsecret.Write, [][]byte
 		key := fuzzKeys[arg%len(fuzzKeys)]
 		other := fuzzUsers[(arg+1)%len(fuzzUsers)]
 		e, exists := entries[key]
-		switch edits[i] % 21 {
+		switch edits[i] % 26 {
 		case 0, 1: // a new value, honestly stamped (0) or naming someone else (1)
 			value := []byte(fmt.Sprintf("S3CR3T#%d!", arg))
 			values = append(values, value)
@@ -164,17 +182,48 @@ func buildWrite(op, who, owners uint8, edits []byte) (projsecret.Write, [][]byte
 				s.StringData = map[string]string{}
 			}
 			s.StringData[key] = "S3CR3T#str!"
+		// 16 to 20 change one field each and leave the rest, updatedBy
+		// included, as stored.
 		case 16:
+			value := []byte(fmt.Sprintf("S3CR3T#%d!", arg))
+			values = append(values, value)
+			s.Data[key] = value
+		case 17:
+			e.UpdatedAt = now
+		case 18: // a label added, changed or removed, by arg/3
+			labels := maps.Clone(e.Labels)
+			if labels == nil {
+				labels = map[string]string{}
+			}
+			switch arg / 3 % 3 {
+			case 0:
+				labels["added"] = "x"
+			case 1:
+				labels["team"] = "changed"
+			default:
+				delete(labels, "team")
+			}
+			e.Labels = labels
+		case 19: // a new entry, created by one user and updated by another
+			s.Data[key] = []byte("S3CR3T#new!")
+			e = projsecret.EntryMeta{CreatedAt: now, UpdatedAt: now, CreatedBy: user, UpdatedBy: other}
+			if arg%2 == 1 {
+				e.CreatedBy, e.UpdatedBy = other, user
+			}
+		case 20:
+			e.UpdatedBy = other
+		// 21 to 25 are the garbage collector's and the owners' moves.
+		case 21:
 			if n := len(s.Finalizers); n > 0 {
 				s.Finalizers = slices.Delete(slices.Clone(s.Finalizers), arg%n, arg%n+1)
 			}
-		case 17:
+		case 22:
 			s.Finalizers = append(slices.Clone(s.Finalizers), fmt.Sprintf("example.com/f%d", arg))
-		case 18:
+		case 23:
 			if n := len(s.OwnerReferences); n > 0 {
 				s.OwnerReferences = slices.Delete(slices.Clone(s.OwnerReferences), arg%n, arg%n+1)
 			}
-		case 19: // unblock the first reference (0), rename it (1), add one (2), block the second (3)
+		case 24: // unblock the first reference (0), rename it (1), add one (2), block the second (3)
 			refs := slices.Clone(s.OwnerReferences)
 			switch {
 			case arg%4 == 2:
@@ -188,10 +237,10 @@ func buildWrite(op, who, owners uint8, edits []byte) (projsecret.Write, [][]byte
 				refs[len(refs)-1].BlockOwnerDeletion = new(true)
 			}
 			s.OwnerReferences = refs
-		case 20: // owners naming the writer and someone else, maybe with a hidden character
+		case 25: // owners naming the writer and someone else, maybe with a hidden character
 			s.Annotations[projsecret.AnnotationOwners] = "user:" + user + ",user:" + other + fuzzHidden[arg%len(fuzzHidden)]
 		}
-		if _, inData := s.Data[key]; inData || edits[i]%21 == 15 {
+		if _, inData := s.Data[key]; inData || edits[i]%26 == 15 {
 			entries[key] = e
 		}
 	}

@@ -145,9 +145,14 @@ func TestPolicyReview(t *testing.T) {
 			rules: []Rule{RuleMetadata}, want: []string{"is not a JSON object of entries"}},
 		{name: "entries null", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, withEntriesText(`null`))},
 			rules: []Rule{RuleMetadata}, want: []string{"is null"}},
+		{name: "entries empty", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(projectSecret(nil), withEntriesText(""))},
+			rules: []Rule{RuleMetadata}, want: []string{"annotation projsecret.io/entries is empty: expected a JSON object of entries ({} when there are none)"}},
+		{name: "entries {} with no values", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(projectSecret(nil), withEntriesText("{}"))}},
 		{name: "entry without data key", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: fixtures.Edit(base, func(s *corev1.Secret) { delete(s.Data, "api-token") })},
 			rules: []Rule{RuleMetadata}, want: []string{"has entries api-token with no data key"}},
 		{name: "a key without an entry", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: fixtures.Edit(base, func(s *corev1.Secret) { s.Data["extra"] = []byte("x") })},
+			rules: []Rule{RuleMetadata}, want: []string{"key(s) extra have no entry in annotation projsecret.io/entries"}},
+		{name: "a stringData key without an entry", w: Write{Operation: OpUpdate, User: "alice", Old: base, New: fixtures.Edit(base, func(s *corev1.Secret) { s.StringData = map[string]string{"extra": "x"} })},
 			rules: []Rule{RuleMetadata}, want: []string{"key(s) extra have no entry in annotation projsecret.io/entries"}},
 		{name: "timestamp does not parse", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, func(s *corev1.Secret) {
 			s.Annotations[AnnotationEntries] = strings.Replace(s.Annotations[AnnotationEntries], t0.Format(time.RFC3339), "yesterday", 1)
@@ -172,8 +177,20 @@ func TestPolicyReview(t *testing.T) {
 			rules: []Rule{RuleMetadata}, want: []string{`entry "api-token" changed`}},
 		{name: "updatedBy forged to a third user", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.UpdatedBy = "carol" }))},
 			rules: []Rule{RuleMetadata}, want: []string{`not "carol"`}},
+		// Each field on its own makes an entry changed (clausemut: one term
+		// of changed() removed).
+		{name: "labels changed, updatedBy someone else", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.Labels = map[string]string{"team": "b"} }))},
+			rules: []Rule{RuleMetadata}, want: []string{`entry "api-token" changed: updatedBy must be the requesting user "bob", not "alice"`}},
+		{name: "updatedAt changed, updatedBy someone else", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.UpdatedAt = t1 }))},
+			rules: []Rule{RuleMetadata}, want: []string{`entry "api-token" changed: updatedBy must be the requesting user "bob", not "alice"`}},
+		{name: "create ignores an Old it should not have", w: Write{Operation: OpCreate, User: "bob", Old: base, New: base},
+			rules: []Rule{RuleMetadata, RuleMetadata}, want: []string{`entry "DB_PASSWORD" is new`, `entry "api-token" is new`}},
+		{name: "stored entry invalid only by its createdAt, repaired by its author: judged new", w: Write{Operation: OpUpdate, User: "alice",
+			Old: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.CreatedAt = t1 })), New: base}},
 		{name: "other entries keep their authors", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, fixtures.AddEntry("NEW", "n", EntryMeta{CreatedAt: t1, UpdatedAt: t1, CreatedBy: "bob", UpdatedBy: "bob"}))}},
 		{name: "new entry credited to someone else", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, fixtures.AddEntry("NEW", "n", EntryMeta{CreatedAt: t1, UpdatedAt: t1, CreatedBy: "alice", UpdatedBy: "bob"}))},
+			rules: []Rule{RuleMetadata}, want: []string{`entry "NEW" is new: createdBy and updatedBy must be the requesting user "bob"`}},
+		{name: "new entry created by the writer, updatedBy someone else", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, fixtures.AddEntry("NEW", "n", EntryMeta{CreatedAt: t1, UpdatedAt: t1, CreatedBy: "bob", UpdatedBy: "alice"}))},
 			rules: []Rule{RuleMetadata}, want: []string{`entry "NEW" is new: createdBy and updatedBy must be the requesting user "bob"`}},
 		{name: "entry removed", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, func(s *corev1.Secret) {
 			delete(s.Data, "api-token")
@@ -188,6 +205,9 @@ func TestPolicyReview(t *testing.T) {
 			rules: []Rule{RuleMetadata, RuleMetadata}, want: []string{`entry "DB_PASSWORD" is new`}},
 		{name: "stored entries with an invalid one: all judged new", w: Write{Operation: OpUpdate, User: "bob", Old: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.Labels = map[string]string{"bad key!": "x"} })), New: base},
 			rules: []Rule{RuleMetadata, RuleMetadata}, want: []string{`entry "DB_PASSWORD" is new`}},
+		{name: "stored entry invalid only by its updatedAt: all judged new", w: Write{Operation: OpUpdate, User: "bob",
+			Old: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.UpdatedAt = t0.Add(-time.Second) })), New: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.UpdatedAt = t1 }))},
+			rules: []Rule{RuleMetadata, RuleMetadata}, want: []string{`entry "DB_PASSWORD" is new`, `entry "api-token" is new`}},
 
 		// Claiming an ownerless project is an admin act.
 		{name: "takeover of an ownerless project by annotate", w: Write{Operation: OpUpdate, User: "mallory", Old: base, New: fixtures.Edit(base, fixtures.WithOwners("user:mallory"))},
@@ -230,6 +250,9 @@ func TestPolicyReview(t *testing.T) {
 		{name: "denial names admin users and groups", policy: Policy{KeyRule: DefaultKeyRule, AdminUsers: []string{"ops-lead"}, AdminGroups: []string{"ops"}},
 			w:     Write{Operation: OpDelete, User: "bob", Old: owned},
 			rules: []Rule{RuleOwnership}, want: []string{"admins: user ops-lead, group ops"}},
+		{name: "denial says when no admin is configured", policy: Policy{KeyRule: DefaultKeyRule},
+			w:     Write{Operation: OpDelete, User: "bob", Old: owned},
+			rules: []Rule{RuleOwnership}, want: []string{"admins: none configured"}},
 
 		// Cleanup identities delete, nothing else.
 		{name: "namespace controller deletes an owned project", w: Write{Operation: OpDelete, User: "system:serviceaccount:kube-system:namespace-controller", Old: owned}},
@@ -321,6 +344,7 @@ func TestPolicyReview(t *testing.T) {
 		{name: "owner makes the project immutable", w: Write{Operation: OpUpdate, User: "alice", Old: owned, New: fixtures.Edit(owned, setImmutable(true))},
 			rules: []Rule{RuleOwnership}, want: []string{"immutable is true"}},
 		{name: "immutable false is writable", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, setImmutable(false))}},
+		{name: "empty type is Opaque", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, func(s *corev1.Secret) { s.Type = "" })}},
 
 		// Printable text.
 		{name: "owner name with an escape sequence", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.WithOwners("user:alice,user:mal\x1b[2Jlory"))},
@@ -588,6 +612,8 @@ func TestPolicyReviewClock(t *testing.T) {
 		{name: "new entry stamped now", w: Write{Operation: OpUpdate, User: "bob", Old: base(), New: added(now, now)}},
 		{name: "new entry with a backdated createdAt", w: Write{Operation: OpUpdate, User: "bob", Old: base(), New: added(t0, now)},
 			want: `entry "NEW": createdAt 2025-01-02T03:04:05Z is 1h0m0s away`},
+		{name: "new entry with a future updatedAt", w: Write{Operation: OpUpdate, User: "bob", Old: base(), New: added(now, now.Add(time.Hour))},
+			want: `entry "NEW": updatedAt 2025-01-02T05:04:05Z is 1h0m0s away`},
 		{name: "unchanged entries keep old stamps", w: Write{Operation: OpUpdate, User: "bob", Old: base(), New: added(now, now)}},
 		{name: "create stamped now", w: Write{Operation: OpCreate, User: "bob", New: fresh}},
 		{name: "create carrying old stamps", w: Write{Operation: OpCreate, User: "alice", New: base()},

@@ -117,9 +117,15 @@ func validateSecret(s *corev1.Secret, rule KeyRule) (Entries, Violations) {
 	}
 	vs = append(vs, validateKeys(s, rule)...)
 
+	// An empty annotation reads as no entries (ParseEntries), like an
+	// absent one, but it is not the JSON object the contract stores: a
+	// write must say {} for none, as the plugin does.
 	annotation, ok := s.Annotations[AnnotationEntries]
-	if !ok {
+	switch {
+	case !ok:
 		vs = append(vs, violation(RuleMetadata, "annotation %s is missing: every project secret records its entries' metadata there", AnnotationEntries))
+	case annotation == "":
+		vs = append(vs, violation(RuleMetadata, "annotation %s is empty: expected a JSON object of entries ({} when there are none)", AnnotationEntries))
 	}
 	entries, err := ParseEntries(annotation)
 	if err != nil {

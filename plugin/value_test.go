@@ -3,10 +3,12 @@ package plugin
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/projsecret/projsecret"
 )
@@ -221,4 +223,28 @@ func TestCreate(t *testing.T) {
 		h := newHarness(t)
 		h.run(t, "v", "create", "Web", "K", "--stdin").fails(t, `project name "Web" is invalid`)
 	})
+}
+
+// TestValueAtTheLimitIsRead: readLimited refuses only what is larger than
+// a project Secret can hold, so a value of exactly the limit reaches the
+// client, which stores it in an empty project (the contract's size check
+// is on the total and allows it).
+func TestValueAtTheLimitIsRead(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.run(t, strings.Repeat("x", projsecret.MaxSecretDataBytes), "create", "web", "K", "--stdin").ok(t)
+	if n := len(h.value(t, "web", "K")); n != projsecret.MaxSecretDataBytes {
+		t.Errorf("stored %d bytes, want %d", n, projsecret.MaxSecretDataBytes)
+	}
+}
+
+// TestReadLimitedReportsReadErrors: a read that fails midway is an error,
+// never a shorter value.
+func TestReadLimitedReportsReadErrors(t *testing.T) {
+	t.Parallel()
+	r := io.MultiReader(strings.NewReader("partial"), iotest.ErrReader(errors.New("pipe broke")))
+	value, err := readLimited(r, "standard input")
+	if err == nil || err.Error() != "reading the value from standard input: pipe broke" || value != nil {
+		t.Errorf("got a %d-byte value and %v, want no value and the read error", len(value), err)
+	}
 }

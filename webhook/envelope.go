@@ -50,7 +50,13 @@ func (e *envelope) apiVersion() string {
 
 // decodeEnvelope reads body in one pass. Like the API server's own
 // decoder it is case-sensitive, so a field in another case (Data for data)
-// is ignored rather than read. The returned envelope always has a Request.
+// is ignored rather than read. Unknown fields are ignored too, on purpose:
+// newer API servers add fields to AdmissionReview (requestKind, options
+// and others were added to v1 over time), and refusing them would make this
+// fail-closed webhook deny every Secret write after an upgrade. An unknown
+// field cannot change a verdict, since only the fields read here are
+// judged, and checkRequest insists on those the API server always sends.
+// The returned envelope always has a Request.
 func decodeEnvelope(body []byte) (*envelope, error) {
 	env := &envelope{}
 	err := sigsjson.UnmarshalCaseSensitivePreserveInts(body, env)
