@@ -184,8 +184,11 @@ func TestClientRetriesForRetryTimeout(t *testing.T) {
 	if elapsed := time.Since(start); elapsed < retryTimeout-10*time.Millisecond || elapsed > 10*retryTimeout {
 		t.Errorf("gave up after %s, want about the retry timeout (%s)", elapsed, retryTimeout)
 	}
-	// At most 2ms apart for 200ms: far more than the 2 steps before Cap.
-	if attempts < 20 {
+	// wait.Backoff alone would stop after the 2 steps before Cap; 5 shows
+	// the retries went on. (Each attempt also records a revision, and on
+	// a loaded machine under -race one can take tens of milliseconds, so
+	// no higher count is certain within the timeout.)
+	if attempts < 5 {
 		t.Errorf("%d attempts in %s, want retries to go on at Cap until the retry timeout", attempts, retryTimeout)
 	}
 }
