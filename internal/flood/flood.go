@@ -58,47 +58,31 @@ func (c *counters) opening() {
 // declared bytes, then one byte, then nothing, and holds the connection
 // until the server closes it or hold passes.
 func SlowBodies(ctx context.Context, addr string, cfg *tls.Config, path string, perSecond int, declared int64, hold time.Duration) Stats {
-	var c counters
-	var wg sync.WaitGroup
-	tick := time.NewTicker(time.Second / time.Duration(perSecond))
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			wg.Wait()
-			return c.stats()
-		case <-tick.C:
-		}
-		wg.Go(func() {
-			d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 2 * time.Second}, Config: cfg}
-			conn, err := d.DialContext(ctx, "tcp", addr)
-			if err != nil {
-				c.refused.Add(1)
-				return
-			}
-			c.opening()
-			defer c.open.Add(-1)
-			defer conn.Close()
+	dial := func(ctx context.Context) (net.Conn, error) {
+		d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 2 * time.Second}, Config: cfg}
+		conn, err := d.DialContext(ctx, "tcp", addr)
+		if err == nil {
 			fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{", path, addr, declared)
-			closed := make(chan struct{})
-			go func() {
-				_, _ = io.Copy(io.Discard, conn)
-				close(closed)
-			}()
-			select {
-			case <-closed:
-				c.cutOff.Add(1)
-			case <-time.After(hold):
-			case <-ctx.Done():
-			}
-		})
+		}
+		return conn, err
 	}
+	return holdConnections(ctx, perSecond, hold, dial)
 }
 
 // Silent opens perSecond plain TCP connections a second to addr until ctx
 // ends, and holds each, sending nothing, until the server closes it or
 // hold passes: the cheapest way to take a place in a connection table.
 func Silent(ctx context.Context, addr string, perSecond int, hold time.Duration) Stats {
+	dial := func(ctx context.Context) (net.Conn, error) {
+		d := net.Dialer{Timeout: 2 * time.Second}
+		return d.DialContext(ctx, "tcp", addr)
+	}
+	return holdConnections(ctx, perSecond, hold, dial)
+}
+
+// holdConnections dials perSecond connections a second until ctx ends and
+// holds each until the server closes it, hold passes or ctx ends.
+func holdConnections(ctx context.Context, perSecond int, hold time.Duration, dial func(context.Context) (net.Conn, error)) Stats {
 	var c counters
 	var wg sync.WaitGroup
 	tick := time.NewTicker(time.Second / time.Duration(perSecond))
@@ -111,8 +95,7 @@ func Silent(ctx context.Context, addr string, perSecond int, hold time.Duration)
 		case <-tick.C:
 		}
 		wg.Go(func() {
-			d := net.Dialer{Timeout: 2 * time.Second}
-			conn, err := d.DialContext(ctx, "tcp", addr)
+			conn, err := dial(ctx)
 			if err != nil {
 				c.refused.Add(1)
 				return
