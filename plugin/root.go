@@ -94,6 +94,7 @@ changed it, when), which "get" lists.`,
 		newDiffCmd(streams, newClient),
 		newAdoptCmd(streams, newClient),
 		newUsesCmd(streams, newClient),
+		newRestartCmd(streams, newClient),
 		newUICmd(streams, newClient),
 		newVersionCmd(streams),
 	)
