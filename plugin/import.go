@@ -23,6 +23,7 @@ type importOptions struct {
 	Overwrite bool
 	DryRun    bool
 	metaFlags
+	restartAfter
 
 	project string
 	format  entryfile.Format
@@ -65,6 +66,7 @@ A key that already exists is an error, listing every such key, unless
 	cmd.Flags().StringVar(&o.Format, "format", "", "The file's format: env, json or yaml (default: from the extension, else env).")
 	cmd.Flags().BoolVar(&o.Overwrite, "overwrite", false, "Replace the values of keys that exist, keeping their metadata.")
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "Say what would be created and updated, and check the result, without writing.")
+	o.restartAfter.addFlag(cmd)
 	o.addFlags(cmd, "Description of the entries created.", "A label KEY=VALUE for the entries created; repeat for more.")
 	_ = cmd.MarkFlagFilename("filename", "env", "json", "yaml", "yml")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"env", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
@@ -106,7 +108,7 @@ func (o *importOptions) Run(ctx context.Context) error {
 	}
 	keys := slices.Sorted(maps.Keys(values))
 	var created, updated int
-	err = client.Apply(ctx, o.project, projsecret.ApplyOptions{DryRun: o.DryRun}, func(b *projsecret.Batch) error {
+	err = client.Apply(ctx, o.project, projsecret.ApplyOptions{DryRun: o.DryRun}, o.track(func(b *projsecret.Batch) error {
 		created, updated = 0, 0
 		var existing []string
 		for _, k := range keys {
@@ -130,7 +132,7 @@ func (o *importOptions) Run(ctx context.Context) error {
 			}
 		}
 		return nil
-	})
+	}))
 	if err != nil {
 		return err
 	}
@@ -139,7 +141,7 @@ func (o *importOptions) Run(ctx context.Context) error {
 		suffix = " (dry run: nothing written)"
 	}
 	fmt.Fprintf(o.Out, "project %q: %d created, %d updated%s\n", o.project, created, updated, suffix)
-	return nil
+	return o.restartAfter.run(ctx, client, o.project, o.Out, o.ErrOut, o.DryRun)
 }
 
 // maxNamedKeys keeps a message naming keys to one readable line.

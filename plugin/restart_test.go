@@ -24,7 +24,7 @@ import (
 // by a volume item), paused (A by env, paused); StatefulSet db (A by env);
 // DaemonSet agent (B by env); CronJob nightly (A);
 // Job once (A); Pod debug (A); run copy run-1 (A, B).
-func restartHarness(t *testing.T) *harness {
+func restartHarness(t *testing.T, more ...runtime.Object) *harness {
 	secret := projsecret.SecretName("dev")
 	env := func(key string) corev1.PodSpec {
 		return corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Env: []corev1.EnvVar{{Name: "V", ValueFrom: &corev1.EnvVarSource{
@@ -50,7 +50,7 @@ func restartHarness(t *testing.T) *harness {
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "run-1", Namespace: ns, Labels: map[string]string{LabelDHCoreProject: "dev"}},
 			Data: map[string][]byte{"A": []byte(valA), "B": []byte(valB)}},
 	}
-	return newHarness(t, objects...)
+	return newHarness(t, append(objects, more...)...)
 }
 
 // restartedAt returns the restartedAt annotation of every Deployment,

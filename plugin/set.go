@@ -29,6 +29,9 @@ creates is owned by you, or by the --owner subjects.
 		Example: `  # Rotate a password, prompting for the new value
   kubectl projsecret set payments DB_PASSWORD
 
+  # Rotate it and restart the workloads that read it
+  kubectl projsecret set payments DB_PASSWORD --restart
+
   # Create or replace, from a file
   kubectl projsecret set payments TLS_KEY --from-file=tls.key --create`,
 		Args:              argsBetween(2, 2),
@@ -37,6 +40,7 @@ creates is owned by you, or by the --owner subjects.
 	}
 	o.addFlags(cmd)
 	cmd.Flags().BoolVar(&o.Create, "create", false, "Create the entry if it does not exist.")
+	o.restartAfter.addFlag(cmd)
 	return cmd
 }
 
