@@ -1,6 +1,7 @@
 package projsecret
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -189,6 +190,10 @@ type MetaChange struct {
 	Description  *string
 	SetLabels    map[string]string
 	RemoveLabels []string
+	// ExpiresAt sets the expiry (the zero time clears it); RotateEvery sets
+	// the rotation period (0 clears it). See expiry.go.
+	ExpiresAt   *time.Time
+	RotateEvery *time.Duration
 }
 
 func (m MetaChange) apply(e *EntryMeta) error {
@@ -217,7 +222,7 @@ func (m MetaChange) apply(e *EntryMeta) error {
 		}
 		e.Labels = labels
 	}
-	return nil
+	return m.applyExpiry(e)
 }
 
 // Create adds a new entry, and the project Secret on first use. It fails with
@@ -511,6 +516,9 @@ func putValue(b *Batch, key string, value []byte, meta MetaChange) error {
 	}
 	if err := meta.apply(&m); err != nil {
 		return err
+	}
+	if old, had := b.secret.Data[key]; !had || !bytes.Equal(old, value) {
+		rotate(&m, meta, now)
 	}
 	m.UpdatedAt, m.UpdatedBy = now, b.user
 	b.entries[key] = m

@@ -40,6 +40,10 @@ func FuzzPolicyInvariants(f *testing.F) {
 		{1, 4, 1, []byte{2, 0}},        // the namespace controller edits a description
 		{2, 4, 1, nil},                 // the namespace controller deletes an owned project
 		{1, 0, 0, []byte{12, 0}},       // immutable
+		{1, 0, 0, []byte{16, 3}},       // alice sets an expiry, updatedBy kept
+		{1, 0, 0, []byte{0, 0, 16, 0}}, // alice sets a value and an expiry in the past
+		{1, 1, 0, []byte{17, 1}},       // bob sets rotateEvery on alice's entry
+		{1, 0, 0, []byte{0, 0, 17, 2}}, // alice sets a value and a rotateEvery under an hour
 	} {
 		f.Add(seed.op, seed.who, seed.owners, seed.edits)
 	}
@@ -90,7 +94,7 @@ func buildWrite(op, who, owners uint8, edits []byte) (projsecret.Write, [][]byte
 		key := fuzzKeys[arg%len(fuzzKeys)]
 		other := fuzzUsers[(arg+1)%len(fuzzUsers)]
 		e, exists := entries[key]
-		switch edits[i] % 16 {
+		switch edits[i] % 18 {
 		case 0, 1: // a new value, honestly stamped (0) or naming someone else (1)
 			value := []byte(fmt.Sprintf("S3CR3T#%d!", arg))
 			values = append(values, value)
@@ -99,7 +103,7 @@ func buildWrite(op, who, owners uint8, edits []byte) (projsecret.Write, [][]byte
 				e = projsecret.EntryMeta{CreatedAt: now, CreatedBy: user}
 			}
 			e.UpdatedAt, e.UpdatedBy = now, user
-			if edits[i]%16 == 1 {
+			if edits[i]%18 == 1 {
 				e.UpdatedBy = other
 			}
 		case 2:
@@ -140,8 +144,12 @@ func buildWrite(op, who, owners uint8, edits []byte) (projsecret.Write, [][]byte
 				s.StringData = map[string]string{}
 			}
 			s.StringData[key] = "S3CR3T#str!"
+		case 16: // an expiry, in the past for small args
+			e.ExpiresAt = now.Add(time.Duration(arg-8) * 24 * time.Hour)
+		case 17: // a rotation period, out of range for some args
+			e.RotateEvery = []time.Duration{time.Hour, 720 * time.Hour, 30 * time.Minute, 87601 * time.Hour, 0}[arg%5]
 		}
-		if _, inData := s.Data[key]; inData || edits[i]%16 == 15 {
+		if _, inData := s.Data[key]; inData || edits[i]%18 == 15 {
 			entries[key] = e
 		}
 	}
