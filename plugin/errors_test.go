@@ -28,7 +28,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"read", "p"}, `read takes PROJECT KEY: got 1 argument`},
 		{[]string{"set"}, `set takes PROJECT KEY: got 0 arguments`},
 		{[]string{"get"}, `get takes PROJECT [KEY...]: got 0 arguments`},
-		{[]string{"meta", "p", "k"}, `nothing to change: expected --description or --label (see 'kubectl projsecret meta --help')`},
+		{[]string{"meta", "p", "k"}, `nothing to change: expected --description, --label, --expires-at, --expires-in or --rotate-every (see 'kubectl projsecret meta --help')`},
 		{[]string{"meta", "p", "k", "--label", "env"}, `--label "env" is invalid: expected KEY=VALUE, or KEY- to remove a label`},
 		{[]string{"meta", "p", "k", "--label", "env=a", "--label", "env-"}, `--label sets and removes "env": expected one or the other`},
 		{[]string{"meta", "p", "k", "--label", "bad key=x"}, `--label "bad key=x": label key "bad key" is invalid`},

@@ -24,6 +24,7 @@ type importOptions struct {
 	DryRun    bool
 	metaFlags
 	restartAfter
+	expiry expiryFlags
 
 	project string
 	format  entryfile.Format
@@ -67,6 +68,7 @@ A key that already exists is an error, listing every such key, unless
 	cmd.Flags().BoolVar(&o.Overwrite, "overwrite", false, "Replace the values of keys that exist, keeping their metadata.")
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "Say what would be created and updated, and check the result, without writing.")
 	o.restartAfter.addFlag(cmd)
+	o.expiry.addFlags(cmd, false, false)
 	o.addFlags(cmd, "Description of the entries created.", "A label KEY=VALUE for the entries created; repeat for more.")
 	_ = cmd.MarkFlagFilename("filename", "env", "json", "yaml", "yml")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"env", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
@@ -89,8 +91,10 @@ func (o *importOptions) Validate(cmd *cobra.Command) error {
 		return usageErrorf(cmd, "--format: %v", err)
 	}
 	o.format = f
-	o.meta, err = o.metaChange(cmd)
-	return err
+	if o.meta, err = o.metaChange(cmd); err != nil {
+		return err
+	}
+	return o.expiry.validate(cmd)
 }
 
 // Run reads the whole file, then writes every entry in one Apply.
@@ -107,6 +111,10 @@ func (o *importOptions) Run(ctx context.Context) error {
 		return err
 	}
 	keys := slices.Sorted(maps.Keys(values))
+	// The expiry flags apply to every entry imported, new or replaced.
+	newMeta, replacedMeta := o.meta, projsecret.MetaChange{}
+	o.expiry.apply(&newMeta, client.Now())
+	o.expiry.apply(&replacedMeta, client.Now())
 	var created, updated int
 	err = client.Apply(ctx, o.project, projsecret.ApplyOptions{DryRun: o.DryRun}, o.track(func(b *projsecret.Batch) error {
 		created, updated = 0, 0
@@ -120,9 +128,9 @@ func (o *importOptions) Run(ctx context.Context) error {
 			return fmt.Errorf("%s already exist: nothing was imported (use --overwrite to replace their values)", quoteKeys(existing))
 		}
 		for _, k := range keys {
-			meta := o.meta
+			meta := newMeta
 			if _, ok := b.Value(k); ok {
-				meta = projsecret.MetaChange{}
+				meta = replacedMeta
 				updated++
 			} else {
 				created++

@@ -45,6 +45,10 @@ func entryObject(namespace, project string, e projsecret.Entry) *unstructured.Un
 	putString(obj, "createdBy", e.CreatedBy)
 	putTime(obj, "updatedAt", e.UpdatedAt)
 	putString(obj, "updatedBy", e.UpdatedBy)
+	putTime(obj, "expiresAt", e.ExpiresAt)
+	if e.RotateEvery != 0 {
+		obj["rotateEvery"] = projsecret.FormatRotateEvery(e.RotateEvery)
+	}
 	return &unstructured.Unstructured{Object: obj}
 }
 

@@ -41,6 +41,7 @@ creates is owned by you, or by the --owner subjects.
 	o.addFlags(cmd)
 	cmd.Flags().BoolVar(&o.Create, "create", false, "Create the entry if it does not exist.")
 	o.restartAfter.addFlag(cmd)
+	o.expiry.addFlags(cmd, false, false)
 	return cmd
 }
 
@@ -53,6 +54,9 @@ func (o *setOptions) Complete(cmd *cobra.Command, args []string) error {
 // Validate checks the flags before anything is read or sent.
 func (o *setOptions) Validate(cmd *cobra.Command) error {
 	if err := o.Value.validate(cmd); err != nil {
+		return err
+	}
+	if err := o.expiry.validate(cmd); err != nil {
 		return err
 	}
 	if len(o.Owners) > 0 && !o.Create {

@@ -22,6 +22,7 @@ type valueWrite struct {
 	Owners []string
 	// restartAfter is set's --restart; create has no flag for it.
 	restartAfter
+	expiry expiryFlags
 
 	project, key string
 	meta         projsecret.MetaChange
@@ -68,6 +69,7 @@ func (w *valueWrite) write(ctx context.Context, allow func(exists bool) error, d
 	if err := projsecret.ValidateKey(w.key); err != nil {
 		return &projsecret.Error{Project: w.project, Key: w.key, Err: err}
 	}
+	w.expiry.apply(&w.meta, client.Now())
 	var created bool
 	err = client.Apply(ctx, w.project, projsecret.ApplyOptions{Owners: w.owners}, w.track(func(b *projsecret.Batch) error {
 		_, exists := b.Value(w.key)
