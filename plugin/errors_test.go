@@ -22,7 +22,7 @@ func TestUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"crate", "p", "k"}, `error: unknown command "crate" (did you mean create?) (see 'kubectl projsecret --help')`},
-		{[]string{"frobnicate"}, `unknown command "frobnicate": expected one of adopt, completion, copy, create, delete, diff, edit, export, get, import, meta, owners, projects, read, restart, run, set, ui, uses, version`},
+		{[]string{"frobnicate"}, `unknown command "frobnicate": expected one of adopt, completion, copy, create, delete, diff, edit, expiring, export, get, import, meta, owners, projects, read, restart, run, set, ui, uses, version`},
 		{[]string{"create", "p"}, `error: create takes PROJECT KEY: got 1 argument (see 'kubectl projsecret create --help')`},
 		{[]string{"create", "p", "k", "value-by-mistake"}, `create takes PROJECT KEY: got 3 arguments`},
 		{[]string{"read", "p"}, `read takes PROJECT KEY: got 1 argument`},

@@ -95,6 +95,7 @@ changed it, when), which "get" lists.`,
 		newAdoptCmd(streams, newClient),
 		newUsesCmd(streams, newClient),
 		newRestartCmd(streams, newClient),
+		newExpiringCmd(streams, newClient),
 		newUICmd(streams, newClient),
 		newVersionCmd(streams),
 	)

@@ -1,0 +1,69 @@
+package plugin
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/internal/fixtures"
+	corev1 "k8s.io/api/core/v1"
+)
+
+func expiringHarness(t *testing.T) *harness {
+	expiresIn := func(s *corev1.Secret, key string, d time.Duration) {
+		fixtures.EditEntry(key, func(m *projsecret.EntryMeta) { m.ExpiresAt = projsecret.Timestamp(now().Add(d)) })(s)
+	}
+	p := seeded(t, ns, "p", seedEntry{key: "SOON", value: "s3cr3t-1"}, seedEntry{key: "OLD", value: "s3cr3t-2"},
+		seedEntry{key: "LATER", value: "s3cr3t-3"}, seedEntry{key: "NEVER", value: "s3cr3t-4"})
+	expiresIn(p, "SOON", time.Hour)
+	expiresIn(p, "OLD", -72*time.Hour)
+	expiresIn(p, "LATER", 2160*time.Hour)
+	quiet := seeded(t, ns, "quiet", seedEntry{key: "K", value: "s3cr3t-5"})
+	other := seeded(t, "prod", "q", seedEntry{key: "K", value: "s3cr3t-6"})
+	expiresIn(other, "K", -time.Hour)
+	return newHarness(t, p, quiet, other)
+}
+
+func TestExpiring(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+	}{
+		{"within a day", []string{"expiring", "p", "--within", "24h"}, 1, `PROJECT   KEY    EXPIRES-AT             EXPIRES          UPDATED-BY
+p         OLD    2025-03-01T06:36:07Z   expired 3d ago   bob
+p         SOON   2025-03-04T07:36:07Z   in 60m           bob
+`},
+		{"default 30 days, whole namespace", []string{"expiring", "--no-headers"}, 1, `p     OLD    2025-03-01T06:36:07Z   expired 3d ago   bob
+p     SOON   2025-03-04T07:36:07Z   in 60m           bob
+`},
+		{"within 100 days", []string{"expiring", "p", "--within", "2400h", "-o", "jsonpath={range .items[*]}{.metadata.name}:{.expiresAt} {end}"}, 1,
+			"OLD:2025-03-01T06:36:07Z SOON:2025-03-04T07:36:07Z LATER:2025-06-02T06:36:07Z "},
+		{"a project with none", []string{"expiring", "quiet"}, 0, ""},
+		{"every namespace", []string{"expiring", "-A", "--within", "0s"}, 1, `NAMESPACE   PROJECT   KEY   EXPIRES-AT             EXPIRES           UPDATED-BY
+team-a      p         OLD   2025-03-01T06:36:07Z   expired 3d ago    bob
+prod        q         K     2025-03-04T05:36:07Z   expired 60m ago   bob
+`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := expiringHarness(t).run(t, "", tt.args...)
+			noValues(t, r)
+			if r.code != tt.code || r.stdout != tt.stdout {
+				t.Errorf("exit %d (want %d), stdout:\n%s\nwant:\n%s\nstderr %q", r.code, tt.code, r.stdout, tt.stdout, r.stderr)
+			}
+		})
+	}
+	t.Run("errors exit 2", func(t *testing.T) {
+		h := expiringHarness(t)
+		if r := h.run(t, "", "expiring", "nope"); r.code != 2 || !strings.Contains(r.stderr, "not found") {
+			t.Errorf("missing project: exit %d, stderr %q", r.code, r.stderr)
+		}
+		if r := h.run(t, "", "expiring", "--within", "soon"); r.code != 2 {
+			t.Errorf("bad --within: exit %d, stderr %q", r.code, r.stderr)
+		}
+	})
+}
