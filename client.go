@@ -271,7 +271,8 @@ func (c *Client) Delete(ctx context.Context, project string, keys ...string) err
 	})
 }
 
-// Read returns an entry's value, in one GET.
+// Read returns an entry's value, in one GET; an expired entry is a line to
+// the warning sink (WithWarnings).
 func (c *Client) Read(ctx context.Context, project, key string) ([]byte, error) {
 	s, err := c.get(ctx, project)
 	if err != nil {
@@ -280,6 +281,9 @@ func (c *Client) Read(ctx context.Context, project, key string) ([]byte, error) 
 	v, ok := s.Data[key]
 	if !ok {
 		return nil, &Error{Project: project, Key: key, Err: ErrNotFound}
+	}
+	if entries, err := ParseEntries(s.Annotations[AnnotationEntries]); err == nil {
+		c.warnExpired(project, entries, map[string][]byte{key: v})
 	}
 	return v, nil
 }

@@ -2,6 +2,7 @@ package projsecret
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -111,4 +112,26 @@ func (m MetaChange) applyExpiry(e *EntryMeta) error {
 		}
 	}
 	return nil
+}
+
+// warnExpired tells the warning sink (WithWarnings) about each key of
+// values whose entry has expired: one line per key, never a failure, so
+// that read, run and export still work on an overdue value.
+func (c *Client) warnExpired(project string, entries Entries, values map[string][]byte) {
+	if c.warn == nil {
+		return
+	}
+	now := c.now()
+	for _, key := range mapKeysSorted(values) {
+		if m, ok := entries[key]; ok && m.Expired(now) {
+			c.warnf("project %s, key %s expired %s ago (expiresAt %s): rotate it", Quote(project), Quote(key),
+				now.Sub(m.ExpiresAt).Round(time.Minute), formatTimestamp(m.ExpiresAt))
+		}
+	}
+}
+
+func mapKeysSorted(m map[string][]byte) []string {
+	keys := mapKeys(m)
+	slices.Sort(keys)
+	return keys
 }

@@ -67,3 +67,31 @@ prod        q         K     2025-03-04T05:36:07Z   expired 60m ago   bob
 		}
 	})
 }
+
+// TestExpiredValuesWarn: read, export and run warn once per expired key
+// they use, and still succeed.
+func TestExpiredValuesWarn(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"read", "p", "OLD"}, 1},
+		{[]string{"read", "p", "SOON"}, 0},
+		{[]string{"export", "p"}, 1},
+		{[]string{"export", "p", "SOON", "LATER"}, 0},
+		{[]string{"run", "p", "--", "true"}, 1},
+	} {
+		h := expiringHarness(t)
+		h.run(t, "", tt.args...).ok(t)
+		n := 0
+		for _, w := range h.warnings {
+			if strings.Contains(w, `project "p", key "OLD" expired 72h0m0s ago (expiresAt 2025-03-01T06:36:07Z): rotate it`) {
+				n++
+			}
+		}
+		if n != tt.want || len(h.warnings) != tt.want {
+			t.Errorf("%v: warnings %q, want %d about OLD", tt.args, h.warnings, tt.want)
+		}
+	}
+}
