@@ -77,24 +77,31 @@ func rotate(m *EntryMeta, change MetaChange, now time.Time) {
 }
 
 // expiryWarnings are the admission warnings for a write that leaves
-// entries expired: one line naming them.
+// entries expired: one short line naming the first few. It runs on every
+// admitted write, so it sorts only the expired keys, not every key.
 func expiryWarnings(entries Entries, now time.Time) []string {
 	var expired []string
-	for _, key := range entries.Keys() {
-		if entries[key].Expired(now) {
-			expired = append(expired, Quote(key))
+	for key, m := range entries {
+		if m.Expired(now) {
+			expired = append(expired, key)
 		}
 	}
 	if len(expired) == 0 {
 		return nil
 	}
-	const shown = 10
+	slices.Sort(expired)
+	// The API server may cut warnings longer than 256 characters.
+	const shown = 3
 	more := ""
 	if len(expired) > shown {
 		more = fmt.Sprintf(" and %d more", len(expired)-shown)
 		expired = expired[:shown]
 	}
-	return []string{fmt.Sprintf("expired entries (expiresAt has passed): %s%s; rotate them and set a new expiry", strings.Join(expired, ", "), more)}
+	quoted := make([]string, len(expired))
+	for i, k := range expired {
+		quoted[i] = Quote(k)
+	}
+	return []string{fmt.Sprintf("expired entries (expiresAt has passed): %s%s; rotate them and set a new expiry", strings.Join(quoted, ", "), more)}
 }
 
 // applyExpiry applies the expiry part of a MetaChange.
