@@ -316,6 +316,8 @@ type Project struct {
 	// Entries counts the entries annotation's entries; it is 0 for an
 	// unmanaged Secret, whose keys a metadata-only listing cannot see.
 	Entries int
+	// Expired counts the entries whose expiresAt has passed.
+	Expired int
 	Owners  string
 	Created metav1.Time
 	// Unmanaged marks a proj-secrets-NAME Secret without the project label,
@@ -363,6 +365,7 @@ func (c *Client) ListProjects(ctx context.Context, q ProjectQuery) ([]Project, e
 			Name:      m.Labels[LabelProject],
 			Namespace: m.Namespace,
 			Entries:   countEntries(m.Annotations[AnnotationEntries]),
+			Expired:   countExpired(m.Annotations[AnnotationEntries], c.now()),
 			Owners:    m.Annotations[AnnotationOwners],
 			Created:   m.CreationTimestamp,
 		})

@@ -1,6 +1,7 @@
 package projsecret
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -141,4 +142,26 @@ func mapKeysSorted(m map[string][]byte) []string {
 	keys := mapKeys(m)
 	slices.Sort(keys)
 	return keys
+}
+
+// countExpired counts the entries of an annotation whose expiresAt has
+// passed, without validating them, as countEntries counts; an annotation
+// that never mentions expiresAt costs no decoding.
+func countExpired(annotation string, now time.Time) int {
+	if !strings.Contains(annotation, `"expiresAt"`) {
+		return 0
+	}
+	var entries map[string]struct {
+		ExpiresAt string `json:"expiresAt"`
+	}
+	if json.Unmarshal([]byte(annotation), &entries) != nil {
+		return 0
+	}
+	n := 0
+	for _, e := range entries {
+		if t, err := time.Parse(time.RFC3339, e.ExpiresAt); err == nil && !t.After(now) {
+			n++
+		}
+	}
+	return n
 }

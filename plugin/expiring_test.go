@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -93,5 +94,20 @@ func TestExpiredValuesWarn(t *testing.T) {
 		if n != tt.want || len(h.warnings) != tt.want {
 			t.Errorf("%v: warnings %q, want %d about OLD", tt.args, h.warnings, tt.want)
 		}
+	}
+}
+
+// TestProjectsCountsExpired: projects -o wide and -o json count the
+// expired entries of each project.
+func TestProjectsCountsExpired(t *testing.T) {
+	t.Parallel()
+	h := expiringHarness(t)
+	r := h.run(t, "", "projects", "-A", "-o", "jsonpath={range .items[*]}{.metadata.name}:{.expired} {end}").ok(t)
+	if r.stdout != "q:1 p:1 quiet:0 " && r.stdout != "p:1 quiet:0 q:1 " {
+		t.Errorf("stdout %q", r.stdout)
+	}
+	r = h.run(t, "", "projects", "-o", "wide").ok(t)
+	if !strings.Contains(r.stdout, "EXPIRED") || !regexp.MustCompile(`(?m)^p +4 +.* 1$`).MatchString(r.stdout) {
+		t.Errorf("stdout:\n%s", r.stdout)
 	}
 }

@@ -66,6 +66,7 @@ func projectObject(p projsecret.Project) *unstructured.Unstructured {
 		obj["unmanaged"] = true
 	} else {
 		obj["entries"] = int64(p.Entries)
+		obj["expired"] = int64(p.Expired)
 	}
 	putString(obj, "owners", p.Owners)
 	return &unstructured.Unstructured{Object: obj}
