@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/internal/testenv"
 )
 
 // TestRestartReadersOfChangedKeys is issue 19's restart scenario on the
@@ -190,5 +191,46 @@ func TestExpiryAndExpiring(t *testing.T) {
 	}
 	if e := entries["NEVER"]; e.RotateEvery != 720*time.Hour || !near(e.ExpiresAt, setAt.Add(720*time.Hour)) {
 		t.Errorf("after meta --rotate-every 720h and set: %+v", e)
+	}
+}
+
+// TestWebhookExpiry: with the webhook on, the plugin's expiry and restart writes pass
+// review, one that leaves an entry expired is warned about, and malformed
+// or misattributed expiry metadata written around the plugin is denied.
+func TestWebhookExpiry(t *testing.T) {
+	StartWebhook(t)
+	t.Run("Expiry", TestExpiryAndExpiring)
+	t.Run("Restart", TestRestartReadersOfChangedKeys)
+
+	ns := namespace(t)
+	grant(t, ns, "alice")
+	mustSucceed(t, []byte("s3cr3t-VALUE-1"), "-n", ns, "create", "demo", "api-token", "--stdin", "--expires-in", "1h", "--rotate-every", "720h")
+	res := mustSucceed(t, nil, "-n", ns, "meta", "demo", "api-token", "--expires-at", "2020-01-01T00:00:00Z")
+	if !strings.Contains(res.Stderr, `Warning: expired entries (expiresAt has passed): "api-token"`) {
+		t.Errorf("no admission warning for an expired entry: %s", res)
+	}
+	stored := secret(t, ns, "demo")
+	entries := stored.Annotations[projsecret.AnnotationEntries]
+	annotate := func(text string, as ...string) func() testenv.Result {
+		return func() testenv.Result {
+			args := append(as, "-n", ns, "annotate", "--overwrite", "secret", projsecret.SecretName("demo"), projsecret.AnnotationEntries+"="+text)
+			return kubectl(t, nil, args...)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		run  func() testenv.Result
+		want string
+	}{
+		{"expiresAt with an offset", annotate(strings.Replace(entries, `"2020-01-01T00:00:00Z"`, `"2020-01-01T01:00:00+01:00"`, 1)), `expiresAt "2020-01-01T01:00:00+01:00" is not a timestamp in RFC 3339, UTC, whole seconds, with Z`},
+		{"rotateEvery under an hour", annotate(strings.Replace(entries, `"720h"`, `"30m"`, 1)), "rotateEvery 30m is out of range"},
+		{"expiry moved by someone else", annotate(strings.Replace(entries, `"2020-01-01T00:00:00Z"`, `"2030-01-01T00:00:00Z"`, 1), "--as", "alice"), `entry "api-token" changed: updatedBy must be the requesting user "alice"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mustBeDenied(t, tc.run(), tc.want)
+		})
+	}
+	if after := secret(t, ns, "demo"); after.ResourceVersion != stored.ResourceVersion {
+		t.Errorf("denied writes changed the secret")
 	}
 }
