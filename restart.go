@@ -52,11 +52,19 @@ type RestartReport struct {
 	Items []RestartItem
 	// Scanned counts the objects listed; Requests the PATCHes sent.
 	Scanned, Requests int
+	// Unlisted names the resources the user may not list: readers among
+	// them are neither restarted nor listed.
+	Unlisted []string
 }
 
-// Failed reports whether any restart was refused.
+// restartable are the resources Restart rolls.
+var restartable = []string{"deployments", "statefulsets", "daemonsets"}
+
+// Failed reports whether any restart was refused, or a kind Restart rolls
+// could not be listed (so readers may have been missed).
 func (r *RestartReport) Failed() bool {
-	return slices.ContainsFunc(r.Items, func(i RestartItem) bool { return i.Action == RestartFailed })
+	return slices.ContainsFunc(r.Items, func(i RestartItem) bool { return i.Action == RestartFailed }) ||
+		slices.ContainsFunc(r.Unlisted, func(res string) bool { return slices.Contains(restartable, res) })
 }
 
 // Why readers other than Deployments, StatefulSets and DaemonSets are left
@@ -75,17 +83,18 @@ var skipReasons = map[string]string{
 // template annotation AnnotationRestartedAt to now. Other readers (CronJobs,
 // Jobs, bare ReplicaSets and Pods, DigitalHub run copies holding one of the
 // keys) and paused Deployments are listed as skipped, with the reason. A
-// refused PATCH is reported on its item and the others go on; only a
+// refused PATCH is reported on its item and the others go on; a LIST the
+// user may not make is named in Unlisted and the others go on; any other
 // failed LIST is an error. dryRun lists and sends no PATCH.
 func (c *Client) Restart(ctx context.Context, project string, keys []string, dryRun bool) (*RestartReport, error) {
 	if err := ValidateProjectName(project); err != nil {
 		return nil, &Error{Project: project, Err: err}
 	}
-	scan, err := c.ScanWorkloads(ctx, c.namespace, project)
+	scan, err := c.scanWorkloads(ctx, c.namespace, project, true)
 	if err != nil {
 		return nil, &Error{Project: project, Err: err}
 	}
-	report := &RestartReport{Project: project, Keys: keys, Scanned: scan.Scanned}
+	report := &RestartReport{Project: project, Keys: keys, Scanned: scan.Scanned, Unlisted: scan.Forbidden}
 	secret := SecretName(project)
 	patch, err := restartPatch(c.now())
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -34,6 +35,9 @@ type WorkloadScan struct {
 	Workloads []Workload
 	// Copies are the Secrets labeled LabelDHCoreProject=project.
 	Copies []corev1.Secret
+	// Forbidden names the resources the user may not list (Restart only;
+	// ScanWorkloads fails instead).
+	Forbidden []string
 }
 
 // workloadKind lists one kind: each object's metadata and Pod spec.
@@ -127,10 +131,20 @@ func itemsOf[L any, T any](l *L, items func(*L) []T) []T {
 // Deployment's ReplicaSets, a CronJob's Jobs) and Pods owned by any listed
 // controller are counted as scanned but not returned: their owner is.
 func (c *Client) ScanWorkloads(ctx context.Context, namespace, project string) (*WorkloadScan, error) {
+	return c.scanWorkloads(ctx, namespace, project, false)
+}
+
+// scanWorkloads is ScanWorkloads; with tolerateForbidden, a LIST the
+// user may not make is recorded in Forbidden and the scan goes on.
+func (c *Client) scanWorkloads(ctx context.Context, namespace, project string, tolerateForbidden bool) (*WorkloadScan, error) {
 	w := &WorkloadScan{}
 	listed := map[types.UID]string{} // UID -> kind
 	for _, k := range c.workloadKinds() {
 		ws, metas, err := k.list(ctx, namespace)
+		if tolerateForbidden && apierrors.IsForbidden(err) {
+			w.Forbidden = append(w.Forbidden, k.resource)
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("listing %s: %w", k.resource, err)
 		}
@@ -150,6 +164,10 @@ func (c *Client) ScanWorkloads(ctx context.Context, namespace, project string) (
 		}
 	}
 	copies, err := c.cs.CoreV1().Secrets(namespace).List(ctx, metav1.ListOptions{LabelSelector: LabelDHCoreProject + "=" + project})
+	if tolerateForbidden && apierrors.IsForbidden(err) {
+		w.Forbidden = append(w.Forbidden, "secrets")
+		return w, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("listing DigitalHub run copies (secrets labeled %s): %w", LabelDHCoreProject, err)
 	}

@@ -43,7 +43,9 @@ reason, and left alone: CronJobs (their next Job reads the new value),
 Jobs, ReplicaSets without a Deployment, bare Pods, paused Deployments, and
 DigitalHub run copies (Secrets labeled dhcore/project) holding the keys.
 A refused PATCH (missing permission) is reported on its line and the
-others go on; the exit status is then 1. --dry-run lists and changes
+others go on; a kind you may not list is named in a warning and the others
+go on. The exit status is 1 when a restart failed or Deployments,
+StatefulSets or DaemonSets could not be listed. --dry-run lists and changes
 nothing. With -o, each line prints as an object of kind Restart (apiVersion
 projsecret.io/v1alpha1) with workload (kind, name), keys, how, result and,
 for skipped or failed lines, reason.`,
@@ -100,25 +102,31 @@ func (o *restartOptions) Run(ctx context.Context) error {
 // standard error, a summary; it returns an error if a restart failed, so
 // that the command exits 1.
 func printRestart(out, errOut io.Writer, output *outputFlags, report *projsecret.RestartReport) error {
+	for _, res := range report.Unlisted {
+		fmt.Fprintf(errOut, "Warning: you may not list %s in this namespace: readers among them are neither restarted nor listed\n", res)
+	}
 	if len(report.Items) == 0 && output.isTable() {
 		fmt.Fprintf(errOut, "Nothing reads %s of project %q: nothing to restart.\n", keysPhrase(report.Keys), report.Project)
-		return nil
+	} else {
+		items := make([]*unstructured.Unstructured, len(report.Items))
+		for i, it := range report.Items {
+			items[i] = restartObject(it)
+		}
+		if err := output.printTo(out, listOf(items), items, func() *metav1.Table { return restartTable(report.Items, items) }, false); err != nil {
+			return err
+		}
+		counts := map[projsecret.RestartAction]int{}
+		for _, it := range report.Items {
+			counts[it.Action]++
+		}
+		fmt.Fprintf(errOut, "%d restarted, %d would restart, %d skipped, %d failed (%d objects scanned)\n",
+			counts[projsecret.Restarted], counts[projsecret.WouldRestart], counts[projsecret.RestartSkipped], counts[projsecret.RestartFailed], report.Scanned)
+		if n := counts[projsecret.RestartFailed]; n > 0 {
+			return fmt.Errorf("%d of %d restarts failed (see above)", n, n+counts[projsecret.Restarted])
+		}
 	}
-	items := make([]*unstructured.Unstructured, len(report.Items))
-	for i, it := range report.Items {
-		items[i] = restartObject(it)
-	}
-	if err := output.printTo(out, listOf(items), items, func() *metav1.Table { return restartTable(report.Items, items) }, false); err != nil {
-		return err
-	}
-	counts := map[projsecret.RestartAction]int{}
-	for _, it := range report.Items {
-		counts[it.Action]++
-	}
-	fmt.Fprintf(errOut, "%d restarted, %d would restart, %d skipped, %d failed (%d objects scanned)\n",
-		counts[projsecret.Restarted], counts[projsecret.WouldRestart], counts[projsecret.RestartSkipped], counts[projsecret.RestartFailed], report.Scanned)
-	if n := counts[projsecret.RestartFailed]; n > 0 {
-		return fmt.Errorf("%d of %d restarts failed (see above)", n, n+counts[projsecret.Restarted])
+	if report.Failed() {
+		return fmt.Errorf("restart could not list every kind it rolls (see above)")
 	}
 	return nil
 }

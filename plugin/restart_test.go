@@ -190,3 +190,32 @@ StatefulSet   db        A      env       would restart
 		}
 	})
 }
+
+// TestRestartUnlisted: a kind the user may not list is a warning, and
+// the rest goes on; exit 1 only when it is a kind restart rolls.
+func TestRestartUnlisted(t *testing.T) {
+	t.Parallel()
+	forbid := func(h *harness, resource string) {
+		h.cs.PrependReactor("list", resource, func(k8stesting.Action) (bool, runtime.Object, error) {
+			return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: resource}, "", nil)
+		})
+	}
+	h := restartHarness(t)
+	forbid(h, "cronjobs")
+	r := h.run(t, "", "restart", "dev", "A").ok(t)
+	if !strings.Contains(r.stderr, "Warning: you may not list cronjobs in this namespace") || strings.Contains(r.stdout, "nightly") {
+		t.Errorf("stdout %q stderr %q", r.stdout, r.stderr)
+	}
+	if got := restartedAt(t, h); len(got) != 4 {
+		t.Errorf("restarted %v", got)
+	}
+	h = restartHarness(t)
+	forbid(h, "statefulsets")
+	r = h.run(t, "", "restart", "dev", "A")
+	if r.code != 1 || !strings.Contains(r.stderr, "you may not list statefulsets") || !strings.Contains(r.stderr, "error: restart could not list every kind it rolls") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	if p := patches(h); !slices.Equal(p, []string{"deployments/all", "deployments/env-a", "deployments/vol-a"}) {
+		t.Errorf("patched %v", p)
+	}
+}
