@@ -1,6 +1,7 @@
 package projsecret
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -189,6 +190,10 @@ type MetaChange struct {
 	Description  *string
 	SetLabels    map[string]string
 	RemoveLabels []string
+	// ExpiresAt sets the expiry (the zero time clears it); RotateEvery sets
+	// the rotation period (0 clears it). See expiry.go.
+	ExpiresAt   *time.Time
+	RotateEvery *time.Duration
 }
 
 func (m MetaChange) apply(e *EntryMeta) error {
@@ -217,7 +222,7 @@ func (m MetaChange) apply(e *EntryMeta) error {
 		}
 		e.Labels = labels
 	}
-	return nil
+	return m.applyExpiry(e)
 }
 
 // Create adds a new entry, and the project Secret on first use. It fails with
@@ -266,7 +271,8 @@ func (c *Client) Delete(ctx context.Context, project string, keys ...string) err
 	})
 }
 
-// Read returns an entry's value, in one GET.
+// Read returns an entry's value, in one GET; an expired entry is a line to
+// the warning sink (WithWarnings).
 func (c *Client) Read(ctx context.Context, project, key string) ([]byte, error) {
 	s, err := c.get(ctx, project)
 	if err != nil {
@@ -275,6 +281,9 @@ func (c *Client) Read(ctx context.Context, project, key string) ([]byte, error) 
 	v, ok := s.Data[key]
 	if !ok {
 		return nil, &Error{Project: project, Key: key, Err: ErrNotFound}
+	}
+	if entries, err := ParseEntries(s.Annotations[AnnotationEntries]); err == nil {
+		c.warnExpired(project, entries, map[string][]byte{key: v})
 	}
 	return v, nil
 }
@@ -307,6 +316,8 @@ type Project struct {
 	// Entries counts the entries annotation's entries; it is 0 for an
 	// unmanaged Secret, whose keys a metadata-only listing cannot see.
 	Entries int
+	// Expired counts the entries whose expiresAt has passed.
+	Expired int
 	Owners  string
 	Created metav1.Time
 	// Unmanaged marks a proj-secrets-NAME Secret without the project label,
@@ -356,6 +367,7 @@ func (c *Client) ListProjects(ctx context.Context, q ProjectQuery) ([]Project, e
 			Name:      m.Labels[LabelProject],
 			Namespace: m.Namespace,
 			Entries:   countEntries(m.Annotations[AnnotationEntries]),
+			Expired:   countExpired(m.Annotations[AnnotationEntries], c.now()),
 			Owners:    m.Annotations[AnnotationOwners],
 			Created:   m.CreationTimestamp,
 		})
@@ -513,6 +525,9 @@ func putValue(b *Batch, key string, value []byte, meta MetaChange) error {
 	}
 	if err := meta.apply(&m); err != nil {
 		return err
+	}
+	if old, had := b.secret.Data[key]; !had || !bytes.Equal(old, value) {
+		rotate(&m, meta, now)
 	}
 	m.UpdatedAt, m.UpdatedBy = now, b.user
 	b.entries[key] = m

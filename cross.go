@@ -55,12 +55,13 @@ func (c *Client) Snapshot(ctx context.Context, project string, keys ...string) (
 }
 
 // Values returns the values of a project's entries (all, or only keys), in
-// one GET.
+// one GET; each expired one is a line to the warning sink (WithWarnings).
 func (c *Client) Values(ctx context.Context, project string, keys ...string) (map[string][]byte, error) {
 	snap, err := c.Snapshot(ctx, project, keys...)
 	if err != nil {
 		return nil, err
 	}
+	c.warnExpired(project, snap.Entries, snap.Values)
 	return snap.Values, nil
 }
 

@@ -18,6 +18,11 @@ type EntryMeta struct {
 	UpdatedAt   time.Time         `json:"updatedAt"`
 	CreatedBy   string            `json:"createdBy"`
 	UpdatedBy   string            `json:"updatedBy"`
+	// ExpiresAt, if not zero, is when the value should have been rotated.
+	ExpiresAt time.Time `json:"expiresAt,omitempty"`
+	// RotateEvery, if not zero, sets ExpiresAt this long after each new
+	// value (see expiry.go).
+	RotateEvery time.Duration `json:"rotateEvery,omitempty"`
 }
 
 // Entries maps entry keys to their metadata.
@@ -63,7 +68,7 @@ func decodeEntries(annotation string) (Entries, error) {
 		return nil, violation(RuleMetadata, "annotation %s is not a JSON object of entries: %s", AnnotationEntries, clip(err.Error()))
 	}
 	if len(strictErrs) > 0 {
-		return nil, violation(RuleMetadata, "annotation %s: %s (expected only description, labels, createdAt, updatedAt, createdBy, updatedBy)", AnnotationEntries, clip(strictErrs[0].Error()))
+		return nil, violation(RuleMetadata, "annotation %s: %s (expected only description, labels, createdAt, updatedAt, createdBy, updatedBy, expiresAt, rotateEvery)", AnnotationEntries, clip(strictErrs[0].Error()))
 	}
 	if raw == nil {
 		return nil, violation(RuleMetadata, "annotation %s is null: expected a JSON object of entries", AnnotationEntries)
@@ -78,7 +83,21 @@ func decodeEntries(annotation string) (Entries, error) {
 		if err != nil {
 			return nil, err
 		}
-		entries[key] = EntryMeta{Description: r.Description, Labels: r.Labels, CreatedAt: created, UpdatedAt: updated, CreatedBy: r.CreatedBy, UpdatedBy: r.UpdatedBy}
+		m := EntryMeta{Description: r.Description, Labels: r.Labels, CreatedAt: created, UpdatedAt: updated, CreatedBy: r.CreatedBy, UpdatedBy: r.UpdatedBy}
+		if r.ExpiresAt != nil {
+			if m.ExpiresAt, err = ParseExpiresAt(*r.ExpiresAt); err != nil {
+				return nil, violation(RuleMetadata, "annotation %s: entry %s: %v", AnnotationEntries, Quote(key), err)
+			}
+		}
+		if r.RotateEvery != nil {
+			if m.RotateEvery, err = ParseRotateEvery(*r.RotateEvery); err != nil || m.RotateEvery == 0 {
+				if err == nil {
+					err = violation(RuleMetadata, "rotateEvery is 0: leave it out instead")
+				}
+				return nil, violation(RuleMetadata, "annotation %s: entry %s: %v", AnnotationEntries, Quote(key), err)
+			}
+		}
+		entries[key] = m
 	}
 	return entries, nil
 }
@@ -91,6 +110,9 @@ type rawEntryMeta struct {
 	UpdatedAt   string            `json:"updatedAt"`
 	CreatedBy   string            `json:"createdBy"`
 	UpdatedBy   string            `json:"updatedBy"`
+	// Pointers, so that an empty string is refused, not taken as absent.
+	ExpiresAt   *string `json:"expiresAt,omitempty"`
+	RotateEvery *string `json:"rotateEvery,omitempty"`
 }
 
 // timestampLayout is the only form a timestamp takes: RFC 3339 in UTC,
@@ -138,7 +160,8 @@ func (e Entries) validate(known Entries) error {
 func (m EntryMeta) equal(o EntryMeta) bool {
 	return m.Description == o.Description && maps.Equal(m.Labels, o.Labels) &&
 		m.CreatedAt.Equal(o.CreatedAt) && m.UpdatedAt.Equal(o.UpdatedAt) &&
-		m.CreatedBy == o.CreatedBy && m.UpdatedBy == o.UpdatedBy
+		m.CreatedBy == o.CreatedBy && m.UpdatedBy == o.UpdatedBy &&
+		m.ExpiresAt.Equal(o.ExpiresAt) && m.RotateEvery == o.RotateEvery
 }
 
 // Encode renders entries as the annotation value, every timestamp in
@@ -148,9 +171,18 @@ func (m EntryMeta) equal(o EntryMeta) bool {
 func (e Entries) Encode() (string, error) {
 	raw := make(map[string]rawEntryMeta, len(e))
 	for key, m := range e {
-		raw[key] = rawEntryMeta{Description: m.Description, Labels: m.Labels,
+		r := rawEntryMeta{Description: m.Description, Labels: m.Labels,
 			CreatedAt: formatTimestamp(m.CreatedAt), UpdatedAt: formatTimestamp(m.UpdatedAt),
 			CreatedBy: m.CreatedBy, UpdatedBy: m.UpdatedBy}
+		if !m.ExpiresAt.IsZero() {
+			at := formatTimestamp(m.ExpiresAt)
+			r.ExpiresAt = &at
+		}
+		if m.RotateEvery != 0 {
+			every := FormatRotateEvery(m.RotateEvery)
+			r.RotateEvery = &every
+		}
+		raw[key] = r
 	}
 	b, err := json.Marshal(raw)
 	if err != nil {
@@ -176,6 +208,9 @@ func ValidateEntryMeta(key string, m EntryMeta) error {
 		return violation(RuleMetadata, "entry %s: updatedAt %s is before createdAt %s", Quote(key), m.UpdatedAt.Format(time.RFC3339), m.CreatedAt.Format(time.RFC3339))
 	case m.CreatedBy == "" || m.UpdatedBy == "":
 		return violation(RuleMetadata, "entry %s: createdBy and updatedBy must name a user", Quote(key))
+	}
+	if err := ValidateRotateEvery(m.RotateEvery); err != nil {
+		return violation(RuleMetadata, "entry %s: %v", Quote(key), err)
 	}
 	return nil
 }

@@ -105,7 +105,7 @@ func (p Policy) Review(w Write) (warnings []string, err error) {
 	if len(vs) > 0 {
 		return nil, vs
 	}
-	return SizeOf(w.New).Warnings(), nil
+	return append(SizeOf(w.New).Warnings(), expiryWarnings(entries, p.clock().now)...), nil
 }
 
 // checkOwners applies projsecret.io/owners: the stored list guards every
@@ -278,5 +278,6 @@ func changed(prev, cur EntryMeta, old, new *corev1.Secret, key string) bool {
 		prev.Description != cur.Description ||
 		!maps.Equal(prev.Labels, cur.Labels) ||
 		!prev.UpdatedAt.Equal(cur.UpdatedAt) ||
-		prev.UpdatedBy != cur.UpdatedBy
+		prev.UpdatedBy != cur.UpdatedBy ||
+		!prev.ExpiresAt.Equal(cur.ExpiresAt) || prev.RotateEvery != cur.RotateEvery
 }

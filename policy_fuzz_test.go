@@ -75,6 +75,10 @@ func FuzzPolicyInvariants(f *testing.F) {
 		{1, 0, 0, []byte{19, 5}},             // createdBy someone else, updatedBy alice
 		{0, 0, 0, []byte{5, 0, 5, 1, 19, 2}}, // the same on create, with NEW alone
 		{0, 0, 0, []byte{5, 0, 5, 1, 19, 5}},
+		{1, 0, 0, []byte{26, 3}},       // alice sets an expiry, updatedBy kept
+		{1, 0, 0, []byte{0, 0, 26, 0}}, // alice sets a value and an expiry in the past
+		{1, 1, 0, []byte{27, 1}},       // bob sets rotateEvery on alice's entry
+		{1, 0, 0, []byte{0, 0, 27, 2}}, // alice sets a value and a rotateEvery under an hour
 	} {
 		f.Add(seed.op, seed.who, seed.owners, seed.edits)
 	}
@@ -132,7 +136,7 @@ func buildWrite(op, who, owners uint8, edits []byte) (projsecret.Write, [][]byte
 		key := fuzzKeys[arg%len(fuzzKeys)]
 		other := fuzzUsers[(arg+1)%len(fuzzUsers)]
 		e, exists := entries[key]
-		switch edits[i] % 26 {
+		switch edits[i] % 28 {
 		case 0, 1: // a new value, honestly stamped (0) or naming someone else (1)
 			value := []byte(fmt.Sprintf("S3CR3T#%d!", arg))
 			values = append(values, value)
@@ -141,7 +145,7 @@ func buildWrite(op, who, owners uint8, edits []byte) (projsecret.Write, [][]byte
 				e = projsecret.EntryMeta{CreatedAt: now, CreatedBy: user}
 			}
 			e.UpdatedAt, e.UpdatedBy = now, user
-			if edits[i]%16 == 1 {
+			if edits[i]%18 == 1 {
 				e.UpdatedBy = other
 			}
 		case 2:
@@ -239,8 +243,13 @@ func buildWrite(op, who, owners uint8, edits []byte) (projsecret.Write, [][]byte
 			s.OwnerReferences = refs
 		case 25: // owners naming the writer and someone else, maybe with a hidden character
 			s.Annotations[projsecret.AnnotationOwners] = "user:" + user + ",user:" + other + fuzzHidden[arg%len(fuzzHidden)]
+		// 26 and 27 set expiry fields.
+		case 26: // an expiry, in the past for small args
+			e.ExpiresAt = now.Add(time.Duration(arg-8) * 24 * time.Hour)
+		case 27: // a rotation period, out of range for some args
+			e.RotateEvery = []time.Duration{time.Hour, 720 * time.Hour, 30 * time.Minute, 87601 * time.Hour, 0}[arg%5]
 		}
-		if _, inData := s.Data[key]; inData || edits[i]%26 == 15 {
+		if _, inData := s.Data[key]; inData || edits[i]%28 == 15 {
 			entries[key] = e
 		}
 	}

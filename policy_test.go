@@ -3,6 +3,7 @@ package projsecret_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -157,6 +158,35 @@ func TestPolicyReview(t *testing.T) {
 		{name: "timestamp does not parse", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, func(s *corev1.Secret) {
 			s.Annotations[AnnotationEntries] = strings.Replace(s.Annotations[AnnotationEntries], t0.Format(time.RFC3339), "yesterday", 1)
 		})}, rules: []Rule{RuleMetadata}, want: []string{"projsecret.io/entries"}},
+		// Expiry (expiresAt, rotateEvery).
+		{name: "expiry fields valid", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) {
+			m.ExpiresAt, m.RotateEvery = t1.Add(720*time.Hour), 720*time.Hour
+		}))}},
+		{name: "expiresAt with an offset", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, withRawField(`"expiresAt":"2026-01-02T04:04:05+01:00"`))},
+			rules: []Rule{RuleMetadata}, want: []string{`entry "DB_PASSWORD": expiresAt "2026-01-02T04:04:05+01:00" is not a timestamp in RFC 3339, UTC, whole seconds, with Z`}},
+		{name: "expiresAt with a fraction", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, withRawField(`"expiresAt":"2026-01-02T04:04:05.5Z"`))},
+			rules: []Rule{RuleMetadata}, want: []string{`expiresAt "2026-01-02T04:04:05.5Z" is not a timestamp`}},
+		{name: "expiresAt empty", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, withRawField(`"expiresAt":""`))},
+			rules: []Rule{RuleMetadata}, want: []string{`expiresAt "" is not a timestamp`}},
+		{name: "expiresAt a number", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, withRawField(`"expiresAt":1767225600`))},
+			rules: []Rule{RuleMetadata}, want: []string{"is not a JSON object of entries"}},
+		{name: "rotateEvery not a duration", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, withRawField(`"rotateEvery":"monthly"`))},
+			rules: []Rule{RuleMetadata}, want: []string{`rotateEvery "monthly" is not a Go duration`}},
+		{name: "rotateEvery under an hour", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, withRawField(`"rotateEvery":"59m59s"`))},
+			rules: []Rule{RuleMetadata}, want: []string{"rotateEvery 59m59s is out of range: expected from 1h to 87600h"}},
+		{name: "rotateEvery over ten years", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, withRawField(`"rotateEvery":"87601h"`))},
+			rules: []Rule{RuleMetadata}, want: []string{"rotateEvery 87601h is out of range"}},
+		{name: "rotateEvery zero", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, withRawField(`"rotateEvery":"0s"`))},
+			rules: []Rule{RuleMetadata}, want: []string{"rotateEvery is 0"}},
+		{name: "rotateEvery in fractions of a second", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, withRawField(`"rotateEvery":"1h0.5s"`))},
+			rules: []Rule{RuleMetadata}, want: []string{"is not whole seconds"}},
+		{name: "Expiry in the wrong case", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, withRawField(`"ExpiresAt":"2026-01-02T04:04:05Z"`))},
+			rules: []Rule{RuleMetadata}, want: []string{"expected only description, labels, createdAt, updatedAt, createdBy, updatedBy, expiresAt, rotateEvery"}},
+		{name: "expiry changed, updatedBy someone else", w: Write{Operation: OpUpdate, User: "bob", Old: base, New: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.ExpiresAt = t1.Add(time.Hour) }))},
+			rules: []Rule{RuleMetadata}, want: []string{`entry "api-token" changed: updatedBy must be the requesting user "bob", not "alice"`}},
+		{name: "rotateEvery removed, updatedBy someone else", w: Write{Operation: OpUpdate, User: "bob",
+			Old: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.RotateEvery = 24 * time.Hour })), New: base},
+			rules: []Rule{RuleMetadata}, want: []string{`entry "api-token" changed: updatedBy must be the requesting user "bob"`}},
 		{name: "updatedAt before createdAt", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.UpdatedAt = t0.Add(-time.Second) }))},
 			rules: []Rule{RuleMetadata}, want: []string{`entry "api-token": updatedAt 2025-01-02T03:04:04Z is before createdAt 2025-01-02T03:04:05Z`}},
 		{name: "description too long", w: Write{Operation: OpCreate, User: "alice", New: fixtures.Edit(base, fixtures.EditEntry("api-token", func(m *EntryMeta) { m.Description = strings.Repeat("é", MaxDescriptionLength+1) }))},
@@ -486,6 +516,38 @@ func TestPolicyReviewWarnsNearTheLimit(t *testing.T) {
 	}
 }
 
+// TestPolicyReviewWarnsOfExpiredEntries: a write that leaves entries
+// expired is allowed, with one warning naming them; one that does not has
+// none.
+func TestPolicyReviewWarnsOfExpiredEntries(t *testing.T) {
+	t.Parallel()
+	p := DefaultPolicy()
+	p.Now = func() time.Time { return t0 }
+	for _, tt := range []struct {
+		name      string
+		expiresAt time.Time
+		warn      bool
+	}{
+		{"no expiry", time.Time{}, false},
+		{"expires later", t0.Add(time.Second), false},
+		{"expires now", t0, true},
+		{"expired", t0.Add(-72 * time.Hour), true},
+	} {
+		s := fixtures.Edit(projectSecret(map[string]string{"api-token": "v1", "B": "v2"}), fixtures.EditEntry("api-token", func(m *EntryMeta) { m.ExpiresAt = tt.expiresAt }))
+		warnings, err := p.Review(Write{Operation: OpCreate, User: "alice", New: s})
+		if err != nil {
+			t.Fatalf("%s: denied: %v", tt.name, err)
+		}
+		want := []string{`expired entries (expiresAt has passed): "api-token"; rotate them and set a new expiry`}
+		if !tt.warn {
+			want = nil
+		}
+		if !slices.Equal(warnings, want) {
+			t.Errorf("%s: warnings %q, want %q", tt.name, warnings, want)
+		}
+	}
+}
+
 // TestReviewValueLimitAtTheEdge: the webhook's verdict at the edge.
 func TestReviewValueLimitAtTheEdge(t *testing.T) {
 	t.Parallel()
@@ -515,6 +577,13 @@ func editAuthors(s *corev1.Secret, user string) *corev1.Secret {
 // editValue is s with key's value changed by user at t1.
 func editValue(s *corev1.Secret, key, user string) *corev1.Secret {
 	return fixtures.Edit(s, fixtures.SetValue(key, string(s.Data[key])+"!", user, t1))
+}
+
+// withRawField adds field, raw JSON, to the first entry of the annotation.
+func withRawField(field string) func(*corev1.Secret) {
+	return func(s *corev1.Secret) {
+		s.Annotations[AnnotationEntries] = strings.Replace(s.Annotations[AnnotationEntries], `"description"`, field+`,"description"`, 1)
+	}
 }
 
 func withEntriesText(text string) func(*corev1.Secret) {

@@ -48,7 +48,7 @@ type Options struct {
 
 func main() {
 	var o Options
-	flag.StringVar(&o.Parts, "parts", "1,2,3,4,5,6,7,8", "Which parts to run, comma-separated: 1 admission, 2 reviews, 3 plugin, 4 scale, 5 contention, 6 workflows, 7 flood, 8 history.")
+	flag.StringVar(&o.Parts, "parts", "1,2,3,4,5,6,7,8,9", "Which parts to run, comma-separated: 1 admission, 2 reviews, 3 plugin, 4 scale, 5 contention, 6 workflows, 7 flood, 8 history, 9 restart.")
 	flag.StringVar(&o.Out, "out", "bench-results", "Folder for the results file.")
 	flag.StringVar(&o.Plugin, "plugin", "bin/kubectl-projsecret", "The kubectl-projsecret binary to measure.")
 	flag.IntVar(&o.AdmissionRounds, "admission-rounds", 20, "Part 1: interleaved rounds per variant and concurrency.")
@@ -120,6 +120,7 @@ var parts = []part{
 	{"6", "workflows", (*Bench).workflows},
 	{"7", "webhook under flood", (*Bench).flood},
 	{"8", "history", (*Bench).history},
+	{"9", "restart over 500 workloads", (*Bench).restart},
 }
 
 func run(ctx context.Context, o Options) error {

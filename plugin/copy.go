@@ -22,6 +22,7 @@ type copyOptions struct {
 	ToNamespace string
 	Overwrite   bool
 	All         bool
+	restartAfter
 
 	src  string
 	keys []string
@@ -51,6 +52,7 @@ credentials. Values are never printed.`,
 	cmd.Flags().StringVar(&o.ToNamespace, "to-namespace", "", "The destination namespace; the default is the source's.")
 	cmd.Flags().BoolVar(&o.Overwrite, "overwrite", false, "Replace entries that exist in the destination.")
 	cmd.Flags().BoolVar(&o.All, "all", false, "Copy every entry of the source.")
+	o.restartAfter.addFlag(cmd)
 	return cmd
 }
 
@@ -112,7 +114,7 @@ func (o *copyOptions) Run(ctx context.Context) error {
 			return &projsecret.Error{Project: o.src, Key: k, Err: fmt.Errorf("%w in namespace %q", projsecret.ErrNotFound, client.Namespace())}
 		}
 	}
-	err = dst.Apply(ctx, o.To, projsecret.ApplyOptions{}, func(b *projsecret.Batch) error {
+	err = dst.Apply(ctx, o.To, projsecret.ApplyOptions{}, o.track(func(b *projsecret.Batch) error {
 		if !o.Overwrite {
 			var taken []string
 			for _, k := range keys {
@@ -130,7 +132,7 @@ func (o *copyOptions) Run(ctx context.Context) error {
 			}
 		}
 		return nil
-	})
+	}))
 	if err != nil {
 		return err
 	}
@@ -139,7 +141,8 @@ func (o *copyOptions) Run(ctx context.Context) error {
 		where += fmt.Sprintf(" in namespace %q", dst.Namespace())
 	}
 	fmt.Fprintf(o.Out, "%s: copied %s from project %q\n", where, strings.Join(keys, ", "), o.src)
-	return nil
+	// Readers of the destination, in its namespace.
+	return o.restartAfter.run(ctx, dst, o.To, o.Out, o.ErrOut, false)
 }
 
 // copiedMeta makes the destination entry's description and labels those

@@ -40,6 +40,7 @@ and the webhook's admins may change it.
 	}
 	o.valueWrite.addFlags(cmd)
 	o.metaFlags.addFlags(cmd, "What the entry is for.", "A label KEY=VALUE for the entry; repeat for more.")
+	o.expiry.addFlags(cmd, true, false)
 	return cmd
 }
 
@@ -56,6 +57,9 @@ func (o *createOptions) Validate(cmd *cobra.Command) error {
 	}
 	var err error
 	if o.meta, err = o.metaChange(cmd); err != nil {
+		return err
+	}
+	if err := o.expiry.validate(cmd); err != nil {
 		return err
 	}
 	return o.parseOwners(cmd)

@@ -20,6 +20,7 @@ import (
 type editOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
+	restartAfter
 
 	project string
 	keys    []string
@@ -54,6 +55,7 @@ moved; otherwise it fails and names the key that moved.`,
 		ValidArgsFunction: completeProjectKeys(newClient, true, -1),
 		RunE:              runE(o),
 	}
+	o.restartAfter.addFlag(cmd)
 	return cmd
 }
 
@@ -136,13 +138,13 @@ func (o *editOptions) Run(ctx context.Context) error {
 				fmt.Fprintln(o.Out, "Edit cancelled, no changes made.")
 				return nil
 			}
-			err := client.Apply(ctx, o.project, projsecret.ApplyOptions{}, func(b *projsecret.Batch) error {
+			err := client.Apply(ctx, o.project, projsecret.ApplyOptions{}, o.track(func(b *projsecret.Batch) error {
 				return changes.apply(b, original)
-			})
+			}))
 			var v *projsecret.Violation
 			if err == nil {
 				fmt.Fprintf(o.Out, "project %q: edited, %d created, %d updated, %d deleted\n", o.project, len(changes.create), len(changes.update), len(changes.remove))
-				return nil
+				return o.restartAfter.run(ctx, client, o.project, o.Out, o.ErrOut, false)
 			}
 			if !errors.As(err, &v) {
 				return err

@@ -22,13 +22,13 @@ func TestUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"crate", "p", "k"}, `error: unknown command "crate" (did you mean create?) (see 'kubectl projsecret --help')`},
-		{[]string{"frobnicate"}, `unknown command "frobnicate": expected one of adopt, completion, copy, create, delete, diff, edit, export, get, history, import, meta, owners, projects, read, rollback, run, set, ui, undelete, uses, version`},
+		{[]string{"frobnicate"}, `unknown command "frobnicate": expected one of adopt, completion, copy, create, delete, diff, edit, expiring, export, get, history, import, meta, owners, projects, read, restart, rollback, run, set, ui, undelete, uses, version`},
 		{[]string{"create", "p"}, `error: create takes PROJECT KEY: got 1 argument (see 'kubectl projsecret create --help')`},
 		{[]string{"create", "p", "k", "value-by-mistake"}, `create takes PROJECT KEY: got 3 arguments`},
 		{[]string{"read", "p"}, `read takes PROJECT KEY: got 1 argument`},
 		{[]string{"set"}, `set takes PROJECT KEY: got 0 arguments`},
 		{[]string{"get"}, `get takes PROJECT [KEY...]: got 0 arguments`},
-		{[]string{"meta", "p", "k"}, `nothing to change: expected --description or --label (see 'kubectl projsecret meta --help')`},
+		{[]string{"meta", "p", "k"}, `nothing to change: expected --description, --label, --expires-at, --expires-in or --rotate-every (see 'kubectl projsecret meta --help')`},
 		{[]string{"meta", "p", "k", "--label", "env"}, `--label "env" is invalid: expected KEY=VALUE, or KEY- to remove a label`},
 		{[]string{"meta", "p", "k", "--label", "env=a", "--label", "env-"}, `--label sets and removes "env": expected one or the other`},
 		{[]string{"meta", "p", "k", "--label", "bad key=x"}, `--label "bad key=x": label key "bad key" is invalid`},

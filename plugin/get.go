@@ -100,13 +100,14 @@ func entriesTable(entries []projsecret.Entry, items []*unstructured.Unstructured
 		{Name: "Size", Type: "integer", Description: "value size in bytes"},
 		{Name: "Updated", Type: "string"},
 		{Name: "Updated-By", Type: "string"},
+		{Name: "Expires", Type: "string", Description: "when the value must be rotated"},
 		{Name: "Created", Type: "string", Priority: 1},
 		{Name: "Created-By", Type: "string", Priority: 1},
 	}}
 	for i, e := range entries {
 		t.Rows = append(t.Rows, tableRow(items[i],
 			e.Key, projsecret.Printable(e.Description), projsecret.Printable(labels.FormatLabels(e.Labels)), int64(e.Size),
-			age(at, e.UpdatedAt), projsecret.Printable(orUnknown(e.UpdatedBy)),
+			age(at, e.UpdatedAt), projsecret.Printable(orUnknown(e.UpdatedBy)), expires(at, e.EntryMeta),
 			age(at, e.CreatedAt), projsecret.Printable(orUnknown(e.CreatedBy))))
 	}
 	return t

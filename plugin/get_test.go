@@ -24,23 +24,23 @@ func TestGetFormats(t *testing.T) {
 		{
 			name: "table",
 			args: []string{"get", "web"},
-			want: `KEY           DESCRIPTION        LABELS             SIZE   UPDATED   UPDATED-BY
-API_KEY       for the CI         <none>             1      90m       bob
-DB_PASSWORD   primary database   env=prod,tier=db   7      90m       bob
+			want: `KEY           DESCRIPTION        LABELS             SIZE   UPDATED   UPDATED-BY   EXPIRES
+API_KEY       for the CI         <none>             1      90m       bob          <none>
+DB_PASSWORD   primary database   env=prod,tier=db   7      90m       bob          <none>
 `,
 		},
 		{
 			name: "table of chosen keys, in the order given",
 			args: []string{"get", "web", "DB_PASSWORD", "API_KEY", "--no-headers"},
-			want: `DB_PASSWORD   primary database   env=prod,tier=db   7     90m   bob
-API_KEY       for the CI         <none>             1     90m   bob
+			want: `DB_PASSWORD   primary database   env=prod,tier=db   7     90m   bob   <none>
+API_KEY       for the CI         <none>             1     90m   bob   <none>
 `,
 		},
 		{
 			name: "wide",
 			args: []string{"get", "web", "API_KEY", "-o", "wide"},
-			want: `KEY       DESCRIPTION   LABELS   SIZE   UPDATED   UPDATED-BY   CREATED   CREATED-BY
-API_KEY   for the CI    <none>   1      90m       bob          2d2h      carol
+			want: `KEY       DESCRIPTION   LABELS   SIZE   UPDATED   UPDATED-BY   EXPIRES   CREATED   CREATED-BY
+API_KEY   for the CI    <none>   1      90m       bob          <none>    2d2h      carol
 `,
 		},
 		{

@@ -23,6 +23,8 @@ type importOptions struct {
 	Overwrite bool
 	DryRun    bool
 	metaFlags
+	restartAfter
+	expiry expiryFlags
 
 	project string
 	format  entryfile.Format
@@ -66,6 +68,8 @@ A key that already exists is an error, listing every such key, unless
 	cmd.Flags().StringVar(&o.Format, "format", "", "The file's format: env, json or yaml (default: from the extension, else env).")
 	cmd.Flags().BoolVar(&o.Overwrite, "overwrite", false, "Replace the values of keys that exist, keeping their metadata.")
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "Say what would be created and updated, and check the result, without writing.")
+	o.restartAfter.addFlag(cmd)
+	o.expiry.addFlags(cmd, false, false)
 	o.addFlags(cmd, "Description of the entries created.", "A label KEY=VALUE for the entries created; repeat for more.")
 	_ = cmd.MarkFlagFilename("filename", "env", "json", "yaml", "yml")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"env", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
@@ -88,8 +92,10 @@ func (o *importOptions) Validate(cmd *cobra.Command) error {
 		return usageErrorf(cmd, "--format: %v", err)
 	}
 	o.format = f
-	o.meta, err = o.metaChange(cmd)
-	return err
+	if o.meta, err = o.metaChange(cmd); err != nil {
+		return err
+	}
+	return o.expiry.validate(cmd)
 }
 
 // Run reads the whole file, then writes every entry in one Apply.
@@ -106,8 +112,12 @@ func (o *importOptions) Run(ctx context.Context) error {
 		return err
 	}
 	keys := slices.Sorted(maps.Keys(values))
+	// The expiry flags apply to every entry imported, new or replaced.
+	newMeta, replacedMeta := o.meta, projsecret.MetaChange{}
+	o.expiry.apply(&newMeta, client.Now())
+	o.expiry.apply(&replacedMeta, client.Now())
 	var created, updated int
-	err = client.Apply(ctx, o.project, projsecret.ApplyOptions{DryRun: o.DryRun}, func(b *projsecret.Batch) error {
+	err = client.Apply(ctx, o.project, projsecret.ApplyOptions{DryRun: o.DryRun}, o.track(func(b *projsecret.Batch) error {
 		created, updated = 0, 0
 		var existing []string
 		for _, k := range keys {
@@ -119,9 +129,9 @@ func (o *importOptions) Run(ctx context.Context) error {
 			return fmt.Errorf("%s already exist: nothing was imported (use --overwrite to replace their values)", quoteKeys(existing))
 		}
 		for _, k := range keys {
-			meta := o.meta
+			meta := newMeta
 			if _, ok := b.Value(k); ok {
-				meta = projsecret.MetaChange{}
+				meta = replacedMeta
 				updated++
 			} else {
 				created++
@@ -131,7 +141,7 @@ func (o *importOptions) Run(ctx context.Context) error {
 			}
 		}
 		return nil
-	})
+	}))
 	if err != nil {
 		return err
 	}
@@ -140,7 +150,7 @@ func (o *importOptions) Run(ctx context.Context) error {
 		suffix = " (dry run: nothing written)"
 	}
 	fmt.Fprintf(o.Out, "project %q: %d created, %d updated%s\n", o.project, created, updated, suffix)
-	return nil
+	return o.restartAfter.run(ctx, client, o.project, o.Out, o.ErrOut, o.DryRun)
 }
 
 // maxNamedKeys keeps a message naming keys to one readable line.

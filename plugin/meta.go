@@ -14,6 +14,7 @@ type metaOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
 	metaFlags
+	expiry expiryFlags
 
 	project, key string
 	change       projsecret.MetaChange
@@ -36,6 +37,7 @@ updatedAt and updatedBy record the change.`,
 		RunE:              runE(o),
 	}
 	o.addFlags(cmd, `The new description ("" clears it).`, "KEY=VALUE adds or changes a label, KEY- removes it; repeat for more.")
+	o.expiry.addFlags(cmd, true, true)
 	return cmd
 }
 
@@ -47,8 +49,11 @@ func (o *metaOptions) Complete(_ *cobra.Command, args []string) error {
 
 // Validate checks that there is a change and that it is well formed.
 func (o *metaOptions) Validate(cmd *cobra.Command) error {
-	if !o.given(cmd) {
-		return usageErrorf(cmd, "nothing to change: expected --description or --label")
+	if err := o.expiry.validate(cmd); err != nil {
+		return err
+	}
+	if !o.given(cmd) && !o.expiry.hasAny {
+		return usageErrorf(cmd, "nothing to change: expected --description, --label, --expires-at, --expires-in or --rotate-every")
 	}
 	var err error
 	o.change, err = o.metaChange(cmd)
@@ -61,6 +66,7 @@ func (o *metaOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	o.expiry.apply(&o.change, client.Now())
 	if err := client.UpdateMeta(ctx, o.project, o.key, o.change); err != nil {
 		return err
 	}

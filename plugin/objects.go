@@ -45,6 +45,10 @@ func entryObject(namespace, project string, e projsecret.Entry) *unstructured.Un
 	putString(obj, "createdBy", e.CreatedBy)
 	putTime(obj, "updatedAt", e.UpdatedAt)
 	putString(obj, "updatedBy", e.UpdatedBy)
+	putTime(obj, "expiresAt", e.ExpiresAt)
+	if e.RotateEvery != 0 {
+		obj["rotateEvery"] = projsecret.FormatRotateEvery(e.RotateEvery)
+	}
 	return &unstructured.Unstructured{Object: obj}
 }
 
@@ -62,6 +66,7 @@ func projectObject(p projsecret.Project) *unstructured.Unstructured {
 		obj["unmanaged"] = true
 	} else {
 		obj["entries"] = int64(p.Entries)
+		obj["expired"] = int64(p.Expired)
 	}
 	putString(obj, "owners", p.Owners)
 	return &unstructured.Unstructured{Object: obj}

@@ -96,6 +96,7 @@ func projectsTable(projects []projsecret.Project, items []*unstructured.Unstruct
 		{Name: "Entries", Type: "string"},
 		{Name: "Owners", Type: "string"},
 		{Name: "Age", Type: "string"},
+		{Name: "Expired", Type: "string", Priority: 1, Description: "entries whose expiresAt has passed"},
 	}}
 	if withStatus {
 		t.ColumnDefinitions = append(t.ColumnDefinitions, metav1.TableColumnDefinition{Name: "Status", Type: "string"})
@@ -111,7 +112,11 @@ func projectsTable(projects []projsecret.Project, items []*unstructured.Unstruct
 			// that has no entries annotation.
 			entries, status = "<unknown>", "unmanaged"
 		}
-		cells := []any{p.Name, entries, owners, age(at, p.Created.Time)}
+		expired := fmt.Sprint(p.Expired)
+		if p.Unmanaged {
+			expired = "<unknown>"
+		}
+		cells := []any{p.Name, entries, owners, age(at, p.Created.Time), expired}
 		if withStatus {
 			cells = append(cells, status)
 		}

@@ -97,6 +97,8 @@ changed it, when), which "get" lists.`,
 		newDiffCmd(streams, newClient),
 		newAdoptCmd(streams, newClient),
 		newUsesCmd(streams, newClient),
+		newRestartCmd(streams, newClient),
+		newExpiringCmd(streams, newClient),
 		newUICmd(streams, newClient),
 		newVersionCmd(streams),
 	)

@@ -29,6 +29,9 @@ creates is owned by you, or by the --owner subjects.
 		Example: `  # Rotate a password, prompting for the new value
   kubectl projsecret set payments DB_PASSWORD
 
+  # Rotate it and restart the workloads that read it
+  kubectl projsecret set payments DB_PASSWORD --restart
+
   # Create or replace, from a file
   kubectl projsecret set payments TLS_KEY --from-file=tls.key --create`,
 		Args:              argsBetween(2, 2),
@@ -37,6 +40,8 @@ creates is owned by you, or by the --owner subjects.
 	}
 	o.addFlags(cmd)
 	cmd.Flags().BoolVar(&o.Create, "create", false, "Create the entry if it does not exist.")
+	o.restartAfter.addFlag(cmd)
+	o.expiry.addFlags(cmd, false, false)
 	return cmd
 }
 
@@ -49,6 +54,9 @@ func (o *setOptions) Complete(cmd *cobra.Command, args []string) error {
 // Validate checks the flags before anything is read or sent.
 func (o *setOptions) Validate(cmd *cobra.Command) error {
 	if err := o.Value.validate(cmd); err != nil {
+		return err
+	}
+	if err := o.expiry.validate(cmd); err != nil {
 		return err
 	}
 	if len(o.Owners) > 0 && !o.Create {

@@ -15,13 +15,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
 // LabelDHCoreProject marks the per-run copies DigitalHub Core makes of a
 // project's secrets; its value is the project.
-const LabelDHCoreProject = "dhcore/project"
+const LabelDHCoreProject = projsecret.LabelDHCoreProject
 
 const kindUse = "Use"
 
@@ -114,12 +113,12 @@ func (o *usesOptions) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	scan, err := listWorkloads(ctx, client, ns, o.project)
+	scan, err := client.ScanWorkloads(ctx, ns, o.project)
 	if err != nil {
 		return err
 	}
-	uses := scan.match(projsecret.SecretName(o.project), o.keys)
-	copies, err := o.runCopies(ctx, client, scan.copies)
+	uses := match(scan, projsecret.SecretName(o.project), o.keys)
+	copies, err := o.runCopies(ctx, client, scan.Copies)
 	if err != nil {
 		return err
 	}
@@ -127,7 +126,7 @@ func (o *usesOptions) Run(ctx context.Context) error {
 	slices.SortFunc(uses, func(a, b use) int {
 		return cmp.Or(cmp.Compare(a.namespace, b.namespace), cmp.Compare(a.kind, b.kind), cmp.Compare(a.name, b.name))
 	})
-	fmt.Fprintf(o.ErrOut, "scanned %d objects\n", scan.scanned)
+	fmt.Fprintf(o.ErrOut, "scanned %d objects\n", scan.Scanned)
 	if len(uses) == 0 && o.Output.isTable() {
 		if o.AllNamespaces {
 			fmt.Fprintf(o.ErrOut, "Nothing uses project %q.\n", o.project)
@@ -184,189 +183,19 @@ func (o *usesOptions) runCopies(ctx context.Context, client *projsecret.Client, 
 	return out, nil
 }
 
-// workloads is what one LIST per kind returned.
-type workloads struct {
-	scanned int
-	// specs are the Pod templates to match, each under the name shown.
-	specs  []workload
-	copies []corev1.Secret
-}
-
-type workload struct {
-	namespace, kind, name string
-	spec                  *corev1.PodSpec
-}
-
-// listWorkloads makes one LIST per kind. Controllers owned by a listed
-// controller (a Deployment's ReplicaSets, a CronJob's Jobs) and Pods owned
-// by any listed controller are counted as scanned but not shown: their
-// owner is.
-func listWorkloads(ctx context.Context, client *projsecret.Client, ns, project string) (*workloads, error) {
-	cs := client.Clientset()
-	w := &workloads{}
-	opts := metav1.ListOptions{}
-	controllers := map[types.UID]bool{}
-	add := func(meta metav1.ObjectMeta, kind string, spec *corev1.PodSpec) {
-		controllers[meta.UID] = true
-		w.specs = append(w.specs, workload{meta.Namespace, kind, meta.Name, spec})
-	}
-	listErr := func(kind string, err error) error { return fmt.Errorf("listing %s: %w", kind, err) }
-
-	deployments, err := cs.AppsV1().Deployments(ns).List(ctx, opts)
-	if err != nil {
-		return nil, listErr("deployments", err)
-	}
-	w.scanned += len(deployments.Items)
-	for i := range deployments.Items {
-		d := &deployments.Items[i]
-		add(d.ObjectMeta, "Deployment", &d.Spec.Template.Spec)
-	}
-	statefulSets, err := cs.AppsV1().StatefulSets(ns).List(ctx, opts)
-	if err != nil {
-		return nil, listErr("statefulsets", err)
-	}
-	w.scanned += len(statefulSets.Items)
-	for i := range statefulSets.Items {
-		s := &statefulSets.Items[i]
-		add(s.ObjectMeta, "StatefulSet", &s.Spec.Template.Spec)
-	}
-	daemonSets, err := cs.AppsV1().DaemonSets(ns).List(ctx, opts)
-	if err != nil {
-		return nil, listErr("daemonsets", err)
-	}
-	w.scanned += len(daemonSets.Items)
-	for i := range daemonSets.Items {
-		d := &daemonSets.Items[i]
-		add(d.ObjectMeta, "DaemonSet", &d.Spec.Template.Spec)
-	}
-	replicaSets, err := cs.AppsV1().ReplicaSets(ns).List(ctx, opts)
-	if err != nil {
-		return nil, listErr("replicasets", err)
-	}
-	w.scanned += len(replicaSets.Items)
-	for i := range replicaSets.Items {
-		r := &replicaSets.Items[i]
-		if ref := metav1.GetControllerOf(r); ref != nil && ref.Kind == "Deployment" {
-			controllers[r.UID] = true
-			continue
-		}
-		add(r.ObjectMeta, "ReplicaSet", &r.Spec.Template.Spec)
-	}
-	cronJobs, err := cs.BatchV1().CronJobs(ns).List(ctx, opts)
-	if err != nil {
-		return nil, listErr("cronjobs", err)
-	}
-	w.scanned += len(cronJobs.Items)
-	for i := range cronJobs.Items {
-		c := &cronJobs.Items[i]
-		add(c.ObjectMeta, "CronJob", &c.Spec.JobTemplate.Spec.Template.Spec)
-	}
-	jobs, err := cs.BatchV1().Jobs(ns).List(ctx, opts)
-	if err != nil {
-		return nil, listErr("jobs", err)
-	}
-	w.scanned += len(jobs.Items)
-	for i := range jobs.Items {
-		j := &jobs.Items[i]
-		if ref := metav1.GetControllerOf(j); ref != nil && ref.Kind == "CronJob" {
-			controllers[j.UID] = true
-			continue
-		}
-		add(j.ObjectMeta, "Job", &j.Spec.Template.Spec)
-	}
-	pods, err := cs.CoreV1().Pods(ns).List(ctx, opts)
-	if err != nil {
-		return nil, listErr("pods", err)
-	}
-	w.scanned += len(pods.Items)
-	for i := range pods.Items {
-		p := &pods.Items[i]
-		if ref := metav1.GetControllerOf(p); ref != nil && controllers[ref.UID] {
-			continue
-		}
-		w.specs = append(w.specs, workload{p.Namespace, "Pod", p.Name, &p.Spec})
-	}
-	copies, err := cs.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{LabelSelector: LabelDHCoreProject + "=" + project})
-	if err != nil {
-		return nil, listErr("DigitalHub run copies (secrets labeled "+LabelDHCoreProject+")", err)
-	}
-	w.scanned += len(copies.Items)
-	w.copies = copies.Items
-	return w, nil
-}
-
-// match returns the workloads that read secret (at least one of keys, if
-// any are given).
-func (w *workloads) match(secret string, keys []string) []use {
+// match returns the workloads of scan that read secret (at least one of
+// keys, if any are given).
+func match(scan *projsecret.WorkloadScan, secret string, keys []string) []use {
 	var out []use
-	for _, wl := range w.specs {
-		u := readsOf(wl.spec, secret)
-		if len(u.how) == 0 {
+	for _, wl := range scan.Workloads {
+		r := projsecret.PodSpecReads(wl.Spec, secret)
+		if !r.ReadsAny(keys) {
 			continue
 		}
-		if len(keys) > 0 && !u.all {
-			u.keys = slices.DeleteFunc(u.keys, func(k string) bool { return !slices.Contains(keys, k) })
-			if len(u.keys) == 0 {
-				continue
-			}
-		}
-		u.namespace, u.kind, u.name = wl.namespace, wl.kind, wl.name
-		out = append(out, u)
+		r = r.Only(keys)
+		out = append(out, use{namespace: wl.Namespace, kind: wl.Kind, name: wl.Name, all: r.All, keys: r.Keys, how: r.How})
 	}
 	return out
-}
-
-// readsOf is what a Pod spec reads of secret, and how.
-func readsOf(spec *corev1.PodSpec, secret string) use {
-	keys, how := map[string]bool{}, map[string]bool{}
-	var all bool
-	scanContainer := func(env []corev1.EnvVar, envFrom []corev1.EnvFromSource) {
-		for _, e := range env {
-			if ref := e.ValueFrom; ref != nil && ref.SecretKeyRef != nil && ref.SecretKeyRef.Name == secret {
-				keys[ref.SecretKeyRef.Key], how["env"] = true, true
-			}
-		}
-		for _, e := range envFrom {
-			if e.SecretRef != nil && e.SecretRef.Name == secret {
-				all, how["envFrom"] = true, true
-			}
-		}
-	}
-	for _, c := range spec.InitContainers {
-		scanContainer(c.Env, c.EnvFrom)
-	}
-	for _, c := range spec.Containers {
-		scanContainer(c.Env, c.EnvFrom)
-	}
-	for _, c := range spec.EphemeralContainers {
-		scanContainer(c.Env, c.EnvFrom)
-	}
-	volume := func(items []corev1.KeyToPath) {
-		how["volume"] = true
-		if len(items) == 0 {
-			all = true
-		}
-		for _, it := range items {
-			keys[it.Key] = true
-		}
-	}
-	for _, v := range spec.Volumes {
-		if v.Secret != nil && v.Secret.SecretName == secret {
-			volume(v.Secret.Items)
-		}
-		if v.Projected != nil {
-			for _, src := range v.Projected.Sources {
-				if src.Secret != nil && src.Secret.Name == secret {
-					volume(src.Secret.Items)
-				}
-			}
-		}
-	}
-	u := use{all: all, how: slices.Sorted(maps.Keys(how))}
-	if !all {
-		u.keys = slices.Sorted(maps.Keys(keys))
-	}
-	return u
 }
 
 func (u use) keysText() string {

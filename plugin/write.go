@@ -20,6 +20,9 @@ type valueWrite struct {
 
 	Value  *valueSource
 	Owners []string
+	// restartAfter is set's --restart; create has no flag for it.
+	restartAfter
+	expiry expiryFlags
 
 	project, key string
 	meta         projsecret.MetaChange
@@ -66,21 +69,24 @@ func (w *valueWrite) write(ctx context.Context, allow func(exists bool) error, d
 	if err := projsecret.ValidateKey(w.key); err != nil {
 		return &projsecret.Error{Project: w.project, Key: w.key, Err: err}
 	}
+	w.expiry.apply(&w.meta, client.Now())
 	var created bool
-	err = client.Apply(ctx, w.project, projsecret.ApplyOptions{Owners: w.owners}, func(b *projsecret.Batch) error {
+	err = client.Apply(ctx, w.project, projsecret.ApplyOptions{Owners: w.owners}, w.track(func(b *projsecret.Batch) error {
 		_, exists := b.Value(w.key)
 		if err := allow(exists); err != nil {
 			return &projsecret.Error{Project: w.project, Key: w.key, Err: err}
 		}
 		created = b.IsNew()
 		return b.Put(w.key, value, w.meta)
-	})
+	}))
 	if err != nil {
 		return atKey(err, w.project, w.key)
 	}
 	fmt.Fprintf(w.Out, "project %q, key %q: %s\n", w.project, w.key, done)
 	if created {
-		return reportCreated(ctx, w.Out, client, w.project, w.owners)
+		if err := reportCreated(ctx, w.Out, client, w.project, w.owners); err != nil {
+			return err
+		}
 	}
-	return nil
+	return w.restartAfter.run(ctx, client, w.project, w.Out, w.ErrOut, false)
 }

@@ -153,6 +153,8 @@ type entry struct {
 	UpdatedAt   string            `json:"updatedAt"`
 	CreatedBy   string            `json:"createdBy"`
 	UpdatedBy   string            `json:"updatedBy"`
+	ExpiresAt   *string           `json:"expiresAt"`
+	RotateEvery *string           `json:"rotateEvery"`
 }
 
 func storedContract(s *corev1.Secret) error {
@@ -190,8 +192,35 @@ func storedContract(s *corev1.Secret) error {
 			return fmt.Errorf("entry %q has no value", k)
 		}
 	}
+	for k, e := range entriesOf(s) {
+		if err := expiryForm(e); err != nil {
+			return fmt.Errorf("entry %q: %w", k, err)
+		}
+	}
 	return nil
 }
+
+// expiryForm: an expiresAt is RFC 3339 in UTC with whole seconds and Z;
+// a rotateEvery is a Go duration of whole seconds from 1h to 87600h.
+func expiryForm(e entry) error {
+	if e.ExpiresAt != nil {
+		if !expiresAtPattern.MatchString(*e.ExpiresAt) {
+			return fmt.Errorf("expiresAt %q is not RFC 3339 UTC whole seconds with Z", *e.ExpiresAt)
+		}
+		if _, err := time.Parse(time.RFC3339, *e.ExpiresAt); err != nil {
+			return fmt.Errorf("expiresAt %q is no date", *e.ExpiresAt)
+		}
+	}
+	if e.RotateEvery != nil {
+		d, err := time.ParseDuration(*e.RotateEvery)
+		if err != nil || d < time.Hour || d > 87600*time.Hour || d%time.Second != 0 {
+			return fmt.Errorf("rotateEvery %q is not a whole-second duration from 1h to 87600h", *e.RotateEvery)
+		}
+	}
+	return nil
+}
+
+var expiresAtPattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$`)
 
 func entriesOf(s *corev1.Secret) map[string]entry {
 	var out map[string]entry
@@ -222,7 +251,20 @@ func value(s *corev1.Secret, key string) []byte {
 
 func differs(a, b entry, oldValue, newValue []byte) bool {
 	return !bytes.Equal(oldValue, newValue) || a.Description != b.Description ||
-		!maps.Equal(a.Labels, b.Labels) || !sameInstant(a.UpdatedAt, b.UpdatedAt) || a.UpdatedBy != b.UpdatedBy
+		!maps.Equal(a.Labels, b.Labels) || !sameInstant(a.UpdatedAt, b.UpdatedAt) || a.UpdatedBy != b.UpdatedBy ||
+		!sameOptional(a.ExpiresAt, b.ExpiresAt) || !sameOptional(a.RotateEvery, b.RotateEvery)
+}
+
+func sameOptional(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	if da, errA := time.ParseDuration(*a); errA == nil {
+		if db, errB := time.ParseDuration(*b); errB == nil {
+			return da == db
+		}
+	}
+	return *a == *b || sameInstant(*a, *b)
 }
 
 // sameInstant compares two stored timestamps as instants, as the contract

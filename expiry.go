@@ -1,0 +1,167 @@
+package projsecret
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Bounds of an entry's rotateEvery: under an hour is a typo more likely
+// than a schedule, and over ten years is no schedule at all.
+const (
+	MinRotateEvery = time.Hour
+	MaxRotateEvery = 10 * 365 * 24 * time.Hour
+)
+
+// ParseExpiresAt reads an expiresAt as entries store it: RFC 3339, UTC,
+// whole seconds, with Z (like 2025-01-02T03:04:05Z).
+func ParseExpiresAt(s string) (time.Time, error) {
+	t, err := time.Parse(timestampLayout, s)
+	if err != nil || len(s) != len(timestampLayout) {
+		return time.Time{}, violation(RuleMetadata, "expiresAt %s is not a timestamp in RFC 3339, UTC, whole seconds, with Z (like 2025-01-02T03:04:05Z)", Quote(s))
+	}
+	return t, nil
+}
+
+// ParseRotateEvery reads a rotateEvery: a Go duration (like 720h or
+// 2160h30m) of whole seconds, from MinRotateEvery to MaxRotateEvery.
+func ParseRotateEvery(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, violation(RuleMetadata, "rotateEvery %s is not a Go duration (like 720h)", Quote(s))
+	}
+	if err := ValidateRotateEvery(d); err != nil {
+		return 0, err
+	}
+	return d, nil
+}
+
+// ValidateRotateEvery checks a rotateEvery's range; 0 means none.
+func ValidateRotateEvery(d time.Duration) error {
+	switch {
+	case d == 0:
+		return nil
+	case d < MinRotateEvery || d > MaxRotateEvery:
+		return violation(RuleMetadata, "rotateEvery %s is out of range: expected from %s to %s", FormatRotateEvery(d), FormatRotateEvery(MinRotateEvery), FormatRotateEvery(MaxRotateEvery))
+	case d%time.Second != 0:
+		return violation(RuleMetadata, "rotateEvery %s is not whole seconds", d)
+	}
+	return nil
+}
+
+// FormatRotateEvery is d as entries store it: time.Duration's form
+// without its trailing zero units (720h, not 720h0m0s).
+func FormatRotateEvery(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// Expired reports whether the entry has an expiry at or before now.
+func (m EntryMeta) Expired(now time.Time) bool {
+	return !m.ExpiresAt.IsZero() && !m.ExpiresAt.After(now)
+}
+
+// rotate stamps a new value's expiry: an entry with rotateEvery expires
+// rotateEvery after now, unless the same write sets expiresAt itself.
+func rotate(m *EntryMeta, change MetaChange, now time.Time) {
+	if m.RotateEvery > 0 && change.ExpiresAt == nil {
+		m.ExpiresAt = Timestamp(now.Add(m.RotateEvery))
+	}
+}
+
+// expiryWarnings are the admission warnings for a write that leaves
+// entries expired: one short line naming the first few. It runs on every
+// admitted write, so it sorts only the expired keys, not every key.
+func expiryWarnings(entries Entries, now time.Time) []string {
+	var expired []string
+	for key, m := range entries {
+		if m.Expired(now) {
+			expired = append(expired, key)
+		}
+	}
+	if len(expired) == 0 {
+		return nil
+	}
+	slices.Sort(expired)
+	// The API server may cut warnings longer than 256 characters.
+	const shown = 3
+	more := ""
+	if len(expired) > shown {
+		more = fmt.Sprintf(" and %d more", len(expired)-shown)
+		expired = expired[:shown]
+	}
+	quoted := make([]string, len(expired))
+	for i, k := range expired {
+		quoted[i] = Quote(k)
+	}
+	return []string{fmt.Sprintf("expired entries (expiresAt has passed): %s%s; rotate them and set a new expiry", strings.Join(quoted, ", "), more)}
+}
+
+// applyExpiry applies the expiry part of a MetaChange.
+func (m MetaChange) applyExpiry(e *EntryMeta) error {
+	if m.RotateEvery != nil {
+		if err := ValidateRotateEvery(*m.RotateEvery); err != nil {
+			return err
+		}
+		e.RotateEvery = *m.RotateEvery
+	}
+	if m.ExpiresAt != nil {
+		e.ExpiresAt = Timestamp(*m.ExpiresAt)
+		if m.ExpiresAt.IsZero() {
+			e.ExpiresAt = time.Time{}
+		}
+	}
+	return nil
+}
+
+// warnExpired tells the warning sink (WithWarnings) about each key of
+// values whose entry has expired: one line per key, never a failure, so
+// that read, run and export still work on an overdue value.
+func (c *Client) warnExpired(project string, entries Entries, values map[string][]byte) {
+	if c.warn == nil {
+		return
+	}
+	now := c.now()
+	for _, key := range mapKeysSorted(values) {
+		if m, ok := entries[key]; ok && m.Expired(now) {
+			c.warnf("project %s, key %s expired %s ago (expiresAt %s): rotate it", Quote(project), Quote(key),
+				now.Sub(m.ExpiresAt).Round(time.Minute), formatTimestamp(m.ExpiresAt))
+		}
+	}
+}
+
+func mapKeysSorted(m map[string][]byte) []string {
+	keys := mapKeys(m)
+	slices.Sort(keys)
+	return keys
+}
+
+// countExpired counts the entries of an annotation whose expiresAt has
+// passed, without validating them, as countEntries counts; an annotation
+// that never mentions expiresAt costs no decoding.
+func countExpired(annotation string, now time.Time) int {
+	if !strings.Contains(annotation, `"expiresAt"`) {
+		return 0
+	}
+	var entries map[string]struct {
+		ExpiresAt string `json:"expiresAt"`
+	}
+	if json.Unmarshal([]byte(annotation), &entries) != nil {
+		return 0
+	}
+	n := 0
+	for _, e := range entries {
+		if t, err := time.Parse(time.RFC3339, e.ExpiresAt); err == nil && !t.After(now) {
+			n++
+		}
+	}
+	return n
+}
