@@ -62,7 +62,7 @@ func (b *Bench) restart(ctx context.Context) error {
 	}
 
 	t := &Table{
-		Title:  "8. `restart` over 500 Deployments",
+		Title:  "9. `restart` over 500 Deployments",
 		Notes:  []string{"500 Deployments in one namespace, 250 reading key A by env and 250 key B; `restart rot A` rolls the 250 A readers. Requests are counted at the client's transport. The Go client runs without a client-side rate limit; the plugin binary keeps client-go's default (5 requests a second, bursts of 10), as kubectl rollout restart does, so its time is the PATCHes' pacing, not the server's."},
 		Header: []string{"How", "Restarted", "Requests (LIST / PATCH / other)", "Time"},
 	}
