@@ -15,10 +15,13 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/projsecret/projsecret/internal/fixtures/apiserver"
 )
 
 func newTestClient(objs ...runtime.Object) (*Client, *fake.Clientset) {
 	cs := fake.NewClientset(objs...)
+	apiserver.HonorDryRunDeletes(cs)
 	return NewClient(cs, "ns", WithUser(named("alice"))), cs
 }
 

@@ -113,6 +113,22 @@ func (c *Client) deleteProject(ctx context.Context, project string, expect func(
 			return 0, &Error{Project: project, Err: err}
 		}
 	}
+	// Ask first whether the DELETE would pass (RBAC, the webhook, the
+	// precondition), as a server-side dry run: a delete that is refused
+	// only after the entries were emptied for the deletion revision would
+	// leave an empty project behind, and a failed command must leave the
+	// Secret as it was.
+	uid, rv := s.UID, s.ResourceVersion
+	err = c.cs.CoreV1().Secrets(c.namespace).Delete(ctx, s.Name, metav1.DeleteOptions{
+		DryRun:        []string{metav1.DryRunAll},
+		Preconditions: &metav1.Preconditions{UID: &uid, ResourceVersion: &rv},
+	})
+	if apierrors.IsConflict(err) {
+		return 0, &Error{Project: project, Err: errChangedSinceRead}
+	}
+	if err != nil {
+		return 0, &Error{Project: project, Err: err}
+	}
 	target := s
 	if purge {
 		if _, err := c.purgeHistory(ctx, project); err != nil {
@@ -143,7 +159,7 @@ func (c *Client) deleteProject(ctx context.Context, project string, expect func(
 			}
 		}
 	}
-	uid, rv := target.UID, target.ResourceVersion
+	uid, rv = target.UID, target.ResourceVersion
 	err = c.cs.CoreV1().Secrets(c.namespace).Delete(ctx, s.Name, metav1.DeleteOptions{
 		Preconditions: &metav1.Preconditions{UID: &uid, ResourceVersion: &rv},
 	})

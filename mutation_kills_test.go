@@ -24,6 +24,7 @@ import (
 
 	. "github.com/projsecret/projsecret"
 	"github.com/projsecret/projsecret/internal/fixtures"
+	"github.com/projsecret/projsecret/internal/fixtures/apiserver"
 )
 
 // as is a user source that always answers name: the fake clientset has no
@@ -433,6 +434,7 @@ func TestDeleteProject(t *testing.T) {
 		s := fixtures.Secret("ns", "p", map[string]string{"a": "1", "b": "2"}, byAlice)
 		s.UID, s.ResourceVersion = "uid-1", "7"
 		cs := fake.NewClientset(s)
+		apiserver.HonorDryRunDeletes(cs)
 		return NewClient(cs, "ns", as("alice")), cs
 	}
 	exists := func(cs *fake.Clientset) bool {
@@ -461,8 +463,24 @@ func TestDeleteProject(t *testing.T) {
 		t.Fatalf("delete preconditions %+v, want the UID and resourceVersion read", pre)
 	}
 
+	// A DELETE that would be refused is known from its dry run, before
+	// anything is written: the project keeps every entry.
 	c, cs = newClient()
 	cs.PrependReactor("delete", "secrets", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "secrets"}, SecretName("p"), errors.New("denied by the webhook"))
+	})
+	if n, err := c.DeleteProject(ctx, "p", nil); !apierrors.IsForbidden(err) || n != 0 {
+		t.Fatalf("a refused delete: %d, %v, want Forbidden", n, err)
+	}
+	if s, err := cs.CoreV1().Secrets("ns").Get(ctx, SecretName("p"), metav1.GetOptions{}); err != nil || len(s.Data) != 2 {
+		t.Fatalf("a refused delete changed the project: %v, %d values left", err, len(s.Data))
+	}
+
+	c, cs = newClient()
+	cs.PrependReactor("delete", "secrets", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if len(a.(k8stesting.DeleteAction).GetDeleteOptions().DryRun) > 0 {
+			return false, nil, nil
+		}
 		return true, nil, conflict("p")
 	})
 	// The entries' deletion is written and recorded before the Secret is

@@ -10,6 +10,7 @@ import (
 
 	"github.com/projsecret/projsecret"
 	"github.com/projsecret/projsecret/internal/fixtures"
+	"github.com/projsecret/projsecret/internal/fixtures/apiserver"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -41,6 +42,7 @@ type harness struct {
 func newHarness(t *testing.T, objects ...runtime.Object) *harness {
 	t.Helper()
 	h := &harness{cs: fake.NewClientset(objects...), user: "alice"}
+	apiserver.HonorDryRunDeletes(h.cs)
 	h.md = metadataOver(t, h.cs)
 	h.client = projsecret.NewClient(h.cs, ns,
 		projsecret.WithMetadata(h.md),
