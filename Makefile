@@ -155,7 +155,7 @@ image:
 	for p in $(IMAGE_PLATFORMS); do \
 	  CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} GOAMD64=v1 GOARM64=v8.0 \
 	    $(GO) build -trimpath -ldflags '$(LDFLAGS) -buildid=' -o '$(IMAGE_BIN)'/$${p/\//-}/projsecret-webhook ./cmd/projsecret-webhook; \
-	  $(GO) run ./hack/image sbom -created '$(SOURCE_DATE_EPOCH)' \
+	  $(GO) run ./hack/image sbom -created '$(SOURCE_DATE_EPOCH)' -version '$(VERSION)' \
 	    -o '$(DIST)'/projsecret-webhook_$(VERSION)_$${p/\//_}.spdx.json '$(IMAGE_BIN)'/$${p/\//-}/projsecret-webhook; \
 	done
 	$(GO) run ./hack/image build -o '$(IMAGE_ARCHIVE)' -digest-file '$(DIST)/projsecret-webhook-$(VERSION).digest' \

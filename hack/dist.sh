@@ -52,7 +52,7 @@ while read -r os arch bin archive; do
   mkdir -p "$work/$os-$arch"
   CGO_ENABLED=0 GOOS=$os GOARCH=$arch GOAMD64=v1 GOARM64=v8.0 \
     "$GO" build -trimpath -ldflags "$LDFLAGS -buildid=" -o "$work/$os-$arch/$bin" ./cmd/kubectl-projsecret
-  "$work/image" sbom -created "$mtime" -o "$DIST/kubectl-projsecret_${VERSION}_${os}_${arch}.spdx.json" "$work/$os-$arch/$bin"
+  "$work/image" sbom -created "$mtime" -version "$VERSION" -o "$DIST/kubectl-projsecret_${VERSION}_${os}_${arch}.spdx.json" "$work/$os-$arch/$bin"
   "$work/distpack" archive -o "$out" -mtime "$mtime" \
     "$bin=$work/$os-$arch/$bin" LICENSE=LICENSE README.md=README.md \
     "kubectl_complete-projsecret=$helper"

@@ -9,7 +9,7 @@
 //	image digest -archive OUT.oci.tar
 //	image push -archive OUT.oci.tar -image REPOSITORY [-digest-file F]
 //	image bundles -archive OUT.oci.tar -image REPOSITORY -manifests DIR -o DIR [-kubectl PATH]
-//	image sbom -o OUT.spdx.json -created UNIX BINARY
+//	image sbom -o OUT.spdx.json -version V -created UNIX BINARY
 package main
 
 import (
@@ -120,13 +120,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return o.bundles(ctx, stdout)
 	case "sbom":
-		if err := required("o"); err != nil {
+		if err := required("o", "version"); err != nil {
 			return err
 		}
 		if o.created < 0 || fs.NArg() != 1 {
 			return errors.New("sbom: give -created UNIX and one binary")
 		}
-		return writeSBOM(o.out, fs.Arg(0), time.Unix(o.created, 0))
+		return writeSBOM(o.out, fs.Arg(0), o.version, time.Unix(o.created, 0))
 	default:
 		return fmt.Errorf("unknown mode %q; %s", mode, usage)
 	}

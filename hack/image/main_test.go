@@ -65,7 +65,8 @@ func TestRunRejectsBadArguments(t *testing.T) {
 		{build("-version", "v1+build", "-created", "1", "linux/amd64="+bin), "not an image reference"},
 		{[]string{"push", "-archive", filepath.Join(dir, "x.oci.tar")}, "-image is required"},
 		{[]string{"bundles", "-archive", "a", "-image", "r.example/w"}, "-o is required"},
-		{[]string{"sbom", "-o", filepath.Join(dir, "s.json"), bin}, "-created UNIX and one binary"},
+		{[]string{"sbom", "-o", filepath.Join(dir, "s.json"), bin}, "-version is required"},
+		{[]string{"sbom", "-o", filepath.Join(dir, "s.json"), "-version", "v1", bin}, "-created UNIX and one binary"},
 	} {
 		err := run(context.Background(), tc.args, io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

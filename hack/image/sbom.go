@@ -71,9 +71,11 @@ type spdxRelationship struct {
 const spdxNamespace = "https://github.com/projsecret/projsecret/spdx/"
 
 // writeSBOM writes the SPDX document of the Go binary at bin to out,
-// dated created (the commit time) so that it is reproducible.
-func writeSBOM(out, bin string, created time.Time) error {
-	doc, err := sbom(bin, created)
+// dated created (the commit time) so that it is reproducible. version is
+// the release version the Makefile stamped into the binary: a -trimpath
+// build records the main module as (devel).
+func writeSBOM(out, bin, version string, created time.Time) error {
+	doc, err := sbom(bin, version, created)
 	if err != nil {
 		return err
 	}
@@ -84,7 +86,7 @@ func writeSBOM(out, bin string, created time.Time) error {
 	return writeFile(out, append(b, '\n'))
 }
 
-func sbom(bin string, created time.Time) (*spdxDocument, error) {
+func sbom(bin, version string, created time.Time) (*spdxDocument, error) {
 	info, err := buildinfo.ReadFile(bin)
 	if err != nil {
 		return nil, fmt.Errorf("%s: no Go build info: %w", bin, err)
@@ -115,7 +117,7 @@ func sbom(bin string, created time.Time) (*spdxDocument, error) {
 	}
 	binID := "SPDXRef-Binary-" + spdxIDPart(base)
 	doc.Packages = append(doc.Packages, spdxPackage{
-		Name: base, SPDXID: binID, VersionInfo: info.Main.Version, DownloadLocation: "NOASSERTION",
+		Name: base, SPDXID: binID, VersionInfo: version, DownloadLocation: "NOASSERTION",
 		Checksums:      []spdxChecksum{{Algorithm: "SHA256", Value: hexSum}},
 		Comment:        "Go build settings: " + strings.Join(settings, " "),
 		PrimaryPurpose: "APPLICATION",
@@ -136,7 +138,11 @@ func sbom(bin string, created time.Time) (*spdxDocument, error) {
 		doc.Packages = append(doc.Packages, p)
 		doc.Relationships = append(doc.Relationships, spdxRelationship{binID, "CONTAINS", id})
 	}
-	add(&info.Main, "SPDXRef-Module-main")
+	main := info.Main
+	if main.Version == "(devel)" || main.Version == "" {
+		main.Version = version
+	}
+	add(&main, "SPDXRef-Module-main")
 	for i, dep := range info.Deps {
 		add(dep, fmt.Sprintf("SPDXRef-Module-%d-%s", i, spdxIDPart(dep.Path)))
 	}

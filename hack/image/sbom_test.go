@@ -21,7 +21,7 @@ func TestSBOMListsTheModulesLinkedIn(t *testing.T) {
 	}
 	dir := t.TempDir()
 	out := filepath.Join(dir, "sbom.spdx.json")
-	if err := writeSBOM(out, bin, commitTime); err != nil {
+	if err := writeSBOM(out, bin, "v1.2.3", commitTime); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := os.ReadFile(out)
@@ -78,13 +78,16 @@ func TestSBOMListsTheModulesLinkedIn(t *testing.T) {
 			t.Errorf("no package with purl %s", want)
 		}
 	}
+	if binPkg.VersionInfo != "v1.2.3" {
+		t.Errorf("the binary's version %q, want the release's", binPkg.VersionInfo)
+	}
 	if ids["SPDXRef-Module-main"].Name != "github.com/projsecret/projsecret" {
 		t.Errorf("main module %+v", ids["SPDXRef-Module-main"])
 	}
 
 	// Reproducible: the same binary and time give the same bytes.
 	again := filepath.Join(dir, "again.spdx.json")
-	if err := writeSBOM(again, bin, commitTime); err != nil {
+	if err := writeSBOM(again, bin, "v1.2.3", commitTime); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(again); !bytes.Equal(b, raw) {
@@ -97,7 +100,7 @@ func TestSBOMRejectsWhatIsNotAGoBinary(t *testing.T) {
 	if err := os.WriteFile(path, []byte("#!/bin/sh\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := writeSBOM(path+".spdx.json", path, commitTime); err == nil || !strings.Contains(err.Error(), "no Go build info") {
+	if err := writeSBOM(path+".spdx.json", path, "v1.2.3", commitTime); err == nil || !strings.Contains(err.Error(), "no Go build info") {
 		t.Errorf("a shell script: %v", err)
 	}
 	if _, err := os.Stat(path + ".spdx.json"); err == nil {
