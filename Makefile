@@ -18,7 +18,8 @@ CONTROLPLANE_LDFLAGS := -s -w -X k8s.io/component-base/version.gitVersion=$(KUBE
            -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37 \
            -X k8s.io/component-base/version.gitTreeState=clean
 
-.PHONY: all build controlplane chromium check test test-unit test-integration demo dev-cluster vet clean dist krew-manifest test-krew test-fuzz webhook-certs
+.PHONY: all build controlplane chromium check test test-unit test-integration demo dev-cluster vet clean dist krew-manifest test-krew test-fuzz webhook-certs \
+	image push bundles release lint-workflows
 
 all: build
 
@@ -55,6 +56,15 @@ STATICCHECK_VERSION := v0.8.2
 $(BIN)/tools/staticcheck:
 	GOBIN=$(BIN)/tools $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
+# The CI and release workflows, checked by actionlint, pinned and built from
+# the module proxy like staticcheck.
+ACTIONLINT_VERSION := v1.7.12
+$(BIN)/tools/actionlint:
+	GOBIN=$(BIN)/tools $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+
+lint-workflows: $(BIN)/tools/actionlint
+	$(BIN)/tools/actionlint -color=false .github/workflows/*.yml
+
 # Before every commit, a few minutes warm: formatting, vet, staticcheck,
 # go.mod and go.sum tidy, and the unit tests under the race detector (the
 # client, the webhook's limiter and listener and the console are concurrent).
@@ -68,16 +78,18 @@ tidy-check:
 	$(GO) mod tidy -diff
 
 # The whole suite: what .ci/run runs and the README names.
-test: check test-fuzz test-integration test-krew
+test: check lint-workflows test-fuzz test-integration test-krew
 
 test-unit:
 	$(GO) test -count=1 ./...
 
 # Test artifacts (the console's screenshot) are kept in $(ARTIFACTS).
 ARTIFACTS ?= $(CURDIR)/test-artifacts
-test-integration: controlplane build chromium
+# The image is built first: its linux/amd64 binary is the webhook that
+# TestImage runs (and its arm64 build warms the cache test-krew uses).
+test-integration: controlplane build chromium image
 	mkdir -p $(ARTIFACTS)
-	$(GO) test -count=1 -tags integration -timeout 30m -artifacts -outputdir $(ARTIFACTS) ./test/integration/...
+	PROJSECRET_IMAGE_ARCHIVE='$(IMAGE_ARCHIVE)' $(GO) test -count=1 -tags integration -timeout 30m -artifacts -outputdir $(ARTIFACTS) ./test/integration/...
 
 # Each fuzz target for a short while, starting from its committed seed
 # corpus (testdata/fuzz); a failure leaves the input there to commit.
@@ -147,6 +159,51 @@ krew-manifest:
 	$(GO) run ./hack/distpack manifest -o '$(KREW_MANIFEST)' -platforms hack/platforms.txt \
 		-template krew/projsecret.yaml.tmpl -sums '$(SUMS)' -version '$(VERSION)'
 	@echo "krew-manifest: wrote $(KREW_MANIFEST) for $(VERSION)"
+
+# The webhook image (docs/install.md): the binary cross-compiled for each
+# platform as hack/dist.sh compiles the plugin (so they share Go's build
+# cache), then hack/image puts each alone on an empty base and writes one
+# OCI index for all of them as an OCI image layout archive, with its digest
+# and an SBOM per binary beside it. Every timestamp is the commit time, so
+# two builds of one commit give the same digest. No container engine.
+IMAGE             ?= ghcr.io/projsecret/projsecret-webhook
+IMAGE_SOURCE      ?= https://github.com/projsecret/projsecret
+IMAGE_PLATFORMS   := linux/amd64 linux/arm64
+IMAGE_ARCHIVE     ?= $(DIST)/projsecret-webhook-$(VERSION).oci.tar
+IMAGE_BIN         := $(BIN)/image
+REVISION          ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+
+image:
+	@[[ '$(SOURCE_DATE_EPOCH)' =~ ^[0-9]+$$ ]] || { echo "image: cannot read the commit time from git; set SOURCE_DATE_EPOCH (unix seconds)" >&2; exit 1; }
+	for p in $(IMAGE_PLATFORMS); do \
+	  CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} GOAMD64=v1 GOARM64=v8.0 \
+	    $(GO) build -trimpath -ldflags '$(LDFLAGS) -buildid=' -o '$(IMAGE_BIN)'/$${p/\//-}/projsecret-webhook ./cmd/projsecret-webhook; \
+	  $(GO) run ./hack/image sbom -created '$(SOURCE_DATE_EPOCH)' -version '$(VERSION)' \
+	    -o '$(DIST)'/projsecret-webhook_$(VERSION)_$${p/\//_}.spdx.json '$(IMAGE_BIN)'/$${p/\//-}/projsecret-webhook; \
+	done
+	$(GO) run ./hack/image build -o '$(IMAGE_ARCHIVE)' -digest-file '$(DIST)/projsecret-webhook-$(VERSION).digest' \
+		-name '$(IMAGE)' -version '$(VERSION)' -revision '$(REVISION)' -source '$(IMAGE_SOURCE)' -created '$(SOURCE_DATE_EPOCH)' \
+		$(foreach p,$(IMAGE_PLATFORMS),$(p)='$(IMAGE_BIN)/$(subst /,-,$(p))/projsecret-webhook')
+
+# make push IMAGE=registry.example.com/projsecret-webhook: the index, its
+# manifests and blobs, tagged with the version; credentials from the docker
+# config and its credential helpers. Prints the reference by digest.
+push: image
+	$(GO) run ./hack/image push -archive '$(IMAGE_ARCHIVE)' -image '$(IMAGE)' -digest-file '$(DIST)/projsecret-webhook-$(VERSION).pushed'
+
+# One install bundle per overlay, rendered by kubectl's kustomize with the
+# image set to IMAGE@sha256:<the index digest>.
+bundles: image
+	$(GO) run ./hack/image bundles -archive '$(IMAGE_ARCHIVE)' -image '$(IMAGE)' -manifests manifests -o '$(DIST)'
+
+# Everything a release uploads, into $(DIST): the plugin archives, their
+# checksums and SBOMs, the Krew manifest, the image archive, its digest and
+# SBOMs, and the install bundles. Pushing and publishing are left to
+# .github/workflows/release.yml (make push, then the upload).
+release: dist image bundles
+	$(MAKE) --no-print-directory krew-manifest KREW_MANIFEST='$(DIST)/projsecret.yaml'
+	@echo "release: $(VERSION) in $(DIST)"; ls -l '$(DIST)'
 
 # Krew and its manifest validator, built from the module proxy outside our go.mod.
 $(TOOLS)/krew $(TOOLS)/validate-krew-manifest &:

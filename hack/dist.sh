@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Cross-compiles kubectl-projsecret and packs one archive for each platform in
-# hack/platforms.txt plus a checksums file into $DIST. Run through `make dist`
-# (it passes VERSION, COMMIT and LDFLAGS). Two runs on the same commit give
-# byte-identical archives: -trimpath, an empty build id, pinned
-# GOAMD64/GOARM64 and hack/distpack's fixed archive headers, timestamped with
-# the commit time.
+# hack/platforms.txt plus a checksums file into $DIST, with an SPDX SBOM of
+# each binary (hack/image sbom, from the binary's build info). Run through
+# `make dist` (it passes VERSION, COMMIT and LDFLAGS). Two runs on the same
+# commit give byte-identical archives: -trimpath, an empty build id, pinned
+# GOAMD64/GOARM64 and hack/distpack's fixed archive headers, timestamped
+# with the commit time.
 set -euo pipefail
 
 : "${VERSION:?VERSION is required, e.g. v1.2.3}"
@@ -37,8 +38,10 @@ DIST=$(cd "$DIST" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# The packer runs on the build machine, so it is built before GOOS changes.
+# The packer and the SBOM writer run on the build machine, so they are built
+# before GOOS changes.
 "$GO" build -o "$work/distpack" ./hack/distpack
+"$GO" build -o "$work/image" ./hack/image
 
 # distpack names each platform's binary and archive (GOOS GOARCH BIN ARCHIVE).
 platforms=$("$work/distpack" platforms -platforms hack/platforms.txt -version "$VERSION")
@@ -49,6 +52,7 @@ while read -r os arch bin archive; do
   mkdir -p "$work/$os-$arch"
   CGO_ENABLED=0 GOOS=$os GOARCH=$arch GOAMD64=v1 GOARM64=v8.0 \
     "$GO" build -trimpath -ldflags "$LDFLAGS -buildid=" -o "$work/$os-$arch/$bin" ./cmd/kubectl-projsecret
+  "$work/image" sbom -created "$mtime" -version "$VERSION" -o "$DIST/kubectl-projsecret_${VERSION}_${os}_${arch}.spdx.json" "$work/$os-$arch/$bin"
   "$work/distpack" archive -o "$out" -mtime "$mtime" \
     "$bin=$work/$os-$arch/$bin" LICENSE=LICENSE README.md=README.md \
     "kubectl_complete-projsecret=$helper"

@@ -51,7 +51,14 @@ type Webhook struct {
 // StartWebhook runs and registers the webhook for the rest of t.
 func StartWebhook(t *testing.T, args ...string) *Webhook {
 	t.Helper()
-	w := runWebhook(t, args...)
+	return startWebhookBinary(t, filepath.Join(binDir, "projsecret-webhook"), args...)
+}
+
+// startWebhookBinary is StartWebhook with the webhook binary bin (the one
+// taken from the image, in TestImage).
+func startWebhookBinary(t *testing.T, bin string, args ...string) *Webhook {
+	t.Helper()
+	w := runWebhookBinary(t, bin, args...)
 	probeNS := namespace(t)
 	register(t, w, probeNS)
 	t.Cleanup(func() {
@@ -62,14 +69,14 @@ func StartWebhook(t *testing.T, args ...string) *Webhook {
 	return w
 }
 
-// runWebhook starts the binary and waits until /readyz says its TLS
+// runWebhookBinary starts the binary bin and waits until /readyz says its TLS
 // listener answers (testenv.StartWebhook, which also says why its ports
 // are found free rather than handed over).
-func runWebhook(t *testing.T, args ...string) *Webhook {
+func runWebhookBinary(t *testing.T, bin string, args ...string) *Webhook {
 	t.Helper()
 	w := &Webhook{logs: &lockedBuffer{}}
 	var err error
-	if w.Webhook, err = testenv.StartWebhook(context.Background(), filepath.Join(binDir, "projsecret-webhook"), t.TempDir(), w.logs, args...); err != nil {
+	if w.Webhook, err = testenv.StartWebhook(context.Background(), bin, t.TempDir(), w.logs, args...); err != nil {
 		t.Fatalf("%v:\n%s", err, w.logs)
 	}
 	t.Cleanup(func() {
