@@ -33,7 +33,7 @@ import (
 // refused at the TLS handshake, before any HTTP.
 func TestWebhookClientCertificateAuth(t *testing.T) {
 	ctx := context.Background()
-	w := runWebhook(t, "--client-ca-name="+certs.CAFile)
+	w := runWebhookBinary(t, filepath.Join(binDir, "projsecret-webhook"), "--client-ca-name="+certs.CAFile)
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(w.Port))
 
 	// projsecret-certs keeps its CA in --out-dir; given the webhook's, it
