@@ -336,8 +336,8 @@ func TestHistoryRetention(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	var warnings []string
-	c, cs, v := newRacingClient(t)
-	c = NewClient(cs, "ns", WithUser(named("alice")), WithWarnings(func(m string) { warnings = append(warnings, m) }))
+	_, cs, v := newRacingClient(t)
+	c := NewClient(cs, "ns", WithUser(named("alice")), WithWarnings(func(m string) { warnings = append(warnings, m) }))
 	if err := c.Create(ctx, "p", "K", []byte("0"), MetaChange{}); err != nil {
 		t.Fatal(err)
 	}

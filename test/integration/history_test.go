@@ -218,7 +218,9 @@ func TestHistoryWebhook(t *testing.T) {
 	if v := as("alice", nil, "read", "pay", "GONE"); v.Stdout != "s3cr3t-gone" {
 		t.Fatal("the owner's undelete did not restore GONE")
 	}
-	mustBeDenied(t, as("mallory", nil, "delete", "pay", "--all", "--yes", "--purge"), `user "mallory" may not delete revision`)
+	// The project's own DELETE is asked first, as a dry run: a non-owner's
+	// purge is refused there, before any revision is touched.
+	mustBeDenied(t, as("mallory", nil, "delete", "pay", "--all", "--yes", "--purge"), `user "mallory" is not an owner of project "pay"`)
 	if n := revisionSecrets(t, ns, "pay"); n == 0 {
 		t.Fatal("a non-owner's purge erased the history")
 	}
