@@ -18,7 +18,7 @@ CONTROLPLANE_LDFLAGS := -s -w -X k8s.io/component-base/version.gitVersion=$(KUBE
            -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37 \
            -X k8s.io/component-base/version.gitTreeState=clean
 
-.PHONY: all build controlplane chromium check test test-unit test-integration demo dev-cluster vet clean dist krew-manifest test-krew test-fuzz webhook-certs \
+.PHONY: all build controlplane chromium zsh check test test-unit test-integration demo dev-cluster vet clean dist krew-manifest test-krew test-fuzz webhook-certs \
 	image push bundles release lint-workflows
 
 all: build
@@ -42,6 +42,11 @@ $(CONTROLPLANE)/kube-apiserver $(CONTROLPLANE)/etcd &: tools/controlplane/go.mod
 # console_test.go drives it headless); installed once when missing.
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then apt-get update && apt-get install -y chromium; fi
+
+# Debian's zsh: env output is sourced by sh, bash and zsh in the tests
+# (internal/entryfile, test/integration), since each expands differently.
+zsh:
+	@if [ ! -x /usr/bin/zsh ]; then apt-get update && apt-get install -y zsh; fi
 
 vet: $(BIN)/tools/staticcheck
 	$(GO) vet ./...
@@ -69,7 +74,7 @@ lint-workflows: $(BIN)/tools/actionlint
 # go.mod and go.sum tidy, and the unit tests under the race detector (the
 # client, the webhook's limiter and listener and the console are concurrent).
 .PHONY: check tidy-check
-check: vet tidy-check
+check: vet tidy-check zsh
 	$(GO) test -race -count=1 ./...
 
 # go mod tidy -diff exits non-zero and prints the diff when go.mod or
@@ -80,14 +85,14 @@ tidy-check:
 # The whole suite: what .ci/run runs and the README names.
 test: check lint-workflows test-fuzz test-integration test-krew
 
-test-unit:
+test-unit: zsh
 	$(GO) test -count=1 ./...
 
 # Test artifacts (the console's screenshot) are kept in $(ARTIFACTS).
 ARTIFACTS ?= $(CURDIR)/test-artifacts
 # The image is built first: its linux/amd64 binary is the webhook that
 # TestImage runs (and its arm64 build warms the cache test-krew uses).
-test-integration: controlplane build chromium image
+test-integration: controlplane build chromium zsh image
 	mkdir -p $(ARTIFACTS)
 	PROJSECRET_IMAGE_ARCHIVE='$(IMAGE_ARCHIVE)' $(GO) test -count=1 -tags integration -timeout 30m -artifacts -outputdir $(ARTIFACTS) ./test/integration/...
 

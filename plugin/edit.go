@@ -43,7 +43,8 @@ placeholder (binaryValue) that cannot be edited and stays as it is.
 
 The file lives in a new directory only you can read, and is removed
 whatever happens: Ctrl-C, Ctrl-\ and any other signal a program can catch
-included (only SIGKILL cannot be). If the Secret changes while the editor
+included (SIGKILL cannot be caught and ends it without cleanup; Go ignores
+the real-time signals it does not catch). If the Secret changes while the editor
 is open, the edit is still applied when none of the entries it changes
 moved; otherwise it fails and names the key that moved.`,
 		Example: `  # Edit every entry of a project

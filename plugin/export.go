@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/projsecret/projsecret"
@@ -40,10 +42,16 @@ nor a value with a NUL byte as env: the command then fails, naming the key,
 and prints nothing (use "read", or json or yaml).
 
 Env output single-quotes any value that is not plain, as sh does, so a
-shell may source it: it runs nothing from a value and sets each variable to
-its value byte for byte ("set -a" first to export them). Keys that are not
-shell variable names (db-password, 9LIVES) come last, after "export ": a
-shell refuses those lines (dash stops there), and import reads them all.`,
+shell (sh, bash, zsh) may source it: it runs nothing from a value and sets
+each variable to its value byte for byte ("set -a" first to export them).
+Keys that are not shell variable names (db-password, 9LIVES) cannot be
+written as env, since a shell would print their values in an error: the
+command fails naming them (use json or yaml, or name the other keys).
+
+Sourcing sets whatever the project holds: a key such as PATH, PS1,
+PROMPT_COMMAND, BASH_ENV or LD_PRELOAD changes what your shell and the
+commands it starts load or run. Env output warns on standard error naming
+such keys (the names "run" warns about), never their values.`,
 		Example: `  # Back up, then restore into another project
   kubectl projsecret export payments > payments.env
   kubectl projsecret import payments-staging -f payments.env
@@ -92,6 +100,14 @@ func (o *exportOptions) Run(ctx context.Context) error {
 			return &projsecret.Error{Project: o.project, Err: err}
 		}
 		return fmt.Errorf("project %q: writing to standard output: %w", o.project, err)
+	}
+	if o.format == entryfile.Env {
+		// Env output is made to be sourced, which sets these in the
+		// user's own shell: names only, never values.
+		if risky, _ := riskyNames(values, nil, false, runtime.GOOS); len(risky) > 0 {
+			fmt.Fprintf(o.ErrOut, "Warning: project %q sets %s: sourcing this output sets them in your shell, where they change what it and the commands it starts load or run, and anyone who can write the project's Secret chooses them\n",
+				o.project, strings.Join(risky, ", "))
+		}
 	}
 	return nil
 }

@@ -36,14 +36,33 @@ var (
 		"PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_CONFIG_FILE",
 		// The C library's loader and modules.
 		"GCONV_PATH", "GLIBC_TUNABLES", "LOCPATH", "NLSPATH", "HOSTALIASES",
+		// Shell prompts and hooks run when a prompt or menu is shown, and
+		// the editor fc starts; zsh's function search path.
+		"PS0", "PS3", "FCEDIT", "FPATH",
+		// make, vi and the rest read commands from these.
+		"MAKEFLAGS", "MAKEFILES", "GNUMAKEFLAGS", "VIMINIT", "EXINIT", "GVIMINIT", "MYVIMRC",
+		"HGRCPATH", "PSModulePath", "KUBERC", "KREW_ROOT", "TMPDIR",
+		"OPENSSL_CONF", "OPENSSL_ENGINES", "OPENSSL_MODULES",
+		// Toolchains' flags and where they fetch code from.
+		"RUSTFLAGS", "GOENV", "GOROOT", "GOPROXY", "GOSUMDB", "GONOSUMDB", "GOINSECURE",
+		// Which daemon or bus receives commands.
+		"DOCKER_HOST", "CONTAINER_HOST", "DBUS_SESSION_BUS_ADDRESS",
+		// Which certificates are trusted.
+		"SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
 	}
+	// Proxies: where traffic (credentials included) goes. Programs read
+	// these in either case, so they are matched regardless of case
+	// everywhere.
+	riskyAnyCase  = []string{"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"}
 	riskyPrefixes = []string{
 		"LD_", "DYLD_", "GIT_", "PYTHON", "NPM_CONFIG_", "npm_config_", "COR_", "CORECLR_",
+		"CARGO_", "CGO_", "PIP_", "HELM_", "XDG_",
 	}
 	// JAVA_TOOL_OPTIONS, _JAVA_OPTIONS, JDK_JAVA_OPTIONS, NODE_OPTIONS,
 	// MAVEN_OPTS, GRADLE_OPTS, JAVA_OPTS, CATALINA_OPTS and the like: a
-	// runtime's or launcher's extra command-line options, agents included.
-	riskySuffixes = []string{"_OPTIONS", "_OPTS"}
+	// runtime's or launcher's extra command-line options, agents included;
+	// and the programs a tool starts (GIT_EDITOR, SYSTEMD_PAGER, ...).
+	riskySuffixes = []string{"_OPTIONS", "_OPTS", "_EDITOR", "_PAGER", "_ASKPASS", "_BROWSER"}
 )
 
 // riskyNames sorts the variables among vars that deserve a warning before
@@ -73,6 +92,11 @@ func riskyNames(vars map[string][]byte, inherited []string, override bool, goos 
 func isRiskyName(name string, canon func(string) string) bool {
 	for _, n := range riskyExact {
 		if name == canon(n) {
+			return true
+		}
+	}
+	for _, n := range riskyAnyCase {
+		if strings.EqualFold(name, n) {
 			return true
 		}
 	}

@@ -18,8 +18,20 @@ func TestRiskyNames(t *testing.T) {
 		"PROMPT_COMMAND", "HOME", "KUBECONFIG", "BASH_ENV", "ENV", "IFS", "PATH",
 		"PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "PERL5OPT", "RUBYOPT",
 		"LD_PRELOAD", "LD_LIBRARY_PATH", "DYLD_INSERT_LIBRARIES",
+		// The second review's list.
+		"MAKEFLAGS", "MAKEFILES", "GNUMAKEFLAGS", "VIMINIT", "EXINIT", "GVIMINIT", "MYVIMRC",
+		"DBUS_SESSION_BUS_ADDRESS", "PS0", "PS3", "FPATH", "OPENSSL_CONF", "OPENSSL_ENGINES", "OPENSSL_MODULES",
+		"HGRCPATH", "RUSTFLAGS", "GOENV", "GOROOT", "GOPROXY", "GOSUMDB", "GONOSUMDB", "GOINSECURE",
+		"DOCKER_HOST", "CONTAINER_HOST", "PSModulePath", "KUBERC", "KREW_ROOT", "TMPDIR", "FCEDIT",
+		"SVN_EDITOR", "SYSTEMD_PAGER", "GH_PAGER", "SSH_ASKPASS", "MY_ASKPASS", "GH_BROWSER",
+		"CARGO_HOME", "CARGO_BUILD_RUSTC_WRAPPER", "CGO_CFLAGS", "CGO_LDFLAGS", "PIP_TRUSTED_HOST",
+		"HELM_PLUGINS", "XDG_DATA_DIRS", "XDG_RUNTIME_DIR",
+		"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy",
+		"NO_PROXY", "no_proxy", "Https_Proxy",
+		"SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
 	}
-	harmless := []string{"DB_PASSWORD", "API_KEY", "HOMEPAGE", "MY_PATH", "OPTIONS_FILE", "GITHUB_TOKEN", "pager", "path", "Home"}
+	harmless := []string{"DB_PASSWORD", "API_KEY", "HOMEPAGE", "MY_PATH", "OPTIONS_FILE", "GITHUB_TOKEN", "pager", "path", "Home",
+		"PROXY_URL", "HTTP_PROXY_PORT", "EDITOR_NAME", "CARGO", "tmpdir", "GOPATH_OLD", "PS5"}
 	vars := map[string][]byte{}
 	for _, n := range append(slices.Clone(risky), harmless...) {
 		vars[n] = []byte("s3cr3t")
@@ -33,9 +45,10 @@ func TestRiskyNames(t *testing.T) {
 	}
 
 	// Windows ignores case: "pager", "path" and "Home" are PAGER, PATH
-	// and HOME there, and are named as the project spells them.
+	// and HOME there (and "tmpdir" TMPDIR), and are named as the project
+	// spells them.
 	got, _ = riskyNames(vars, nil, true, "windows")
-	want := slices.Sorted(slices.Values(append(slices.Clone(risky), "pager", "path", "Home")))
+	want := slices.Sorted(slices.Values(append(slices.Clone(risky), "pager", "path", "Home", "tmpdir")))
 	if !slices.Equal(got, want) {
 		t.Errorf("windows: warned about %v\nwant %v", got, want)
 	}

@@ -57,8 +57,9 @@ the same name unless --no-override is given.
 
 Before the command starts, a warning names (never with their values) the
 entries that change what it loads or runs (PATH, LD_*, GIT_*, PAGER, EDITOR,
-*_OPTIONS, HOME, KUBECONFIG and the like: anyone who can write the project's
-Secret chooses them), and those that replace a variable you already had.
+*_OPTIONS, HOME, KUBECONFIG, MAKEFLAGS, HTTPS_PROXY, SSL_CERT_FILE and the
+like: anyone who can write the project's Secret chooses them), and those
+that replace a variable you already had.
 
 --env-names=keep (the default) uses keys as they are, as envFrom does;
 --env-names=upper maps them to upper case with "-" as "_" (two keys mapping

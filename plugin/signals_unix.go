@@ -15,12 +15,12 @@ import (
 // keep-alive connection must not end an edit). SIGBUS, SIGFPE, SIGILL and
 // SIGSEGV are caught only when sent by kill; a real fault still panics.
 func fatalSignals() []os.Signal {
-	return []os.Signal{
+	return append([]os.Signal{
 		syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM,
 		syscall.SIGABRT, syscall.SIGALRM, syscall.SIGUSR1, syscall.SIGUSR2,
 		syscall.SIGTRAP, syscall.SIGSYS, syscall.SIGXCPU, syscall.SIGXFSZ, syscall.SIGVTALRM,
 		syscall.SIGBUS, syscall.SIGFPE, syscall.SIGILL, syscall.SIGSEGV,
-	}
+	}, osFatalSignals()...)
 }
 
 // renewSignals ask kubectl projsecret ui for a new URL.

@@ -140,6 +140,37 @@ func TestExport(t *testing.T) {
 	h.run(t, "", "export", "web", "-o", "toml").fails(t, `format "toml" is not known`)
 }
 
+// TestExportEnvWarnsOfRiskyNames: env output, made to be sourced, names the
+// keys that would change what the user's shell runs, on stderr and never
+// with a value; json and yaml do not warn. A key that is not a shell name
+// is refused as env, named, with no value printed.
+func TestExportEnvWarnsOfRiskyNames(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, seeded(t, ns, "web",
+		seedEntry{key: "PROMPT_COMMAND", value: "s3cr3t-a"}, seedEntry{key: "LD_PRELOAD", value: "s3cr3t-b"},
+		seedEntry{key: "DB_PASSWORD", value: "s3cr3t-c"}, seedEntry{key: "db-password", value: "s3cr3t-d"}))
+	r := h.run(t, "", "export", "web", "PROMPT_COMMAND", "LD_PRELOAD", "DB_PASSWORD").ok(t)
+	if want := "Warning: project \"web\" sets LD_PRELOAD, PROMPT_COMMAND: sourcing this output sets them in your shell, where they change what it and the commands it starts load or run, and anyone who can write the project's Secret chooses them\n"; r.stderr != want {
+		t.Errorf("stderr %q\nwant %q", r.stderr, want)
+	}
+	if !strings.Contains(r.stdout, "PROMPT_COMMAND=s3cr3t-a\n") {
+		t.Errorf("the warning kept the key out of the output (%d bytes)", len(r.stdout))
+	}
+	for _, f := range []string{"json", "yaml"} {
+		if r := h.run(t, "", "export", "web", "-o", f).ok(t); r.stderr != "" {
+			t.Errorf("-o %s warned: %q", f, r.stderr)
+		}
+	}
+	if r := h.run(t, "", "export", "web", "DB_PASSWORD").ok(t); r.stderr != "" {
+		t.Errorf("a plain key warned: %q", r.stderr)
+	}
+	r = h.run(t, "", "export", "web")
+	r.fails(t, `keys that are not shell variable names cannot be written as env (a shell sourcing the file would print their values in an error): "db-password"; use -o json or -o yaml`)
+	if r.stdout != "" || strings.Contains(r.stderr, "s3cr3t") {
+		t.Errorf("refused export printed %d bytes, stderr %q", len(r.stdout), r.stderr)
+	}
+}
+
 func TestRun(t *testing.T) {
 	h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "db-pass", value: "from project"}, seedEntry{key: "OTHER", value: "o"}))
 	t.Setenv("db-pass", "inherited")

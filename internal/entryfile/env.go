@@ -146,16 +146,17 @@ func parseQuoted(data []byte, open int) (value []byte, after, lines int, err *Er
 
 // writeEnv writes KEY=VALUE lines, quoting every value that is not plainly
 // safe to leave bare, so that parseEnv reads each back unchanged and so
-// that sh, sourcing the file, runs nothing from a value and sets each
-// variable to its value byte for byte: single quotes, in which sh expands
-// nothing, newlines included. A shell variable cannot hold a NUL byte, so a
-// value with one is refused, naming its key.
+// that sh, bash and zsh, sourcing the file, run nothing from a value and
+// set each variable to its value byte for byte: single quotes, in which
+// they expand nothing, newlines included. A shell variable cannot hold a
+// NUL byte, so a value with one is refused, naming its key.
 //
-// A key that is not a shell variable name (db-password, 9LIVES) would make
-// sh look up a command named after the whole line, value included: those
-// lines come last, after "export ", so that sh sets every other variable
-// and then stops with an error ("bad variable name") instead; parseEnv
-// reads "export " as it reads any line.
+// A key that is not a shell variable name (db-password, 9LIVES) is refused
+// too, naming every such key: no line holding its value is safe to source
+// (bash answers "export db-password=VALUE" by printing the value in its
+// error, into terminals and CI logs), and a block the shell skips (a
+// here-document) would be a second syntax that other .env readers lose
+// silently. JSON and YAML hold any key.
 func writeEnv(buf *bytes.Buffer, keys []string, values map[string][]byte) error {
 	for _, k := range keys {
 		// Keys outside the contract (a Secret written around it) could
@@ -167,12 +168,14 @@ func writeEnv(buf *bytes.Buffer, keys []string, values map[string][]byte) error 
 			return errorf(0, k, "the value contains a NUL byte, which env output (a shell variable) cannot hold: use the json or yaml format")
 		}
 	}
-	shellNames := slices.DeleteFunc(slices.Clone(keys), func(k string) bool { return !isShellName(k) })
-	others := slices.DeleteFunc(slices.Clone(keys), isShellName)
-	for _, k := range append(shellNames, others...) {
-		if !isShellName(k) {
-			buf.WriteString("export ")
+	if others := slices.DeleteFunc(slices.Clone(keys), isShellName); len(others) > 0 {
+		quoted := make([]string, len(others))
+		for i, k := range others {
+			quoted[i] = projsecret.Quote(k)
 		}
+		return errorf(0, "", "keys that are not shell variable names cannot be written as env (a shell sourcing the file would print their values in an error): %s; use -o json or -o yaml, or export the other keys by name", strings.Join(quoted, ", "))
+	}
+	for _, k := range keys {
 		buf.WriteString(k)
 		buf.WriteByte('=')
 		v := values[k]
@@ -195,14 +198,16 @@ func writeEnv(buf *bytes.Buffer, keys []string, values map[string][]byte) error 
 func isShellName(k string) bool { return projsecret.EnvVarKeyRule.Validate(k) == nil }
 
 // bare reports whether v can be written unquoted and still read back, by
-// parseEnv and by sh (which expands nothing in these characters after an
-// assignment's "="), and read by a person without doubt: no spaces, quotes,
-// "#", "$" or "~".
+// parseEnv and by sh, bash and zsh (which expand nothing in these
+// characters after an assignment's "="), and read by a person without
+// doubt: no spaces, quotes, "#", "$" or "~". Nor "=" or ":": zsh expands
+// "=ls" to ls's path at the start of an assignment's value and after a
+// ":" in it, as it expands "~" after a ":".
 func bare(v []byte) bool {
 	for _, c := range v {
 		switch {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.IndexByte("_-./:@%+,=", c) >= 0:
+		case strings.IndexByte("_-./@%+,", c) >= 0:
 		default:
 			return false
 		}

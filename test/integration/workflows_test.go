@@ -231,6 +231,7 @@ func TestExportEnvSourcedBySh(t *testing.T) {
 		"BACKSLASH": []byte(`C:\dir\n \\`),
 		"CONTROL":   []byte("\t;|&<>(){}*?[!]# \r"),
 		"PLAIN":     []byte("8080"),
+		"ZSH_EQ":    []byte("=ls:=nosuchcommand:~"),
 	}
 	for k, v := range values {
 		mustSucceed(t, v, "-n", ns, "create", "app", k, "--stdin")
@@ -239,27 +240,29 @@ func TestExportEnvSourcedBySh(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "app.env"), []byte(out), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("sh", "-c", "set -a; . ./app.env; set +a; exec env -0")
-	cmd.Dir = dir
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=/nonexistent"}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	env, err := cmd.Output()
-	if err != nil || stderr.Len() > 0 {
-		t.Fatalf("sourcing the export: %v; %d bytes on stderr", err, stderr.Len())
-	}
-	if _, err := os.Stat(marker); err == nil {
-		t.Fatal("sourcing the export ran a command from a value")
-	}
-	got := map[string][]byte{}
-	for _, kv := range bytes.Split(env, []byte{0}) {
-		if name, v, ok := bytes.Cut(kv, []byte("=")); ok {
-			if _, ours := values[string(name)]; ours {
-				got[string(name)] = v
+	for _, shell := range []string{"sh", "bash", "zsh"} {
+		cmd := exec.Command(shell, "-c", "set -a; . ./app.env; set +a; exec env -0")
+		cmd.Dir = dir
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=/nonexistent"}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		env, err := cmd.Output()
+		if err != nil || stderr.Len() > 0 {
+			t.Fatalf("%s sourcing the export: %v; %d bytes on stderr", shell, err, stderr.Len())
+		}
+		if _, err := os.Stat(marker); err == nil {
+			t.Fatalf("%s sourcing the export ran a command from a value", shell)
+		}
+		got := map[string][]byte{}
+		for _, kv := range bytes.Split(env, []byte{0}) {
+			if name, v, ok := bytes.Cut(kv, []byte("=")); ok {
+				if _, ours := values[string(name)]; ours {
+					got[string(name)] = v
+				}
 			}
 		}
+		sameData(t, "values sourced by "+shell, got, values)
 	}
-	sameData(t, "values sourced by sh", got, values)
 	// And import reads the same file back exactly.
 	mustSucceed(t, []byte(out), "-n", ns, "import", "copy", "-f", "-")
 	sameData(t, "export -o env | import", secret(t, ns, "copy").Data, values)
