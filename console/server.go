@@ -108,7 +108,7 @@ type Server struct {
 	// token opens the next session; "" once it has. spent holds the
 	// SHA-256 of tokens that opened one, oldest first.
 	token string
-	spent [][sha256.Size]byte
+	spent []spentToken
 	// sessions are keyed by the SHA-256 of their cookie's id: the lookup
 	// compares hashes, which an attacker cannot steer byte by byte.
 	sessions map[[sha256.Size]byte]*sessionState
@@ -151,7 +151,9 @@ func New(client *projsecret.Client, addr *net.TCPAddr, opts Options) (*Server, e
 		now:        opts.Now,
 	}
 	if s.now == nil {
-		s.now = time.Now
+		// Wall-clock time: Go's monotonic clock stops while the machine
+		// sleeps, so a session would outlive a suspended night.
+		s.now = func() time.Time { return time.Now().Round(0) }
 	}
 	s.handler = s.routes()
 	return s, nil

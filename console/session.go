@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -33,12 +34,19 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, tok []stri
 	if !valid && len(tok) == 1 {
 		h := sha256.Sum256([]byte(tok[0]))
 		for _, old := range s.spent {
-			spent = spent || subtle.ConstantTimeCompare(h[:], old[:]) == 1
+			if subtle.ConstantTimeCompare(h[:], old.token[:]) == 1 {
+				// Whoever replays a spent URL may be its owner, raced by
+				// another local process that read it first: the session
+				// it opened ends, whoever holds it.
+				spent = true
+				delete(s.sessions, old.session)
+			}
 		}
 	}
 	if valid {
 		s.token = ""
-		s.spent = append(s.spent, sha256.Sum256([]byte(tok[0])))
+		key := sha256.Sum256([]byte(id))
+		s.spent = append(s.spent, spentToken{token: sha256.Sum256([]byte(tok[0])), session: key})
 		if len(s.spent) > maxSpent {
 			s.spent = slices.Delete(s.spent, 0, len(s.spent)-maxSpent)
 		}
@@ -46,13 +54,14 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, tok []stri
 		if len(s.sessions) >= maxSessions {
 			s.evictLocked()
 		}
-		s.sessions[sha256.Sum256([]byte(id))] = &sessionState{csrf: csrf, created: now, lastSeen: now}
+		s.sessions[key] = &sessionState{csrf: csrf, created: now, lastSeen: now}
 	}
 	s.mu.Unlock()
 	switch {
 	case spent:
-		refuse(w, http.StatusForbidden, "This URL was already used: each URL that kubectl projsecret ui prints opens one session. "+
-			"For a new URL, "+s.hint+". If you did not open this URL yourself, someone else on this machine did: stop the console (Ctrl-C).")
+		refuse(w, http.StatusForbidden, "If you did not open this URL before, someone else on this machine did: stop the console (Ctrl-C). "+
+			"This URL was already used, and the session it opened has now been ended: each URL that kubectl projsecret ui prints opens one session. "+
+			"For a new URL, "+s.hint+".")
 		return
 	case !valid:
 		refuse(w, http.StatusUnauthorized, "wrong token: open the URL that kubectl projsecret ui printed last (for a new one, "+s.hint+")")
@@ -64,7 +73,9 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, tok []stri
 	})
 	rest := r.URL.Query()
 	rest.Del("token")
-	target := url.URL{Path: r.URL.Path, RawQuery: rest.Encode()}
+	// One leading slash: a path such as //host/x would otherwise redirect
+	// to another site.
+	target := url.URL{Path: "/" + strings.TrimLeft(r.URL.Path, "/"), RawQuery: rest.Encode()}
 	http.Redirect(w, r, target.String(), http.StatusSeeOther)
 }
 
@@ -93,6 +104,9 @@ func (s *Server) evictLocked() {
 	}
 	delete(s.sessions, oldest)
 }
+
+// spentToken is a used URL token's hash and the session it opened.
+type spentToken struct{ token, session [sha256.Size]byte }
 
 // session is the id and CSRF token of the request's session.
 type session struct{ id, csrf string }

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -27,9 +28,9 @@ func (h *harness) pageWith(c *http.Cookie) (int, string) {
 }
 
 // TestSessionTokenOpensOne: the printed URL opens one session; replaying
-// it (another local user read it from the browser's command line) opens
-// none and says how to get a new URL; a new URL opens one more and
-// replaces any unused one.
+// it (another local user read it from the browser's command line, or its
+// owner finds it raced) opens none, ends the one it opened, and says how to
+// get a new URL; a new URL opens one more and replaces any unused one.
 func TestSessionTokenOpensOne(t *testing.T) {
 	t.Parallel()
 	h := newHarnessWith(t, Options{NewURLHint: "press Enter in its terminal"})
@@ -46,8 +47,9 @@ func TestSessionTokenOpensOne(t *testing.T) {
 			t.Errorf("the replay's answer %q lacks %q", body, want)
 		}
 	}
-	if code, _ := h.pageWith(h.cookie); code != http.StatusOK {
-		t.Errorf("the first session after a replay: status %d, want 200", code)
+	// The replay ended the session the URL had opened, whoever held it.
+	if code, _ := h.pageWith(h.cookie); code != http.StatusUnauthorized {
+		t.Errorf("the first session after a replay: status %d, want 401", code)
 	}
 	if strings.Contains(h.srv.URL(), strings.TrimPrefix(first, "http://"+host+"/?")) {
 		t.Error("URL still carries the spent token")
@@ -158,5 +160,40 @@ func readAll(t *testing.T, resp *http.Response) string {
 		if err != nil {
 			return b.String()
 		}
+	}
+}
+
+// TestSessionRedirectStaysLocal: a URL whose path begins with two slashes
+// is sent back to a path of this console, never to another site.
+func TestSessionRedirectStaysLocal(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	fresh, err := h.srv.NewURL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := request("GET", "/", nil)
+	r.URL.Path, r.URL.RawQuery = "//evil.example/x", u.RawQuery
+	resp := h.raw(r).Result()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/evil.example/x" {
+		t.Fatalf("redirect %d to %q, want 303 to /evil.example/x", resp.StatusCode, loc)
+	}
+}
+
+// TestSessionClockIsWallTime: the default clock carries no monotonic
+// reading, which stops while the machine sleeps and would let a session
+// outlive a suspended night.
+func TestSessionClockIsWallTime(t *testing.T) {
+	t.Parallel()
+	srv, err := New(nil, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now := srv.now(); strings.Contains(now.String(), "m=") {
+		t.Errorf("the session clock reads %s, with a monotonic reading", now)
 	}
 }
