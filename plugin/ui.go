@@ -30,7 +30,8 @@ type uiOptions struct {
 	Port           int
 	NoBrowser      bool
 	SessionTimeout time.Duration
-	// OpenBrowser opens url in the user's browser; tests replace it.
+	// OpenBrowser opens url (a launchPage) in the user's browser; tests
+	// replace it.
 	OpenBrowser func(url string) error
 
 	listenAddr string
@@ -47,9 +48,10 @@ write the other commands can make. It acts with your kubeconfig credentials
 (the connection flags, --as included), so it can do exactly what you can.
 
 It listens on 127.0.0.1 unless --address says otherwise, and prints its URL,
-which carries a secret token, on a line of its own. The URL opens one
-session and is then spent: opened again (by you, or by another local user
-who read it from the browser's command line) it says it was already used.
+which carries a secret token, on a line of its own; the browser is opened
+on a private local page that leads there, so the token is in no command
+line. The URL opens one session and is then spent: opened again it says it
+was already used, and the session it opened ends.
 For a new URL press Enter in this terminal, or send the process SIGUSR1
 (kill -USR1 PID; not on Windows). A session ends after --session-timeout
 without a request, and 12h after it opened in any case. Ctrl-C stops it.`,
@@ -134,7 +136,12 @@ func (o *uiOptions) Run(ctx context.Context) error {
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(l) }()
 	if !o.NoBrowser {
-		if err := o.OpenBrowser(first); err != nil {
+		page, remove, err := launchPage(first)
+		defer remove()
+		if err == nil {
+			err = o.OpenBrowser(page)
+		}
+		if err != nil {
 			fmt.Fprintf(o.ErrOut, "Warning: could not open a browser (%v): open the URL above yourself\n", err)
 		}
 	}
@@ -197,11 +204,8 @@ func newURLHint(onTerminal bool) string {
 }
 
 // openBrowser hands url to the desktop's opener. The URL goes in argv,
-// where every local user can read it (/proc/PID/cmdline) for as long as
-// the opener runs, and the browser's argv as long as the browser runs when
-// the opener starts one. The token is good for one session: whoever uses
-// it first gets it, and if that is not the user, their browser says the
-// URL was already used and how to get a new one.
+// where every local user can read it (/proc/PID/cmdline), so Run passes a
+// launchPage's file:// URL, never the console's tokened one.
 func openBrowser(url string) error {
 	var cmd *exec.Cmd
 	switch runtime.GOOS {

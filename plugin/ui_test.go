@@ -5,9 +5,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -81,12 +85,16 @@ func TestUIRun(t *testing.T) {
 			h := newHarness(t, seeded(t, ns, "payments", seedEntry{key: "k", value: "s3cr3t"}))
 			outR, outW := io.Pipe()
 			errOut := &syncBuffer{}
-			var opened []string
+			var opened, pages []string
 			o := &uiOptions{
 				IOStreams: genericiooptions.IOStreams{In: strings.NewReader(""), Out: outW, ErrOut: errOut},
 				NewClient: func() (*projsecret.Client, error) { return h.client, nil },
 				Address:   tc.address, NoBrowser: tc.noBrowser, SessionTimeout: time.Hour,
-				OpenBrowser: func(u string) error { opened = append(opened, u); return tc.openErr },
+				OpenBrowser: func(u string) error {
+					opened = append(opened, u)
+					pages = append(pages, launched(t, u))
+					return tc.openErr
+				},
 			}
 			cmd := &cobra.Command{}
 			if err := o.Complete(cmd, nil); err != nil {
@@ -155,8 +163,12 @@ func TestUIRun(t *testing.T) {
 			switch {
 			case tc.noBrowser && len(opened) != 0:
 				t.Error("--no-browser opened a browser")
-			case !tc.noBrowser && (len(opened) != 1 || opened[0] != u.String()):
-				t.Errorf("opened %d browsers, want one at the printed URL", len(opened))
+			case !tc.noBrowser && (len(opened) != 1 || strings.Contains(opened[0], "token") || !strings.Contains(pages[0], html.EscapeString(u.String()))):
+				t.Errorf("opened %d browsers, want one at a launch page that sends it on to the printed URL, with no token in the opener's arguments", len(opened))
+			case !tc.noBrowser:
+				if _, err := os.Stat(filepath.Dir(strings.TrimPrefix(opened[0], "file://"))); !os.IsNotExist(err) {
+					t.Errorf("the launch page's directory is left after the console stopped: %v", err)
+				}
 			}
 			if _, err := client.Get(u.String()); err == nil {
 				t.Error("the console still answers after it stopped")
@@ -269,4 +281,25 @@ func TestUINewURLOnEnter(t *testing.T) {
 	if strings.Contains(r.errOut.String(), "token=") {
 		t.Error("a token reached stderr")
 	}
+}
+
+// launched reads the launch page at the file:// URL u, checking that only
+// its owner can read it.
+func launched(t *testing.T, u string) string {
+	t.Helper()
+	path := strings.TrimPrefix(u, "file://")
+	for p, want := range map[string]os.FileMode{path: 0o600, filepath.Dir(path): 0o700 | os.ModeDir} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if runtime.GOOS != "windows" && fi.Mode() != want {
+			t.Errorf("launch page %s: mode %v, want %v", p, fi.Mode(), want)
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
