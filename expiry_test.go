@@ -1,6 +1,7 @@
 package projsecret
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -28,5 +29,19 @@ func TestFormatRotateEvery(t *testing.T) {
 		if back, err := time.ParseDuration(want); err != nil || back != d {
 			t.Errorf("%q does not parse back to %s", want, d)
 		}
+	}
+}
+
+// TestValidateEntryMetaChecksRotateEvery: an entry built in Go, not
+// decoded, with a rotation period out of range is refused naming it.
+func TestValidateEntryMetaChecksRotateEvery(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	m := EntryMeta{CreatedAt: at, UpdatedAt: at, CreatedBy: "alice", UpdatedBy: "alice", RotateEvery: 30 * time.Minute}
+	if err := ValidateEntryMeta("k", m); err == nil || !strings.Contains(err.Error(), `entry "k": rotateEvery 30m is out of range`) {
+		t.Fatalf("rotateEvery 30m: %v", err)
+	}
+	m.RotateEvery = MinRotateEvery
+	if err := ValidateEntryMeta("k", m); err != nil {
+		t.Fatalf("rotateEvery %s: %v", MinRotateEvery, err)
 	}
 }

@@ -340,7 +340,8 @@ func classify(before, after *EntryState) Change {
 		return ChangeUpdated
 	case before.Meta.equal(after.Meta):
 		return ""
-	case before.Meta.Description != after.Meta.Description || !labelsEqual(before.Meta.Labels, after.Meta.Labels):
+	case before.Meta.Description != after.Meta.Description || !labelsEqual(before.Meta.Labels, after.Meta.Labels) ||
+		!before.Meta.ExpiresAt.Equal(after.Meta.ExpiresAt) || before.Meta.RotateEvery != after.Meta.RotateEvery:
 		return ChangeMetadata
 	default:
 		return ChangeUpdated

@@ -422,3 +422,27 @@ func TestAdoptionIsTheFirstRevision(t *testing.T) {
 		t.Fatalf("B at revision 1: %v", err)
 	}
 }
+
+// TestExpiryChangesAreMetadata: setting or clearing an entry's expiry or
+// rotation period alone is recorded as a metadata change, each once.
+func TestExpiryChangesAreMetadata(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, _, _ := newRacingClient(t)
+	if err := c.Create(ctx, "p", "K", []byte("v"), MetaChange{}); err != nil {
+		t.Fatal(err)
+	}
+	at, every, none := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC), 720*time.Hour, time.Duration(0)
+	for i, change := range []MetaChange{{ExpiresAt: &at}, {RotateEvery: &every}, {RotateEvery: &none}} {
+		if err := c.UpdateMeta(ctx, "p", "K", change); err != nil {
+			t.Fatalf("change %d: %v", i, err)
+		}
+	}
+	revs, err := c.History(ctx, "p", "K")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := changesOf(t, revs, "K"), []string{"metadata", "metadata", "metadata", "created"}; !slices.Equal(got, want) {
+		t.Fatalf("changes newest first %v, want %v", got, want)
+	}
+}
