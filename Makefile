@@ -144,6 +144,13 @@ clausemut:
 	$(CLAUSEMUT) ./internal/entryfile
 	$(CLAUSEMUT) -files plugin/value.go ./plugin
 
+# The command reference in docs/commands, generated from the cobra tree
+# (internal/reference); make check fails when it is stale.
+.PHONY: docs
+docs:
+	rm -rf docs/commands
+	$(GO) run ./hack/reference -markdown docs/commands
+
 # The webhook's certificate for manifests/overlays/self-signed; run again to
 # rotate it (the CA kept in generated/ is reused, so caBundle stays).
 webhook-certs:
