@@ -225,7 +225,7 @@ func TestBaseManifests(t *testing.T) {
 }
 
 // metricsScrapeLabel is the namespace label the NetworkPolicy admits to the
-// metrics port (README, "Webhook").
+// metrics port (docs/webhook.md).
 const metricsScrapeLabel = "projsecret.io/metrics-scrape"
 
 // checkNetworkPolicy: the webhook pods admit the webhook port from

@@ -23,8 +23,8 @@ const (
 	// DefaultMaxInflight is how many reviews one replica judges at once.
 	// A near-limit review (3.2 MiB AdmissionReview) allocates about 9 MiB;
 	// 32 sent at once peak at about 84 MiB of heap with this bound and
-	// 155 MiB without one, against the pod's 128 MiB limit (README,
-	// "Benchmarks", 2b). Small reviews take well under a millisecond, so
+	// 155 MiB without one, against the pod's 128 MiB limit (docs/benchmarks.md,
+	// part 2b). Small reviews take well under a millisecond, so
 	// 8 at a time still serves thousands per second.
 	DefaultMaxInflight = 8
 	// DefaultInflightWait is how long a review waits for a slot before it

@@ -3,7 +3,7 @@
 // the static binaries the Makefile cross-compiles, each alone in one layer
 // on an empty base, as one OCI index for every platform, written as an OCI
 // image layout archive that two builds of one commit write byte for byte
-// the same (README "Install", docs/install.md).
+// the same (docs/install.md).
 //
 //	image build -o OUT.oci.tar -name NAME -version V -revision SHA -source URL -created UNIX [-digest-file F] os/arch=BINARY...
 //	image digest -archive OUT.oci.tar

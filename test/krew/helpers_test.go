@@ -50,7 +50,7 @@ func readTargets(t *testing.T, root, version string) []target {
 			t.Fatalf("distpack platforms printed %q; want GOOS GOARCH BIN ARCHIVE", line)
 		}
 		tg := target{platform{f[0], f[1]}, f[2], f[3]}
-		// The names the README documents, checked here rather than taken
+		// The names docs/release.md documents, checked here rather than taken
 		// on distpack's word: .exe and .zip on Windows, .tar.gz elsewhere.
 		bin, ext := "kubectl-projsecret", ".tar.gz"
 		if tg.os == "windows" {

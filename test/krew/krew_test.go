@@ -449,7 +449,7 @@ func (s *suite) installOffline(t *testing.T) {
 		t.Errorf("kubectl krew list does not show projsecret (installed from a local manifest, so detached/projsecret)")
 	}
 
-	// The README's completion step: put the helper on PATH, then kubectl
+	// docs/install.md's completion step: put the helper on PATH, then kubectl
 	// completes the plugin's commands through it.
 	helper, err := os.ReadFile(filepath.Join(store, "kubectl_complete-projsecret"))
 	if err != nil {
