@@ -43,6 +43,14 @@ trap 'rm -rf "$work"' EXIT
 "$GO" build -o "$work/distpack" ./hack/distpack
 "$GO" build -o "$work/image" ./hack/image
 
+# Every archive carries the man pages, generated from the command tree and
+# dated with the commit time, under man/.
+"$GO" run ./hack/reference -man "$work/man" -date "$mtime"
+man=()
+for page in "$work"/man/*.1; do
+  man+=("man/${page##*/}=$page")
+done
+
 # distpack names each platform's binary and archive (GOOS GOARCH BIN ARCHIVE).
 platforms=$("$work/distpack" platforms -platforms hack/platforms.txt -version "$VERSION")
 archives=()
@@ -55,7 +63,7 @@ while read -r os arch bin archive; do
   "$work/image" sbom -created "$mtime" -version "$VERSION" -o "$DIST/kubectl-projsecret_${VERSION}_${os}_${arch}.spdx.json" "$work/$os-$arch/$bin"
   "$work/distpack" archive -o "$out" -mtime "$mtime" \
     "$bin=$work/$os-$arch/$bin" LICENSE=LICENSE README.md=README.md \
-    "kubectl_complete-projsecret=$helper"
+    "kubectl_complete-projsecret=$helper" "${man[@]}"
   archives+=("$out")
   echo "dist: ${out#"$PWD/"} ($((SECONDS - start))s)"
 done <<<"$platforms"

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
@@ -57,12 +58,16 @@ func Markdown(dir string) error {
 	return doc.GenMarkdownTree(command(), dir)
 }
 
-// ManPages writes one man page per command into dir, in section 1.
-func ManPages(dir string) error {
+// ManPages writes one man page per command into dir, in section 1, dated
+// date (the release's commit time, so that two builds of a release carry
+// the same pages).
+func ManPages(dir string, date time.Time) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	return doc.GenManTree(command(), &doc.GenManHeader{Title: "KUBECTL-PROJSECRET", Section: "1", Source: "projsecret", Manual: "kubectl projsecret"}, dir)
+	date = date.UTC()
+	header := &doc.GenManHeader{Title: "KUBECTL-PROJSECRET", Section: "1", Source: "projsecret", Manual: "kubectl projsecret", Date: &date}
+	return doc.GenManTree(command(), header, dir)
 }
 
 // Stale names the files of dir that differ from what Markdown writes now,

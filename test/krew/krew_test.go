@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/projsecret/projsecret/internal/reference"
 )
 
 // testVersion is stamped into the test release; Krew needs a semantic
@@ -218,6 +220,22 @@ func (s *suite) archiveContents(t *testing.T) {
 		}
 		want[filepath.Base(f)] = b
 	}
+	// The man pages are what the command tree says, dated with the commit.
+	man := t.TempDir()
+	if err := reference.ManPages(man, s.commitTime); err != nil {
+		t.Fatal(err)
+	}
+	pages, err := filepath.Glob(filepath.Join(man, "*.1"))
+	if err != nil || len(pages) < 20 {
+		t.Fatalf("the command tree gives %d man pages (%v); want one per command", len(pages), err)
+	}
+	for _, p := range pages {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want["man/"+filepath.Base(p)] = b
+	}
 	for _, p := range s.targets {
 		t.Run(p.os+"/"+p.arch, func(t *testing.T) {
 			entries, order, err := readArchive(filepath.Join(s.dist, p.archive))
@@ -225,6 +243,11 @@ func (s *suite) archiveContents(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantNames := []string{"LICENSE", "README.md", p.bin, "kubectl_complete-projsecret"}
+			for name := range want {
+				if strings.HasPrefix(name, "man/") {
+					wantNames = append(wantNames, name)
+				}
+			}
 			if len(order) != len(wantNames) {
 				t.Errorf("archive holds %q; want exactly %q", order, wantNames)
 			}
