@@ -3,6 +3,8 @@ package projsecret
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -42,7 +44,7 @@ func TestApplyWritesOnceAndKeepsMetadata(t *testing.T) {
 	}
 	s, entries := stored(t, cs, "p")
 	if string(s.Data["A"]) != "a2" || string(s.Data["B"]) != "b1" || s.Data["GONE"] != nil {
-		t.Fatalf("stored keys %v", mapKeys(s.Data))
+		t.Fatalf("stored keys %v", slices.Sorted(maps.Keys(s.Data)))
 	}
 	if m := entries["A"]; m.Description != desc || m.CreatedBy != "alice" || m.UpdatedBy != "bob" {
 		t.Fatalf("A's metadata %+v: description and creator kept, bob as updater", m)

@@ -3,6 +3,8 @@ package projsecret
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -68,7 +70,7 @@ func TestWriteRereadsAfterLosingARace(t *testing.T) {
 	}
 	s, entries := stored(t, cs, "p")
 	if string(s.Data["MINE"]) != "3" || string(s.Data["THEIRS"]) != "2" || entries["THEIRS"].CreatedBy != "bob" {
-		t.Fatalf("after the race: keys %v, THEIRS by %q; want both writes kept", mapKeys(s.Data), entries["THEIRS"].CreatedBy)
+		t.Fatalf("after the race: keys %v, THEIRS by %q; want both writes kept", slices.Sorted(maps.Keys(s.Data)), entries["THEIRS"].CreatedBy)
 	}
 }
 
@@ -103,7 +105,7 @@ func TestFirstCreateRace(t *testing.T) {
 	}
 	s, _ := stored(t, cs, "p")
 	if len(s.Data) != 2 || s.Data["MINE"] == nil || s.Data["THEIRS"] == nil {
-		t.Fatalf("after the create race: keys %v, want MINE and THEIRS", mapKeys(s.Data))
+		t.Fatalf("after the create race: keys %v, want MINE and THEIRS", slices.Sorted(maps.Keys(s.Data)))
 	}
 }
 

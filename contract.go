@@ -5,7 +5,6 @@
 package projsecret
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -57,19 +56,6 @@ const (
 	RuleMetadata  = Rule("metadata")
 	RuleSize      = Rule("size")
 )
-
-// Violation is a broken rule, phrased for the person who has to fix it. It
-// never carries a secret value.
-type Violation struct {
-	Rule    Rule
-	Message string
-}
-
-func (v *Violation) Error() string { return v.Message }
-
-func violation(rule Rule, format string, args ...any) *Violation {
-	return &Violation{Rule: rule, Message: fmt.Sprintf(format, args...)}
-}
 
 // SecretName is the name of the Secret that holds a project's entries.
 func SecretName(project string) string { return SecretNamePrefix + project }

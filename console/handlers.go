@@ -518,7 +518,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, err an
 // describe turns an error into a status and a sentence: the API server's
 // and the webhook's own words, with what kind of refusal it was in front.
 func describe(status int, err error) (int, string) {
-	msg := oneLine(err.Error())
+	msg := projsecret.OneLine(err.Error())
 	var v *projsecret.Violation
 	switch {
 	case status != 0:
@@ -543,17 +543,6 @@ func describe(status int, err error) (int, string) {
 		status = http.StatusBadGateway
 	}
 	return status, msg
-}
-
-// oneLine joins the webhook's one-violation-per-line messages.
-func oneLine(s string) string {
-	var kept []string
-	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			kept = append(kept, l)
-		}
-	}
-	return strings.Join(kept, "; ")
 }
 
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, ns string, status int, msg string) {
