@@ -16,10 +16,10 @@ func TestApplyWritesOnceAndKeepsMetadata(t *testing.T) {
 	ctx := context.Background()
 	c, cs := newTestClient()
 	desc := "kept"
-	if err := c.Create(ctx, "p", "A", []byte("a1"), MetaChange{Description: &desc}); err != nil {
+	if _, err := c.Create(ctx, "p", "A", []byte("a1"), PutOptions{Meta: MetaChange{Description: &desc}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Create(ctx, "p", "GONE", []byte("g"), MetaChange{}); err != nil {
+	if _, err := c.Create(ctx, "p", "GONE", []byte("g"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	c = NewClient(cs, "ns", WithUser(named("bob")))
@@ -58,7 +58,7 @@ func TestApplyFailureWritesNothing(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	c, cs := newTestClient()
-	if err := c.Create(ctx, "p", "A", []byte("a1"), MetaChange{}); err != nil {
+	if _, err := c.Create(ctx, "p", "A", []byte("a1"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := stored(t, cs, "p")

@@ -3,7 +3,6 @@ package projsecret
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"maps"
 	"time"
 )
@@ -48,26 +47,72 @@ func (m MetaChange) apply(e *EntryMeta) error {
 	return m.applyExpiry(e)
 }
 
-// Create adds a new entry, and the project Secret on first use. It fails with
-// ErrExists if the key is taken.
-func (c *Client) Create(ctx context.Context, project, key string, value []byte, meta MetaChange) error {
-	return c.readModifyWrite(ctx, project, writeOptions{key: key}, func(b *Batch) error {
-		if _, ok := b.secret.Data[key]; ok {
-			return ErrExists
-		}
-		return putValue(b, key, value, meta)
-	})
+// PutOptions say how Create and Set write one entry's value.
+type PutOptions struct {
+	// Meta is applied to the entry: to a new entry's metadata, or on top
+	// of an existing entry's, which otherwise stays.
+	Meta MetaChange
+	// Owners own a project this write creates; empty means the requesting
+	// user. They are ignored when the project exists: changing owners is
+	// SetOwners' job.
+	Owners Owners
+	// CreateMissing lets Set create the entry when the key is absent;
+	// without it Set fails with ErrNotFound. Create always creates.
+	CreateMissing bool
 }
 
-// Set replaces an entry's value, keeping its metadata. Without create it
-// fails with ErrNotFound if the key is absent; with it, it creates the entry.
-func (c *Client) Set(ctx context.Context, project, key string, value []byte, create bool) error {
-	return c.readModifyWrite(ctx, project, writeOptions{key: key}, func(b *Batch) error {
-		if _, ok := b.secret.Data[key]; !ok && !create {
-			return fmt.Errorf("%w (use create, or set --create)", ErrNotFound)
+// PutResult is what a Create or Set did, for the front end to report.
+type PutResult struct {
+	// CreatedProject: the write created the project's Secret, owned by Owners.
+	CreatedProject bool
+	// Owners are the owners the write gave the project it created, as
+	// stored; nil when the project existed.
+	Owners Owners
+	// CreatedEntry: the key was new.
+	CreatedEntry bool
+	// ValueChanged: the stored value is not what it was (a new entry, or
+	// different bytes).
+	ValueChanged bool
+}
+
+// Create adds a new entry, and the project Secret on first use (owned as
+// opts.Owners says). It fails with ErrExists if the key is taken.
+func (c *Client) Create(ctx context.Context, project, key string, value []byte, opts PutOptions) (PutResult, error) {
+	return c.put(ctx, project, key, value, opts, true)
+}
+
+// Set replaces an entry's value, keeping its metadata (with opts.Meta
+// applied on top). Without opts.CreateMissing it fails with ErrNotFound if
+// the key is absent; with it, it creates the entry, and the project on
+// first use, as Create does.
+func (c *Client) Set(ctx context.Context, project, key string, value []byte, opts PutOptions) (PutResult, error) {
+	return c.put(ctx, project, key, value, opts, false)
+}
+
+// put is Create (create: the key must be new) and Set (the key must exist
+// unless opts.CreateMissing) in one guarded write.
+func (c *Client) put(ctx context.Context, project, key string, value []byte, opts PutOptions, create bool) (PutResult, error) {
+	var (
+		res    PutResult
+		owners Owners
+	)
+	wopts := writeOptions{ApplyOptions: ApplyOptions{Owners: opts.Owners}, key: key, createdOwners: &owners}
+	err := c.readModifyWrite(ctx, project, wopts, func(b *Batch) error {
+		old, exists := b.secret.Data[key]
+		switch {
+		case create && exists:
+			return ErrExists
+		case !create && !exists && !opts.CreateMissing:
+			return ErrNotFound
 		}
-		return putValue(b, key, value, MetaChange{})
+		res = PutResult{CreatedProject: b.isNew, CreatedEntry: !exists, ValueChanged: !exists || !bytes.Equal(old, value)}
+		return putValue(b, key, value, opts.Meta)
 	})
+	if err != nil {
+		return PutResult{}, err
+	}
+	res.Owners = owners
+	return res, nil
 }
 
 // UpdateMeta changes an entry's metadata and leaves its value alone.

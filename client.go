@@ -48,8 +48,8 @@ type Client struct {
 	backoff wait.Backoff
 	timeout time.Duration
 	// fallbackUser is the name the default user lookup records when the
-	// server cannot say.
-	fallbackUser string
+	// server cannot say; fallbackSource says where it came from.
+	fallbackUser, fallbackSource string
 }
 
 // ClientOption sets up a Client in NewClient.
@@ -70,11 +70,13 @@ func WithUser(user func(ctx context.Context) (string, error)) ClientOption {
 	return func(c *Client) { c.user = user }
 }
 
-// WithFallbackUser names the user on API servers without SelfSubjectReview
-// (from --as or kubeconfig); the client then warns that it recorded it.
-// Without it, such a server fails every write that records an author.
-func WithFallbackUser(name string) ClientOption {
-	return func(c *Client) { c.fallbackUser = name }
+// WithFallbackUser names the user on API servers without SelfSubjectReview;
+// source says where the name came from (the plugin: "--as or kubeconfig"),
+// for the warning the client then gives that it recorded it, and for the
+// error when there is no name. Without a name, such a server fails every
+// write that records an author.
+func WithFallbackUser(name, source string) ClientOption {
+	return func(c *Client) { c.fallbackUser, c.fallbackSource = name, source }
 }
 
 // WithWarnings sends the client's warnings to warn: what the user should
@@ -124,9 +126,9 @@ func (c *Client) lookUpUser() func(ctx context.Context) (string, error) {
 	return func(ctx context.Context) (string, error) {
 		once.Do(func() {
 			var fellBack bool
-			name, fellBack, err = whoAmI(ctx, c.cs, c.fallbackUser)
+			name, fellBack, err = whoAmI(ctx, c.cs, c.fallbackUser, c.fallbackSource)
 			if fellBack {
-				c.warnf("the API server does not support SelfSubjectReview (authentication.k8s.io/v1): recording the user as %q, from --as or kubeconfig", name)
+				c.warnf("the API server does not support SelfSubjectReview (authentication.k8s.io/v1): recording the user as %q%s", name, from(", from ", c.fallbackSource))
 			}
 		})
 		return name, err

@@ -35,7 +35,7 @@ func TestWriteRereadsAfterLosingARace(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	c, cs, v := newRacingClient(t)
-	if err := c.Create(ctx, "p", "MINE", []byte("1"), MetaChange{}); err != nil {
+	if _, err := c.Create(ctx, "p", "MINE", []byte("1"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	once := sync.Once{}
@@ -59,7 +59,7 @@ func TestWriteRereadsAfterLosingARace(t *testing.T) {
 		return false, nil, nil
 	})
 	cs.ClearActions()
-	if err := c.Set(ctx, "p", "MINE", []byte("3"), false); err != nil {
+	if _, err := c.Set(ctx, "p", "MINE", []byte("3"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := v.Refused(); got != 1 {
@@ -97,7 +97,7 @@ func TestFirstCreateRace(t *testing.T) {
 		})
 		return false, nil, nil
 	})
-	if err := c.Create(ctx, "p", "MINE", []byte("1"), MetaChange{}); err != nil {
+	if _, err := c.Create(ctx, "p", "MINE", []byte("1"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := v.Refused(); got != 1 {
@@ -124,9 +124,9 @@ func TestConcurrentWritersLoseNothing(t *testing.T) {
 			defer wg.Done()
 			key := fmt.Sprintf("K%02d", i)
 			if i%2 == 0 {
-				errs <- c.Create(ctx, "p", key, []byte(key), MetaChange{})
+				errs <- errOf(c.Create(ctx, "p", key, []byte(key), PutOptions{}))
 			} else {
-				errs <- c.Set(ctx, "p", key, []byte(key), true)
+				errs <- errOf(c.Set(ctx, "p", key, []byte(key), PutOptions{CreateMissing: true}))
 			}
 		}()
 	}

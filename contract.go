@@ -23,6 +23,11 @@ const (
 	// ManagedByPlugin is the LabelManagedBy value the plugin sets.
 	ManagedByPlugin = "kubectl-projsecret"
 
+	// LabelDHCoreProject marks the per-run copies DigitalHub Core makes of
+	// a project's secrets; its value is the project. They are not project
+	// Secrets, but they hold the project's values.
+	LabelDHCoreProject = "dhcore/project"
+
 	// AnnotationEntries holds the per-entry metadata as a JSON object.
 	AnnotationEntries = "projsecret.io/entries"
 	// AnnotationOwners lists the subjects that own the project.

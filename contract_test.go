@@ -168,7 +168,7 @@ func TestDescriptionRefusesNUL(t *testing.T) {
 	ctx := context.Background()
 	cs := fake.NewClientset()
 	desc := "a\x00b"
-	err := NewClient(cs, "ns", WithUser(named("alice"))).Create(ctx, "p", "K", []byte("v"), MetaChange{Description: &desc})
+	_, err := NewClient(cs, "ns", WithUser(named("alice"))).Create(ctx, "p", "K", []byte("v"), PutOptions{Meta: MetaChange{Description: &desc}})
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("Create: %v, want %q", err, want)
 	}

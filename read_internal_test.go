@@ -17,7 +17,7 @@ import (
 func written(t *testing.T, project string) *corev1.Secret {
 	t.Helper()
 	c, cs := newTestClient()
-	if err := c.Create(context.Background(), project, "K", []byte("v"), MetaChange{}); err != nil {
+	if _, err := c.Create(context.Background(), project, "K", []byte("v"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	s, _ := stored(t, cs, project)
@@ -43,7 +43,7 @@ func TestClientTrustsTheLabelValueNotItsPresence(t *testing.T) {
 		"read":   func() error { _, err := c.Read(ctx, "aaa", "K"); return err }(),
 		"list":   func() error { _, err := c.List(ctx, "aaa"); return err }(),
 		"owners": func() error { _, err := c.Owners(ctx, "aaa"); return err }(),
-		"set":    c.Set(ctx, "aaa", "K", []byte("x"), false),
+		"set":    errOf(c.Set(ctx, "aaa", "K", []byte("x"), PutOptions{})),
 		"delete": c.Delete(ctx, "aaa", "K"),
 	} {
 		if !errors.Is(err, ErrNotProjectSecret) || !strings.Contains(err.Error(), `label says "payments"`) {

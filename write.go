@@ -32,6 +32,9 @@ type writeOptions struct {
 	projectDeleted bool
 	// written, if set, receives the Secret as stored.
 	written *corev1.Secret
+	// createdOwners, if set, receives the owners of the project this
+	// write created (nil when it existed).
+	createdOwners *Owners
 }
 
 // readModifyWrite runs one guarded read-modify-write: GET (creating the Secret if it
@@ -95,6 +98,8 @@ type write struct {
 	// is the one the successful attempt made count.
 	storedRevision string
 	committed      *pendingRevision
+	// newOwners are the owners this attempt gives the project it creates.
+	newOwners Owners
 }
 
 // lookUpUser starts the user lookup, to run alongside the first GET; an
@@ -182,10 +187,13 @@ func (w *write) seal(ctx context.Context, s *corev1.Secret, entries Entries, isN
 	if isNew && len(s.Data) == 0 {
 		return fmt.Errorf("%w in namespace %q", ErrNotFound, w.c.namespace)
 	}
+	w.newOwners = nil
 	if isNew {
-		if err := w.c.setInitialOwners(ctx, s, &w.user, w.opts.Owners); err != nil {
+		owners, err := w.c.setInitialOwners(ctx, s, &w.user, w.opts.Owners)
+		if err != nil {
 			return err
 		}
+		w.newOwners = owners
 	}
 	encoded, err := entries.Encode()
 	if err != nil {
@@ -235,6 +243,9 @@ func (w *write) send(ctx context.Context, s *corev1.Secret, rev *pendingRevision
 	if w.opts.written != nil && stored != nil {
 		*w.opts.written = *stored
 	}
+	if w.opts.createdOwners != nil {
+		*w.opts.createdOwners = w.newOwners
+	}
 	return nil
 }
 
@@ -242,17 +253,18 @@ func (w *write) send(ctx context.Context, s *corev1.Secret, rev *pendingRevision
 // owners if given, else the requesting user, so that no project starts
 // ownerless, open to whoever may write Secrets in the namespace. user is
 // the lookup's result, made here if the write had no need of it before.
-func (c *Client) setInitialOwners(ctx context.Context, s *corev1.Secret, user *string, owners Owners) error {
+// It returns the owners it set.
+func (c *Client) setInitialOwners(ctx context.Context, s *corev1.Secret, user *string, owners Owners) (Owners, error) {
 	if len(owners) == 0 {
 		if *user == "" {
 			name, err := c.user(ctx)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			*user = name
 		}
 		if *user == "" {
-			return errors.New("the API server gives no user name, so the new project would have no owner: name its owners")
+			return nil, errNoOwner
 		}
 		owners = Owners{User(*user)}
 	}
@@ -260,7 +272,7 @@ func (c *Client) setInitialOwners(ctx context.Context, s *corev1.Secret, user *s
 		s.Annotations = map[string]string{}
 	}
 	s.Annotations[AnnotationOwners] = owners.String()
-	return nil
+	return owners, nil
 }
 
 // retryRaces runs fn until it succeeds, fails with something other than a

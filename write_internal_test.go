@@ -19,11 +19,11 @@ func TestClientValueLimitAtTheEdge(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	c, cs := newTestClient()
-	if err := c.Create(ctx, "p", "BIG", make([]byte, MaxSecretDataBytes), MetaChange{}); err != nil {
+	if _, err := c.Create(ctx, "p", "BIG", make([]byte, MaxSecretDataBytes), PutOptions{}); err != nil {
 		t.Fatalf("a value of exactly %d bytes: %v", MaxSecretDataBytes, err)
 	}
 	cs.ClearActions()
-	if err := c.Create(ctx, "p", "ONE", []byte{1}, MetaChange{}); err == nil || !strings.Contains(err.Error(), "refused before sending") {
+	if _, err := c.Create(ctx, "p", "ONE", []byte{1}, PutOptions{}); err == nil || !strings.Contains(err.Error(), "refused before sending") {
 		t.Fatalf("one byte past the limit: %v, want refused before sending", err)
 	}
 	if n := countVerb(cs.Actions(), "update") + countVerb(cs.Actions(), "create"); n != 0 {
@@ -50,7 +50,7 @@ func TestClientCreatesOwnedProjects(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	c, cs := newTestClient()
-	if err := c.Create(ctx, "p", "K", []byte("v"), MetaChange{}); err != nil {
+	if _, err := c.Create(ctx, "p", "K", []byte("v"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if s, _ := stored(t, cs, "p"); s.Annotations[AnnotationOwners] != "user:alice" {
@@ -58,7 +58,7 @@ func TestClientCreatesOwnedProjects(t *testing.T) {
 	}
 	// A later write, by someone else, leaves the owners alone.
 	c = NewClient(cs, "ns", WithUser(named("bob")))
-	if err := c.Set(ctx, "p", "K", []byte("w"), false); err != nil {
+	if _, err := c.Set(ctx, "p", "K", []byte("w"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if s, _ := stored(t, cs, "p"); s.Annotations[AnnotationOwners] != "user:alice" {
@@ -91,7 +91,7 @@ func TestClientCreatesOwnedProjects(t *testing.T) {
 		t.Errorf("invalid initial owners: %v", err)
 	}
 	c = NewClient(cs, "ns", WithUser(named("")))
-	if err := c.Create(ctx, "s", "K", nil, MetaChange{}); err == nil || !strings.Contains(err.Error(), "no owner") {
+	if _, err := c.Create(ctx, "s", "K", nil, PutOptions{}); err == nil || !strings.Contains(err.Error(), "no owner") {
 		t.Errorf("create with no user name: %v", err)
 	}
 }

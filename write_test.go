@@ -55,7 +55,7 @@ func TestFirstRetryWaitsTheDocumentedBackoff(t *testing.T) {
 		return false, nil, nil
 	})
 	for i := range 3 {
-		if err := c.Set(ctx, "p", "a", []byte{byte('2' + i)}, false); err != nil {
+		if _, err := c.Set(ctx, "p", "a", []byte{byte('2' + i)}, PutOptions{}); err != nil {
 			t.Fatalf("write %d through one conflict: %v", i, err)
 		}
 	}
@@ -83,7 +83,7 @@ func TestWriteRefusedSaysHowMuchRoomWasLeft(t *testing.T) {
 	}
 	cs := fake.NewClientset(stored)
 	c := NewClient(cs, "ns", as("alice"))
-	err := c.Set(ctx, "p", "big", make([]byte, MaxSecretDataBytes), true)
+	_, err := c.Set(ctx, "p", "big", make([]byte, MaxSecretDataBytes), PutOptions{CreateMissing: true})
 	want := fmt.Sprintf("room left before this write: %d bytes of values, %d bytes of metadata", MaxSecretDataBytes-1000, MaxAnnotationBytes-annotationBytes)
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("error %v, want it to say %q", err, want)
@@ -106,7 +106,7 @@ func TestFirstWriteAsksForTheUserOnce(t *testing.T) {
 	cs := fake.NewClientset()
 	var asked atomic.Int32
 	c := NewClient(cs, "ns", WithUser(func(context.Context) (string, error) { asked.Add(1); return "alice", nil }))
-	if err := c.Create(ctx, "p", "K", []byte("v"), MetaChange{}); err != nil {
+	if _, err := c.Create(ctx, "p", "K", []byte("v"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if n := asked.Load(); n != 1 {

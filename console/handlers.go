@@ -315,7 +315,8 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, c *projsecret.Cl
 		return
 	}
 	meta := projsecret.MetaChange{Description: &description, SetLabels: set}
-	s.finish(w, r, c.Create(r.Context(), project, key, value, meta), projectPath(c.Namespace(), project))
+	_, err = c.Create(r.Context(), project, key, value, projsecret.PutOptions{Meta: meta})
+	s.finish(w, r, err, projectPath(c.Namespace(), project))
 }
 
 func (s *Server) setValue(w http.ResponseWriter, r *http.Request) {
@@ -328,7 +329,8 @@ func (s *Server) setValue(w http.ResponseWriter, r *http.Request) {
 		s.badForm(w, r, project, key, err)
 		return
 	}
-	s.finish(w, r, c.Set(r.Context(), project, key, value, false), entryPath(c.Namespace(), project, key))
+	_, err = c.Set(r.Context(), project, key, value, projsecret.PutOptions{})
+	s.finish(w, r, err, entryPath(c.Namespace(), project, key))
 }
 
 // updateMeta applies the form's description and labels. Labels are sent as
