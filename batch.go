@@ -2,6 +2,7 @@ package projsecret
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"time"
 
@@ -30,9 +31,7 @@ func (b *Batch) IsNew() bool { return b.isNew }
 
 // Keys returns the project's entry keys, sorted.
 func (b *Batch) Keys() []string {
-	keys := mapKeys(b.secret.Data)
-	slices.Sort(keys)
-	return keys
+	return slices.Sorted(maps.Keys(b.secret.Data))
 }
 
 // Value returns an entry's current value.

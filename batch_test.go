@@ -1,120 +1,44 @@
-package projsecret
+package projsecret_test
 
 import (
 	"context"
 	"errors"
 	"testing"
 
+	. "github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/internal/fixtures"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	k8stesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/kubernetes/fake"
 )
 
-func TestApplyWritesOnceAndKeepsMetadata(t *testing.T) {
+// TestBatchUpdateMeta: inside Apply, UpdateMeta changes an existing
+// entry's metadata as the requester, and refuses an absent key with
+// ErrNotFound placed on it, which aborts the whole batch.
+func TestBatchUpdateMeta(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	c, cs := newTestClient()
-	desc := "kept"
-	if err := c.Create(ctx, "p", "A", []byte("a1"), MetaChange{Description: &desc}); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Create(ctx, "p", "GONE", []byte("g"), MetaChange{}); err != nil {
-		t.Fatal(err)
-	}
-	c = NewClient(cs, "ns", WithUser(named("bob")))
-	cs.ClearActions()
+	cs := fake.NewClientset(fixtures.Secret("ns", "p", map[string]string{"a": "1"}, byAlice))
+	c := NewClient(cs, "ns", as("bob"))
+	desc := "rotated monthly"
 	err := c.Apply(ctx, "p", ApplyOptions{}, func(b *Batch) error {
-		if b.IsNew() {
-			t.Error("existing project reported as new")
-		}
-		if err := b.Put("A", []byte("a2"), MetaChange{}); err != nil {
+		if err := b.UpdateMeta("a", MetaChange{Description: &desc}); err != nil {
 			return err
 		}
-		if err := b.Put("B", []byte("b1"), MetaChange{SetLabels: map[string]string{"tier": "db"}}); err != nil {
-			return err
-		}
-		return b.Remove("GONE")
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := countVerb(cs.Actions(), "update"); n != 1 {
-		t.Fatalf("%d updates, want exactly 1", n)
-	}
-	s, entries := stored(t, cs, "p")
-	if string(s.Data["A"]) != "a2" || string(s.Data["B"]) != "b1" || s.Data["GONE"] != nil {
-		t.Fatalf("stored keys %v", mapKeys(s.Data))
-	}
-	if m := entries["A"]; m.Description != desc || m.CreatedBy != "alice" || m.UpdatedBy != "bob" {
-		t.Fatalf("A's metadata %+v: description and creator kept, bob as updater", m)
-	}
-	if m := entries["B"]; m.CreatedBy != "bob" || m.Labels["tier"] != "db" {
-		t.Fatalf("B's metadata %+v", m)
-	}
-}
-
-func TestApplyFailureWritesNothing(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	c, cs := newTestClient()
-	if err := c.Create(ctx, "p", "A", []byte("a1"), MetaChange{}); err != nil {
-		t.Fatal(err)
-	}
-	before, _ := stored(t, cs, "p")
-	cs.ClearActions()
-	err := c.Apply(ctx, "p", ApplyOptions{}, func(b *Batch) error {
-		if err := b.Put("A", []byte("changed"), MetaChange{}); err != nil {
-			return err
-		}
-		return b.Put("bad key", []byte("x"), MetaChange{})
+		return b.UpdateMeta("missing", MetaChange{Description: &desc})
 	})
 	var e *Error
-	if !errors.As(err, &e) || e.Project != "p" || e.Key != "bad key" {
-		t.Fatalf("error %v: want one naming project p and key %q", err, "bad key")
+	if !errors.Is(err, ErrNotFound) || !errors.As(err, &e) || e.Key != "missing" {
+		t.Fatalf("batch with an absent key: %v, want ErrNotFound on key missing", err)
 	}
-	if n := countVerb(cs.Actions(), "update") + countVerb(cs.Actions(), "create"); n != 0 {
-		t.Fatalf("%d writes after a failed batch, want 0", n)
+	s, _ := cs.CoreV1().Secrets("ns").Get(ctx, SecretName("p"), metav1.GetOptions{})
+	if m := fixtures.EntriesOf(s)["a"]; m.Description != byAlice.Description {
+		t.Fatalf("a failed batch changed entry a: description %q", m.Description)
 	}
-	after, _ := stored(t, cs, "p")
-	if after.ResourceVersion != before.ResourceVersion || string(after.Data["A"]) != "a1" {
-		t.Fatal("the failed batch changed the Secret")
-	}
-}
-
-func TestApplyDryRunSendsOnlyReads(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	c, cs := newTestClient()
-	err := c.Apply(ctx, "new", ApplyOptions{DryRun: true}, func(b *Batch) error {
-		if !b.IsNew() {
-			t.Error("absent project not reported as new")
-		}
-		return b.Put("A", []byte("a"), MetaChange{})
-	})
-	if err != nil {
+	if err := c.Apply(ctx, "p", ApplyOptions{}, func(b *Batch) error { return b.UpdateMeta("a", MetaChange{Description: &desc}) }); err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range cs.Actions() {
-		if a.GetVerb() != "get" && a.GetResource().Resource == "secrets" {
-			t.Fatalf("dry run sent %s", a.GetVerb())
-		}
+	s, _ = cs.CoreV1().Secrets("ns").Get(ctx, SecretName("p"), metav1.GetOptions{})
+	if m := fixtures.EntriesOf(s)["a"]; m.Description != desc || m.UpdatedBy != "bob" || m.CreatedBy != "alice" {
+		t.Fatalf("entry a after UpdateMeta: %+v", m)
 	}
-	if _, err := cs.CoreV1().Secrets("ns").Get(ctx, SecretName("new"), metav1.GetOptions{}); err == nil {
-		t.Fatal("dry run created the Secret")
-	}
-	// The same limits as a real write apply: a dry run that would not fit fails.
-	big := make([]byte, MaxSecretDataBytes+1)
-	err = c.Apply(ctx, "new", ApplyOptions{DryRun: true}, func(b *Batch) error { return b.Put("A", big, MetaChange{}) })
-	if err == nil {
-		t.Fatal("a dry run over the size limit passed")
-	}
-}
-
-func countVerb(actions []k8stesting.Action, verb string) int {
-	n := 0
-	for _, a := range actions {
-		if a.GetVerb() == verb && a.GetResource().Resource == "secrets" {
-			n++
-		}
-	}
-	return n
 }

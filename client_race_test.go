@@ -3,6 +3,8 @@ package projsecret
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -33,7 +35,7 @@ func TestWriteRereadsAfterLosingARace(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	c, cs, v := newRacingClient(t)
-	if err := c.Create(ctx, "p", "MINE", []byte("1"), MetaChange{}); err != nil {
+	if _, err := c.Create(ctx, "p", "MINE", []byte("1"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	once := sync.Once{}
@@ -57,7 +59,7 @@ func TestWriteRereadsAfterLosingARace(t *testing.T) {
 		return false, nil, nil
 	})
 	cs.ClearActions()
-	if err := c.Set(ctx, "p", "MINE", []byte("3"), false); err != nil {
+	if _, err := c.Set(ctx, "p", "MINE", []byte("3"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := v.Refused(); got != 1 {
@@ -68,7 +70,7 @@ func TestWriteRereadsAfterLosingARace(t *testing.T) {
 	}
 	s, entries := stored(t, cs, "p")
 	if string(s.Data["MINE"]) != "3" || string(s.Data["THEIRS"]) != "2" || entries["THEIRS"].CreatedBy != "bob" {
-		t.Fatalf("after the race: keys %v, THEIRS by %q; want both writes kept", mapKeys(s.Data), entries["THEIRS"].CreatedBy)
+		t.Fatalf("after the race: keys %v, THEIRS by %q; want both writes kept", slices.Sorted(maps.Keys(s.Data)), entries["THEIRS"].CreatedBy)
 	}
 }
 
@@ -95,7 +97,7 @@ func TestFirstCreateRace(t *testing.T) {
 		})
 		return false, nil, nil
 	})
-	if err := c.Create(ctx, "p", "MINE", []byte("1"), MetaChange{}); err != nil {
+	if _, err := c.Create(ctx, "p", "MINE", []byte("1"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := v.Refused(); got != 1 {
@@ -103,7 +105,7 @@ func TestFirstCreateRace(t *testing.T) {
 	}
 	s, _ := stored(t, cs, "p")
 	if len(s.Data) != 2 || s.Data["MINE"] == nil || s.Data["THEIRS"] == nil {
-		t.Fatalf("after the create race: keys %v, want MINE and THEIRS", mapKeys(s.Data))
+		t.Fatalf("after the create race: keys %v, want MINE and THEIRS", slices.Sorted(maps.Keys(s.Data)))
 	}
 }
 
@@ -122,9 +124,9 @@ func TestConcurrentWritersLoseNothing(t *testing.T) {
 			defer wg.Done()
 			key := fmt.Sprintf("K%02d", i)
 			if i%2 == 0 {
-				errs <- c.Create(ctx, "p", key, []byte(key), MetaChange{})
+				errs <- errOf(c.Create(ctx, "p", key, []byte(key), PutOptions{}))
 			} else {
-				errs <- c.Set(ctx, "p", key, []byte(key), true)
+				errs <- errOf(c.Set(ctx, "p", key, []byte(key), PutOptions{CreateMissing: true}))
 			}
 		}()
 	}

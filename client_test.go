@@ -52,7 +52,7 @@ func TestClientLifecycle(t *testing.T) {
 	ctx := context.Background()
 	c, cs := newTestClient()
 	desc := "db password"
-	if err := c.Create(ctx, "p", "DB_PASS", []byte("v1"), MetaChange{Description: &desc, SetLabels: map[string]string{"tier": "db"}}); err != nil {
+	if _, err := c.Create(ctx, "p", "DB_PASS", []byte("v1"), PutOptions{Meta: MetaChange{Description: &desc, SetLabels: map[string]string{"tier": "db"}}}); err != nil {
 		t.Fatal(err)
 	}
 	s, entries := stored(t, cs, "p")
@@ -62,17 +62,17 @@ func TestClientLifecycle(t *testing.T) {
 	if m := entries["DB_PASS"]; m.Description != desc || m.CreatedBy != "alice" || m.Labels["tier"] != "db" {
 		t.Fatalf("metadata %+v", m)
 	}
-	if err := c.Create(ctx, "p", "DB_PASS", []byte("v2"), MetaChange{}); !errors.Is(err, ErrExists) {
+	if _, err := c.Create(ctx, "p", "DB_PASS", []byte("v2"), PutOptions{}); !errors.Is(err, ErrExists) {
 		t.Fatalf("second create: %v, want ErrExists", err)
 	}
-	if err := c.Set(ctx, "p", "OTHER", []byte("x"), false); !errors.Is(err, ErrNotFound) {
+	if _, err := c.Set(ctx, "p", "OTHER", []byte("x"), PutOptions{}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("set absent: %v, want ErrNotFound", err)
 	}
-	if err := c.Set(ctx, "p", "OTHER", []byte("x"), true); err != nil {
+	if _, err := c.Set(ctx, "p", "OTHER", []byte("x"), PutOptions{CreateMissing: true}); err != nil {
 		t.Fatal(err)
 	}
 	c = NewClient(cs, "ns", WithUser(named("bob")))
-	if err := c.Set(ctx, "p", "DB_PASS", []byte("v2"), false); err != nil {
+	if _, err := c.Set(ctx, "p", "DB_PASS", []byte("v2"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := c.Read(ctx, "p", "DB_PASS")
@@ -119,11 +119,11 @@ func TestClientRefuses(t *testing.T) {
 		err  error
 		want string
 	}{
-		{"invalid key", c.Create(ctx, "p", "a.b", nil, MetaChange{}), `key "a.b" is invalid`},
-		{"invalid project", c.Create(ctx, "P", "k", nil, MetaChange{}), `project name "P" is invalid`},
-		{"unlabeled secret", c.Create(ctx, "taken", "k", nil, MetaChange{}), "not labeled as a project secret"},
-		{"too large", c.Create(ctx, "p", "k", make([]byte, MaxSecretDataBytes+1), MetaChange{}), "room left"},
-		{"bad label", c.Create(ctx, "p", "k", nil, MetaChange{SetLabels: map[string]string{"a b": "c"}}), `label key "a b" is invalid`},
+		{"invalid key", errOf(c.Create(ctx, "p", "a.b", nil, PutOptions{})), `key "a.b" is invalid`},
+		{"invalid project", errOf(c.Create(ctx, "P", "k", nil, PutOptions{})), `project name "P" is invalid`},
+		{"unlabeled secret", errOf(c.Create(ctx, "taken", "k", nil, PutOptions{})), "not labeled as a project secret"},
+		{"too large", errOf(c.Create(ctx, "p", "k", make([]byte, MaxSecretDataBytes+1), PutOptions{})), "room left"},
+		{"bad label", errOf(c.Create(ctx, "p", "k", nil, PutOptions{Meta: MetaChange{SetLabels: map[string]string{"a b": "c"}}})), `label key "a b" is invalid`},
 		{"read absent project", func() error { _, err := c.Read(ctx, "nope", "k"); return err }(), "not found"},
 		{"set owners of absent project", c.SetOwners(ctx, "nope", Owners{{Kind: "user", Name: "bob"}}), `project "nope": not found`},
 	} {
@@ -141,7 +141,7 @@ func TestClientRetriesConflicts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	c, cs := newTestClient()
-	if err := c.Create(ctx, "p", "a", []byte("1"), MetaChange{}); err != nil {
+	if _, err := c.Create(ctx, "p", "a", []byte("1"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	conflicts := 3
@@ -152,7 +152,7 @@ func TestClientRetriesConflicts(t *testing.T) {
 		conflicts--
 		return true, nil, apierrors.NewConflict(schema.GroupResource{Resource: "secrets"}, SecretName("p"), errors.New("the object has been modified"))
 	})
-	if err := c.Set(ctx, "p", "a", []byte("2"), false); err != nil {
+	if _, err := c.Set(ctx, "p", "a", []byte("2"), PutOptions{}); err != nil {
 		t.Fatalf("set through 3 conflicts: %v", err)
 	}
 	if v, _ := c.Read(ctx, "p", "a"); string(v) != "2" {
@@ -171,7 +171,7 @@ func TestClientRetriesForRetryTimeout(t *testing.T) {
 	cs := fake.NewClientset()
 	c := NewClient(cs, "ns", WithUser(named("alice")),
 		WithRetry(wait.Backoff{Steps: 1000, Duration: time.Millisecond, Factor: 2, Cap: 2 * time.Millisecond}, retryTimeout))
-	if err := c.Create(ctx, "p", "a", []byte("1"), MetaChange{}); err != nil {
+	if _, err := c.Create(ctx, "p", "a", []byte("1"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	attempts := 0
@@ -180,7 +180,7 @@ func TestClientRetriesForRetryTimeout(t *testing.T) {
 		return true, nil, apierrors.NewConflict(schema.GroupResource{Resource: "secrets"}, SecretName("p"), errors.New("the object has been modified"))
 	})
 	start := time.Now()
-	err := c.Set(ctx, "p", "a", []byte("2"), false)
+	_, err := c.Set(ctx, "p", "a", []byte("2"), PutOptions{})
 	if !apierrors.IsConflict(err) || !strings.Contains(err.Error(), "gave up after") {
 		t.Fatalf("error %v, want a conflict the client gave up on", err)
 	}
@@ -203,14 +203,14 @@ func TestClientStopsRetryingWhenCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c, cs := newTestClient()
-	if err := c.Create(ctx, "p", "a", []byte("1"), MetaChange{}); err != nil {
+	if _, err := c.Create(ctx, "p", "a", []byte("1"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	cs.PrependReactor("update", "secrets", func(k8stesting.Action) (bool, runtime.Object, error) {
 		cancel()
 		return true, nil, apierrors.NewConflict(schema.GroupResource{Resource: "secrets"}, SecretName("p"), errors.New("the object has been modified"))
 	})
-	if err := c.Set(ctx, "p", "a", []byte("2"), false); !errors.Is(err, context.Canceled) {
+	if _, err := c.Set(ctx, "p", "a", []byte("2"), PutOptions{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
 	}
 }
@@ -221,7 +221,7 @@ func TestClientAsksForTheUserOnlyWhenItRecordsOne(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	c, cs := newTestClient()
-	if err := c.Create(ctx, "p", "a", []byte("1"), MetaChange{}); err != nil {
+	if _, err := c.Create(ctx, "p", "a", []byte("1"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	asked := 0
@@ -236,7 +236,7 @@ func TestClientAsksForTheUserOnlyWhenItRecordsOne(t *testing.T) {
 	if err := c.Delete(ctx, "p", "a"); err != nil || asked != 1 {
 		t.Fatalf("delete: %v, asked %d times, want once", err, asked)
 	}
-	if err := c.Set(ctx, "p", "b", []byte("2"), true); err != nil || asked != 2 {
+	if _, err := c.Set(ctx, "p", "b", []byte("2"), PutOptions{CreateMissing: true}); err != nil || asked != 2 {
 		t.Fatalf("set: %v, asked %d times in all, want twice", err, asked)
 	}
 }
@@ -249,7 +249,7 @@ func TestInNamespaceWritesThereWithTheSameUser(t *testing.T) {
 	if other.Namespace() != "other" || c.Namespace() != "ns" {
 		t.Fatalf("namespaces %q and %q", other.Namespace(), c.Namespace())
 	}
-	if err := other.Create(ctx, "p", "K", []byte("v"), MetaChange{}); err != nil {
+	if _, err := other.Create(ctx, "p", "K", []byte("v"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	s, err := cs.CoreV1().Secrets("other").Get(ctx, SecretName("p"), metav1.GetOptions{})
@@ -277,7 +277,7 @@ func TestClientOptionsCarryOver(t *testing.T) {
 	c := NewClient(cs, "ns", WithUser(named("carol")), WithClock(func() time.Time { return at }),
 		WithWarnings(func(m string) { warnings = append(warnings, m) }))
 	for _, client := range []*Client{c, c.InNamespace("other"), c.Quiet()} {
-		if err := client.Create(ctx, "p", "K", []byte("v"), MetaChange{}); err != nil {
+		if _, err := client.Create(ctx, "p", "K", []byte("v"), PutOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		s, err := cs.CoreV1().Secrets(client.Namespace()).Get(ctx, SecretName("p"), metav1.GetOptions{})
@@ -303,3 +303,6 @@ func TestClientOptionsCarryOver(t *testing.T) {
 		t.Fatalf("client: %v, warnings %q, want the mismatched secret named once", err, warnings)
 	}
 }
+
+// errOf keeps the error of a Create or Set, for tests about the error alone.
+func errOf(_ PutResult, err error) error { return err }

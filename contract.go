@@ -5,7 +5,6 @@
 package projsecret
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -23,6 +22,11 @@ const (
 	LabelManagedBy = "app.kubernetes.io/managed-by"
 	// ManagedByPlugin is the LabelManagedBy value the plugin sets.
 	ManagedByPlugin = "kubectl-projsecret"
+
+	// LabelDHCoreProject marks the per-run copies DigitalHub Core makes of
+	// a project's secrets; its value is the project. They are not project
+	// Secrets, but they hold the project's values.
+	LabelDHCoreProject = "dhcore/project"
 
 	// AnnotationEntries holds the per-entry metadata as a JSON object.
 	AnnotationEntries = "projsecret.io/entries"
@@ -57,19 +61,6 @@ const (
 	RuleMetadata  = Rule("metadata")
 	RuleSize      = Rule("size")
 )
-
-// Violation is a broken rule, phrased for the person who has to fix it. It
-// never carries a secret value.
-type Violation struct {
-	Rule    Rule
-	Message string
-}
-
-func (v *Violation) Error() string { return v.Message }
-
-func violation(rule Rule, format string, args ...any) *Violation {
-	return &Violation{Rule: rule, Message: fmt.Sprintf(format, args...)}
-}
 
 // SecretName is the name of the Secret that holds a project's entries.
 func SecretName(project string) string { return SecretNamePrefix + project }

@@ -1,9 +1,14 @@
 package projsecret
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
 )
 
 func TestValidateProjectName(t *testing.T) {
@@ -148,5 +153,63 @@ func TestOwners(t *testing.T) {
 				t.Errorf("ParseOwners(%q): the error holds %U raw: %s", list, r, err)
 			}
 		}
+	}
+}
+
+// TestDescriptionRefusesNUL: NUL is a control character like any other (its
+// code point is 0, the first a check for "found" could miss); a description
+// holding one is refused, naming it, and the client stores nothing.
+func TestDescriptionRefusesNUL(t *testing.T) {
+	t.Parallel()
+	const want = "control character U+0000"
+	if err := ValidateDescription("db\x00password"); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("ValidateDescription: %v, want %q", err, want)
+	}
+	ctx := context.Background()
+	cs := fake.NewClientset()
+	desc := "a\x00b"
+	_, err := NewClient(cs, "ns", WithUser(named("alice"))).Create(ctx, "p", "K", []byte("v"), PutOptions{Meta: MetaChange{Description: &desc}})
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Create: %v, want %q", err, want)
+	}
+	if _, err := cs.CoreV1().Secrets("ns").Get(ctx, SecretName("p"), metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("a refused create left a Secret behind: %v", err)
+	}
+}
+
+func TestValidateProjectNameSaysEmpty(t *testing.T) {
+	t.Parallel()
+	err := ValidateProjectName("")
+	if err == nil || !strings.Contains(err.Error(), "project name is empty: expected a DNS-1123 label") {
+		t.Errorf("ValidateProjectName(\"\") = %v, want it to say the name is empty", err)
+	}
+}
+
+// TestLimitsAtTheEdge: every limit of the contract accepts its own value and
+// refuses one more, through the function that owns the rule.
+func TestLimitsAtTheEdge(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		check func(n int) error
+		limit int
+	}{
+		{"project name length", func(n int) error { return ValidateProjectName(strings.Repeat("p", n)) }, MaxProjectNameLength},
+		{"key length", func(n int) error { return ValidateKey(strings.Repeat("k", n)) }, MaxKeyLength},
+		{"env key length", func(n int) error { return EnvVarKeyRule.Validate(strings.Repeat("K", n)) }, MaxKeyLength},
+		// Characters, not bytes: a description of multi-byte runes at the limit passes.
+		{"description length", func(n int) error { return ValidateDescription(strings.Repeat("é", n)) }, MaxDescriptionLength},
+		{"value bytes", func(n int) error { return Size{DataBytes: n}.Check() }, MaxSecretDataBytes},
+		{"annotation bytes", func(n int) error { return Size{AnnotationBytes: n}.Check() }, MaxAnnotationBytes},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.check(tt.limit); err != nil {
+				t.Errorf("at the limit (%d): %v", tt.limit, err)
+			}
+			if err := tt.check(tt.limit + 1); err == nil {
+				t.Errorf("one past the limit (%d) passed", tt.limit+1)
+			}
+		})
 	}
 }

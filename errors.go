@@ -15,6 +15,29 @@ var (
 	ErrNotProjectSecret = errors.New("exists but is not labeled as a project secret")
 )
 
+var (
+	// ErrUnknownRevision: the revision was never recorded, or was pruned.
+	ErrUnknownRevision = errors.New("unknown revision")
+	// ErrNoHistory: the project has no revision to read.
+	ErrNoHistory = errors.New("has no recorded history")
+	// ErrNotAtRevision: the key did not exist at the revision asked for.
+	ErrNotAtRevision = errors.New("did not exist")
+	// ErrValueNotKept: the revision recorded the change but not the value.
+	ErrValueNotKept = errors.New("value was too large to keep in history")
+)
+
+// errChangedSinceRead: the project changed between the confirmation and
+// the write.
+var errChangedSinceRead = errors.New("changed since it was read, nothing deleted: run the command again to delete it as it is now")
+
+// errNoOwner: a project about to be created has neither owners given nor
+// a user name to make its owner.
+var errNoOwner = errors.New("the API server gives no user name, so the new project would have no owner: name its owners")
+
+// ErrAlreadyManaged: adopt was asked for a Secret that is a project
+// Secret already.
+var ErrAlreadyManaged = errors.New("is already a project secret: there is nothing to adopt")
+
 // Error places a failure on a project and, where there is one, a key. It is
 // what every client call returns, so a front end can print one line.
 type Error struct {
@@ -31,3 +54,49 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// Violation is a broken rule, phrased for the person who has to fix it. It
+// never carries a secret value.
+type Violation struct {
+	Rule    Rule
+	Message string
+}
+
+func (v *Violation) Error() string { return v.Message }
+
+func violation(rule Rule, format string, args ...any) *Violation {
+	return &Violation{Rule: rule, Message: fmt.Sprintf(format, args...)}
+}
+
+// Violations are every rule a Secret breaks, each on its own line.
+type Violations []*Violation
+
+// Error joins the messages, one a line, capped at MaxMessageBytes: each
+// message bounds the input it quotes, and the cap bounds their number.
+func (vs Violations) Error() string {
+	lines := make([]string, len(vs))
+	for i, v := range vs {
+		lines[i] = v.Message
+	}
+	return capMessage(lines)
+}
+
+// err returns vs as an error, or a nil error when there are none, so callers
+// never hold a non-nil interface around an empty list.
+func (vs Violations) err() error {
+	if len(vs) == 0 {
+		return nil
+	}
+	return vs
+}
+
+// asViolation keeps err's own rule when it is a *Violation and files it
+// under rule otherwise, so a validator that one day returns a plain error
+// still gives a denial with a message, never a panic.
+func asViolation(rule Rule, err error) *Violation {
+	var v *Violation
+	if errors.As(err, &v) {
+		return v
+	}
+	return &Violation{Rule: rule, Message: err.Error()}
+}

@@ -3,6 +3,7 @@ package projsecret
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -130,18 +131,12 @@ func (c *Client) warnExpired(project string, entries Entries, values map[string]
 		return
 	}
 	now := c.now()
-	for _, key := range mapKeysSorted(values) {
+	for _, key := range slices.Sorted(maps.Keys(values)) {
 		if m, ok := entries[key]; ok && m.Expired(now) {
 			c.warnf("project %s, key %s expired %s ago (expiresAt %s): rotate it", Quote(project), Quote(key),
 				now.Sub(m.ExpiresAt).Round(time.Minute), formatTimestamp(m.ExpiresAt))
 		}
 	}
-}
-
-func mapKeysSorted(m map[string][]byte) []string {
-	keys := mapKeys(m)
-	slices.Sort(keys)
-	return keys
 }
 
 // countExpired counts the entries of an annotation whose expiresAt has

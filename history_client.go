@@ -12,17 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-var (
-	// ErrUnknownRevision: the revision was never recorded, or was pruned.
-	ErrUnknownRevision = errors.New("unknown revision")
-	// ErrNoHistory: the project has no revision to read.
-	ErrNoHistory = errors.New("has no recorded history")
-	// ErrNotAtRevision: the key did not exist at the revision asked for.
-	ErrNotAtRevision = errors.New("did not exist")
-	// ErrValueNotKept: the revision recorded the change but not the value.
-	ErrValueNotKept = errors.New("value was too large to keep in history")
-)
-
 // historyView is a project's trusted history: the chain the live project's
 // head reaches, or, for a deleted project, the chain that ends at its
 // deletion (see deletedTail).
@@ -284,7 +273,7 @@ func (c *Client) restore(ctx context.Context, project string, states map[string]
 // must still be absent when the write happens.
 func (c *Client) restoreWith(ctx context.Context, project string, states map[string]*EntryState, absent bool, parent *Head, opts ApplyOptions) error {
 	return c.readModifyWrite(ctx, project, writeOptions{ApplyOptions: opts, parent: parent}, func(b *Batch) error {
-		for _, key := range mapKeys(states) {
+		for _, key := range slices.Sorted(maps.Keys(states)) {
 			st := states[key]
 			if _, ok := b.secret.Data[key]; ok && absent {
 				return &Error{Project: project, Key: key, Err: fmt.Errorf("%w: it was re-created meanwhile", ErrExists)}

@@ -53,10 +53,12 @@ func TestHistoryOfAKey(t *testing.T) {
 	first, second := []byte("v1\x00\xff"), []byte("v2\n")
 	desc := "first"
 	steps := []func() error{
-		func() error { return c.Create(ctx, "p", "K", first, MetaChange{Description: &desc}) },
-		func() error { return c.Set(ctx, "p", "K", second, false) },
+		func() error {
+			return errOf(c.Create(ctx, "p", "K", first, PutOptions{Meta: MetaChange{Description: &desc}}))
+		},
+		func() error { return errOf(c.Set(ctx, "p", "K", second, PutOptions{})) },
 		func() error { d := "second"; return c.UpdateMeta(ctx, "p", "K", MetaChange{Description: &d}) },
-		func() error { return c.Set(ctx, "p", "K", []byte("v3"), false) },
+		func() error { return errOf(c.Set(ctx, "p", "K", []byte("v3"), PutOptions{})) },
 		func() error { return c.Delete(ctx, "p", "K") },
 	}
 	for i, step := range steps {
@@ -124,7 +126,7 @@ func TestRevisionLosesTheRaceWithItsProjectWrite(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	c, cs, v := newRacingClient(t)
-	if err := c.Create(ctx, "p", "K", []byte("0"), MetaChange{}); err != nil {
+	if _, err := c.Create(ctx, "p", "K", []byte("0"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	// Bob's whole write (revision, then project) lands after Alice's
@@ -160,7 +162,7 @@ func TestRevisionLosesTheRaceWithItsProjectWrite(t *testing.T) {
 		})
 		return false, nil, nil
 	})
-	if err := c.Set(ctx, "p", "K", []byte("alice's"), false); err != nil {
+	if _, err := c.Set(ctx, "p", "K", []byte("alice's"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	revs, err := c.History(ctx, "p", "K")
@@ -178,7 +180,7 @@ func TestRevisionLosesTheRaceWithItsProjectWrite(t *testing.T) {
 	cs.PrependReactor("update", "secrets", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewInternalError(errors.New("etcd is down"))
 	})
-	if err := c.Set(ctx, "p", "K", []byte("never stored"), false); err == nil {
+	if _, err := c.Set(ctx, "p", "K", []byte("never stored"), PutOptions{}); err == nil {
 		t.Fatal("the write succeeded though its UPDATE failed")
 	}
 	if again, _ := c.History(ctx, "p", ""); len(again) != 3 {
@@ -193,7 +195,7 @@ func TestConcurrentSetsRecordEachOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	c, cs, _ := newRacingClient(t)
-	if err := c.Create(ctx, "p", "K", []byte("created"), MetaChange{}); err != nil {
+	if _, err := c.Create(ctx, "p", "K", []byte("created"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -202,7 +204,7 @@ func TestConcurrentSetsRecordEachOnce(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			w := NewClient(cs, "ns", WithUser(named(fmt.Sprintf("writer%d", i))))
-			if err := w.Set(ctx, "p", "K", []byte(fmt.Sprintf("value %d", i)), false); err != nil {
+			if _, err := w.Set(ctx, "p", "K", []byte(fmt.Sprintf("value %d", i)), PutOptions{}); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -237,7 +239,7 @@ func TestDeletedProjectComesBack(t *testing.T) {
 	ctx := context.Background()
 	c, cs, _ := newRacingClient(t)
 	for _, k := range []string{"A", "B"} {
-		if err := c.Create(ctx, "p", k, []byte("value of "+k), MetaChange{}); err != nil {
+		if _, err := c.Create(ctx, "p", k, []byte("value of "+k), PutOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -298,7 +300,7 @@ func TestPlantedRevisionIsNotTrusted(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	c, cs, v := newRacingClient(t)
-	if err := c.Create(ctx, "p", "K", []byte("mine"), MetaChange{}); err != nil {
+	if _, err := c.Create(ctx, "p", "K", []byte("mine"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	s, _ := v.Get("ns", SecretName("p"))
@@ -338,10 +340,10 @@ func TestHistoryRetention(t *testing.T) {
 	var warnings []string
 	_, cs, v := newRacingClient(t)
 	c := NewClient(cs, "ns", WithUser(named("alice")), WithWarnings(func(m string) { warnings = append(warnings, m) }))
-	if err := c.Create(ctx, "p", "K", []byte("0"), MetaChange{}); err != nil {
+	if _, err := c.Create(ctx, "p", "K", []byte("0"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Create(ctx, "p", "KEEP", []byte("kept"), MetaChange{}); err != nil {
+	if _, err := c.Create(ctx, "p", "KEEP", []byte("kept"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	s, _ := v.Get("ns", SecretName("p"))
@@ -350,7 +352,7 @@ func TestHistoryRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 1; i <= 2*pruneEvery-2; i++ {
-		if err := c.Set(ctx, "p", "K", []byte(fmt.Sprint(i)), false); err != nil {
+		if _, err := c.Set(ctx, "p", "K", []byte(fmt.Sprint(i)), PutOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -372,10 +374,10 @@ func TestHistoryRetention(t *testing.T) {
 	}
 
 	big := strings.Repeat("x", 600<<10)
-	if err := c.Set(ctx, "p", "K", []byte(big), false); err != nil {
+	if _, err := c.Set(ctx, "p", "K", []byte(big), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Set(ctx, "p", "K", []byte(big+"y"), false); err != nil {
+	if _, err := c.Set(ctx, "p", "K", []byte(big+"y"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if len(warnings) != 1 || !strings.Contains(warnings[0], `key "K"`) || !strings.Contains(warnings[0], "cannot be restored") {
@@ -394,7 +396,7 @@ func TestProjectsListingLeavesRevisionsOut(t *testing.T) {
 	var warnings []string
 	cs := fake.NewClientset()
 	c := NewClient(cs, "ns", WithUser(named("alice")), WithWarnings(func(m string) { warnings = append(warnings, m) }))
-	if err := c.Create(ctx, "p", "K", []byte("1"), MetaChange{}); err != nil {
+	if _, err := c.Create(ctx, "p", "K", []byte("1"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	ps, err := c.Projects(ctx, false)
@@ -429,7 +431,7 @@ func TestExpiryChangesAreMetadata(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	c, _, _ := newRacingClient(t)
-	if err := c.Create(ctx, "p", "K", []byte("v"), MetaChange{}); err != nil {
+	if _, err := c.Create(ctx, "p", "K", []byte("v"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	at, every, none := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC), 720*time.Hour, time.Duration(0)

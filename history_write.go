@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -61,7 +62,7 @@ func snapshotEntries(s *corev1.Secret, entries Entries) map[string]*EntryState {
 // entry (setting owners) and marks no project deletion.
 func (c *Client) newRevision(ctx context.Context, project string, s *corev1.Secret, prior map[string]*EntryState, entries Entries, user *string, opts writeOptions) (*pendingRevision, error) {
 	after := snapshotEntries(s, entries)
-	keys := mapKeys(prior)
+	keys := slices.Sorted(maps.Keys(prior))
 	for k := range after {
 		if _, ok := prior[k]; !ok {
 			keys = append(keys, k)

@@ -9,14 +9,20 @@ import (
 // Subject is one owner of a project: a user or a group, by the name the API
 // server knows it by.
 type Subject struct {
-	Kind string // "user" or "group"
+	Kind string // KindUser or KindGroup
 	Name string
 }
+
+// The kinds of subject an owners list names.
+const (
+	KindUser  = "user"
+	KindGroup = "group"
+)
 
 func (s Subject) String() string { return s.Kind + ":" + s.Name }
 
 // User is the subject naming one user.
-func User(name string) Subject { return Subject{Kind: "user", Name: name} }
+func User(name string) Subject { return Subject{Kind: KindUser, Name: name} }
 
 // Validate checks that the subject can be written in an owners list and
 // read back as itself, and that its name shows as what it is: printable
@@ -24,7 +30,7 @@ func User(name string) Subject { return Subject{Kind: "user", Name: name} }
 // with a direction override, cannot pass for alice on a screen.
 func (s Subject) Validate() error {
 	switch {
-	case s.Kind != "user" && s.Kind != "group":
+	case s.Kind != KindUser && s.Kind != KindGroup:
 		return violation(RuleOwnership, "owner %s is invalid: expected user:NAME or group:NAME", Quote(s.String()))
 	case s.Name == "" || strings.TrimSpace(s.Name) != s.Name || strings.Contains(s.Name, ","):
 		return violation(RuleOwnership, "owner %s is invalid: the name must be non-empty, without a comma or surrounding spaces", Quote(s.String()))
@@ -47,7 +53,7 @@ func ParseOwners(annotation string) (Owners, error) {
 			continue
 		}
 		kind, name, ok := strings.Cut(item, ":")
-		if !ok || (kind != "user" && kind != "group") || name == "" {
+		if !ok || (kind != KindUser && kind != KindGroup) || name == "" {
 			return nil, violation(RuleOwnership, "annotation %s: owner %s is invalid: expected user:NAME or group:NAME", AnnotationOwners, Quote(item))
 		}
 		s := Subject{Kind: kind, Name: name}
@@ -98,7 +104,7 @@ func (o Owners) Text() string {
 // Includes reports whether the user, or one of the groups, is an owner.
 func (o Owners) Includes(user string, groups []string) bool {
 	for _, s := range o {
-		if (s.Kind == "user" && s.Name == user) || (s.Kind == "group" && slices.Contains(groups, s.Name)) {
+		if (s.Kind == KindUser && s.Name == user) || (s.Kind == KindGroup && slices.Contains(groups, s.Name)) {
 			return true
 		}
 	}

@@ -9,16 +9,11 @@ import (
 	"time"
 	"unicode"
 
+	. "github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/internal/fixtures"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-
-	// External test package with the package under test dot-imported (Go
-	// code review comments, "Import Dot"): internal/fixtures imports
-	// projsecret, so these tests cannot be inside it, and the cases read as
-	// they did there.
-	. "github.com/projsecret/projsecret"
-	"github.com/projsecret/projsecret/internal/fixtures"
 )
 
 var (
@@ -760,5 +755,85 @@ func TestEncodeWritesCanonicalTimestamps(t *testing.T) {
 	}
 	if _, err := ParseEntries(enc); err != nil {
 		t.Errorf("Encode's output does not parse: %v", err)
+	}
+}
+
+// TestStoredEntryThatBreaksTheContractVouchesForNothing: the webhook trusts
+// the stored entries to say who created an entry only if every one of them
+// is valid; a stored entry that is invalid in any one field makes every
+// entry of the write new, so it must name the requester as its author. A
+// write by bob that repairs only that field of alice's entry is therefore
+// denied as a new entry (not judged as a change to a trusted one).
+func TestStoredEntryThatBreaksTheContractVouchesForNothing(t *testing.T) {
+	t.Parallel()
+	p := DefaultPolicy()
+	p.Now = func() time.Time { return t0 }
+	tests := []struct {
+		name string
+		bad  func(*EntryMeta)
+	}{
+		{"description with a control character", func(m *EntryMeta) { m.Description = "d\x01" }},
+		{"no createdBy", func(m *EntryMeta) { m.CreatedBy = "" }},
+		{"no updatedBy", func(m *EntryMeta) { m.UpdatedBy = "" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bad := byAlice
+			tt.bad(&bad)
+			old := fixtures.Secret("ns", "demo", map[string]string{"api-token": "v1"}, bad)
+			repaired := fixtures.Secret("ns", "demo", map[string]string{"api-token": "v1"}, byAlice)
+			_, err := p.Review(Write{Operation: OpUpdate, User: "bob", Old: old, New: repaired})
+			const want = `entry "api-token" is new: createdBy and updatedBy must be the requesting user "bob"`
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("got %v, want a denial containing %q", err, want)
+			}
+		})
+	}
+}
+
+// TestPolicyWithoutClockSkewUsesTheDefault: a Policy whose ClockSkew is
+// left zero judges timestamps with DefaultClockSkew, not with no leeway at
+// all: a new entry stamped a minute before the webhook's clock passes, one
+// stamped just past the default is denied naming it.
+func TestPolicyWithoutClockSkewUsesTheDefault(t *testing.T) {
+	t.Parallel()
+	p := Policy{KeyRule: DefaultKeyRule, Now: func() time.Time { return t0 }}
+	stampedAt := func(at time.Time) *corev1.Secret {
+		m := EntryMeta{CreatedAt: at, UpdatedAt: at, CreatedBy: "alice", UpdatedBy: "alice"}
+		return fixtures.Secret("ns", "demo", map[string]string{"a": "1"}, m)
+	}
+	if _, err := p.Review(Write{Operation: OpCreate, User: "alice", New: stampedAt(t0.Add(-time.Minute))}); err != nil {
+		t.Errorf("a minute off with the default skew: %v", err)
+	}
+	want := fmt.Sprintf("within %s", DefaultClockSkew)
+	if _, err := p.Review(Write{Operation: OpCreate, User: "alice", New: stampedAt(t0.Add(-DefaultClockSkew - time.Second))}); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("just past the default skew: %v, want a denial saying %q", err, want)
+	}
+}
+
+// TestAuthorshipDenialsSortedByKey: the denial lists entries in key order
+// whatever the map order; with two entries an unsorted list passes half
+// the time, so this uses many.
+func TestAuthorshipDenialsSortedByKey(t *testing.T) {
+	t.Parallel()
+	values := map[string]string{}
+	for i := range 20 {
+		values[fmt.Sprintf("K%02d", i)] = "v"
+	}
+	s := projectSecret(values)
+	p := DefaultPolicy()
+	p.Now = func() time.Time { return t0 }
+	_, err := p.Review(Write{Operation: OpCreate, User: "bob", New: s})
+	if err == nil {
+		t.Fatal("allowed entries created by alice to be written by bob")
+	}
+	var keys []string
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if key, ok := strings.CutPrefix(line, `entry "`); ok {
+			keys = append(keys, key[:3])
+		}
+	}
+	if len(keys) != 20 || !slices.IsSorted(keys) {
+		t.Errorf("denial lists entries %q, want all 20 in key order", keys)
 	}
 }

@@ -141,3 +141,28 @@ func capMessage(lines []string) string {
 	}
 	return b.String()
 }
+
+// maxListedKeys keeps a denial of thousands of keys to a line a person reads.
+const maxListedKeys = 10
+
+// keyList joins keys for a message, naming the first maxListedKeys and
+// counting the rest.
+func keyList(keys []string) string {
+	if len(keys) <= maxListedKeys {
+		return strings.Join(keys, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(keys[:maxListedKeys], ", "), len(keys)-maxListedKeys)
+}
+
+// OneLine joins a message of several lines (the webhook reports each
+// broken rule on its own line) into one, dropping blank lines and the
+// space around each, for front ends that show an error on one line.
+func OneLine(message string) string {
+	var kept []string
+	for _, l := range strings.Split(message, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			kept = append(kept, l)
+		}
+	}
+	return strings.Join(kept, "; ")
+}

@@ -1,6 +1,7 @@
 package projsecret
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -99,5 +100,107 @@ func TestHiddenCharNamesNoRawCharacter(t *testing.T) {
 	}
 	if what := hiddenChar("plain text, tabs aside"); what != "" {
 		t.Errorf("printable text: %q", what)
+	}
+}
+
+// TestDenialKeepsALineOnlyWithRoomForTheCount: a denial keeps each whole
+// line while it leaves room for its newline and the 40 bytes kept for a
+// closing "... and N more"; a line one byte longer than that is counted
+// instead. (Messages quote keys, owners and labels of any length, so lines
+// land at this edge.)
+func TestDenialKeepsALineOnlyWithRoomForTheCount(t *testing.T) {
+	t.Parallel()
+	first := strings.Repeat("a", 1000)
+	fits := MaxMessageBytes - len(first) - 1 - 40
+	for _, tt := range []struct {
+		second int
+		want   string
+	}{
+		{fits, first + "\n" + strings.Repeat("b", fits)},
+		{fits + 1, first + "\n... and 1 more"},
+	} {
+		vs := Violations{{Rule: RuleMetadata, Message: first}, {Rule: RuleMetadata, Message: strings.Repeat("b", tt.second)}}
+		if got := vs.Error(); got != tt.want {
+			t.Errorf("a %d-byte line after a %d-byte one: got %d bytes ending %q, want %d bytes ending %q",
+				tt.second, len(first), len(got), got[max(0, len(got)-16):], len(tt.want), tt.want[max(0, len(tt.want)-16):])
+		}
+	}
+}
+
+// TestQuoteAtItsEdges: Quote keeps a string of exactly 64 bytes whole, cuts
+// a longer one at 64 bytes or just before a rune that would be split, and
+// never panics, even on bytes that are all UTF-8 continuations (hostile
+// keys and owner names reach messages through it).
+func TestQuoteAtItsEdges(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, in, want string
+	}{
+		{"exactly 64 bytes", strings.Repeat("k", 64), `"` + strings.Repeat("k", 64) + `"`},
+		{"65 bytes", strings.Repeat("k", 65), `"` + strings.Repeat("k", 64) + `"... (65 bytes)`},
+		{"a rune across the cut", "a" + strings.Repeat("é", 40), `"a` + strings.Repeat("é", 31) + `"... (81 bytes)`},
+		{"only continuation bytes", strings.Repeat("\x80", 70), `""... (70 bytes)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got string
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("Quote of %d bytes panicked", len(tc.in))
+					}
+				}()
+				got = Quote(tc.in)
+			}()
+			if got != tc.want {
+				t.Errorf("Quote of %d bytes: %d bytes out, want %d", len(tc.in), len(got), len(tc.want))
+			}
+		})
+	}
+}
+
+// TestDenialCutsALoneLineAtItsEdge: a single line too long to keep is cut
+// to leave 40 bytes for the ellipsis; one that is exactly that long is
+// kept whole with the ellipsis, not cut (and nothing panics).
+func TestDenialCutsALoneLineAtItsEdge(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{MaxMessageBytes - 40, MaxMessageBytes - 39} {
+		var got string
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("a lone %d-byte line panicked", n)
+				}
+			}()
+			got = Violations{{Rule: RuleSize, Message: strings.Repeat("x", n)}}.Error()
+		}()
+		if want := strings.Repeat("x", MaxMessageBytes-40) + "..."; got != want {
+			t.Errorf("a lone %d-byte line: %d bytes out, want %d", n, len(got), len(want))
+		}
+	}
+}
+
+// TestMessageListsAtTheEdge: the message helpers keep text whole at their
+// limit and cut it one past (mutation testing found these edges untested).
+func TestMessageListsAtTheEdge(t *testing.T) {
+	t.Parallel()
+	keys := make([]string, maxListedKeys)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("k%d", i)
+	}
+	if got := keyList(keys); strings.Contains(got, "more") || strings.Count(got, ", ") != maxListedKeys-1 {
+		t.Errorf("keyList of exactly %d keys = %q, want all of them and no count", maxListedKeys, got)
+	}
+	if got := keyList(append(keys, "extra")); !strings.HasSuffix(got, " and 1 more") {
+		t.Errorf("keyList of %d keys = %q, want the first %d and 1 more", maxListedKeys+1, got, maxListedKeys)
+	}
+	whole := strings.Repeat("q", maxQuotedBytes)
+	if got := clip(whole); got != whole {
+		t.Errorf("clip of exactly %d bytes = %q, want it whole", maxQuotedBytes, got)
+	}
+	if got := clip(whole + "q"); !strings.HasSuffix(got, fmt.Sprintf("... (%d bytes)", maxQuotedBytes+1)) {
+		t.Errorf("clip one past the limit = %q, want it cut with its length", got)
+	}
+	if got := prefix("abc", 3); got != "abc" {
+		t.Errorf("prefix(%q, 3) = %q, want it whole", "abc", got)
 	}
 }

@@ -15,13 +15,14 @@ import (
 // (and the webhook) will see. On a server without SelfSubjectReview it
 // returns fallback, and an error if there is none.
 func WhoAmI(ctx context.Context, cs kubernetes.Interface, fallback string) (string, error) {
-	name, _, err := whoAmI(ctx, cs, fallback)
+	name, _, err := whoAmI(ctx, cs, fallback, "")
 	return name, err
 }
 
 // whoAmI is WhoAmI that also says whether the name is the fallback, so the
-// client can tell the user which name it recorded and why.
-func whoAmI(ctx context.Context, cs kubernetes.Interface, fallback string) (name string, fellBack bool, err error) {
+// client can tell the user which name it recorded and why; source says
+// where a fallback comes from (see WithFallbackUser).
+func whoAmI(ctx context.Context, cs kubernetes.Interface, fallback, source string) (name string, fellBack bool, err error) {
 	review, err := cs.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authnv1.SelfSubjectReview{}, metav1.CreateOptions{})
 	switch {
 	case err == nil:
@@ -29,8 +30,17 @@ func whoAmI(ctx context.Context, cs kubernetes.Interface, fallback string) (name
 	case (apierrors.IsNotFound(err) || apierrors.IsMethodNotSupported(err)) && fallback != "":
 		return fallback, true, nil
 	case apierrors.IsNotFound(err) || apierrors.IsMethodNotSupported(err):
-		return "", false, fmt.Errorf("the API server does not support SelfSubjectReview (authentication.k8s.io/v1) and no user name is known from kubeconfig or --as: %w", err)
+		return "", false, fmt.Errorf("the API server does not support SelfSubjectReview (authentication.k8s.io/v1) and no user name is known%s: %w", from(" from ", source), err)
 	default:
 		return "", false, fmt.Errorf("asking the API server who the user is: %w", err)
 	}
+}
+
+// from is prefix and source, for a message that says where a name came
+// from, or nothing without a source.
+func from(prefix, source string) string {
+	if source == "" {
+		return ""
+	}
+	return prefix + source
 }

@@ -32,12 +32,12 @@ func TestWhoAmI(t *testing.T) {
 		{
 			name:     "an old server: the fallback, said out loud",
 			server:   func(k8stesting.Action) (bool, runtime.Object, error) { return true, nil, notServed },
-			fallback: "alice", wantUser: "alice", wantWarn: `recording the user as "alice"`,
+			fallback: "alice", wantUser: "alice", wantWarn: `recording the user as "alice", from --as or kubeconfig`,
 		},
 		{
 			name:    "an old server and no fallback",
 			server:  func(k8stesting.Action) (bool, runtime.Object, error) { return true, nil, notServed },
-			wantErr: "no user name is known",
+			wantErr: "no user name is known from --as or kubeconfig:",
 		},
 		{
 			name: "any other failure is an error, not a fallback",
@@ -51,7 +51,7 @@ func TestWhoAmI(t *testing.T) {
 			cs := fake.NewClientset()
 			cs.PrependReactor("create", "selfsubjectreviews", tc.server)
 			var warned string
-			c := NewClient(cs, "ns", WithFallbackUser(tc.fallback), WithWarnings(func(m string) { warned = m }))
+			c := NewClient(cs, "ns", WithFallbackUser(tc.fallback, "--as or kubeconfig"), WithWarnings(func(m string) { warned = m }))
 			user, err := c.User(context.Background())
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {

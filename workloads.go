@@ -12,10 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
-// LabelDHCoreProject marks the per-run copies DigitalHub Core makes of a
-// project's secrets; its value is the project.
-const LabelDHCoreProject = "dhcore/project"
-
 // Workload is one object with a Pod template (or a bare Pod), as uses and
 // restart see it.
 type Workload struct {

@@ -170,7 +170,7 @@ func (b *Bench) contend(ctx context.Context, ns string, project func(writer int)
 				key := fmt.Sprintf("w%02d_%02d", w, i%b.KeysPerWriter)
 				value := writeValue(key, i)
 				t, conflicts := time.Now(), counters[w].conflicts.Load()
-				err := c.Set(gctx, p, key, value, true)
+				_, err := c.Set(gctx, p, key, value, projsecret.PutOptions{CreateMissing: true})
 				if apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err) {
 					// The client's retry budget ran out: the user sees an
 					// error and nothing was written. Counted, and the writer

@@ -68,7 +68,7 @@ func (b *Bench) flood(ctx context.Context) error {
 	}
 	defer func() { _ = deleteProjects(context.WithoutCancel(ctx), b.admin, ns) }()
 	client := projsecret.NewClient(b.admin, ns)
-	if err := client.Set(ctx, project, "k", []byte("v0"), true); err != nil {
+	if _, err := client.Set(ctx, project, "k", []byte("v0"), projsecret.PutOptions{CreateMissing: true}); err != nil {
 		return err
 	}
 	pool := x509.NewCertPool()
@@ -143,7 +143,7 @@ func (b *Bench) floodRow(ctx context.Context, client *projsecret.Client, project
 	for i := range b.FloodWrites {
 		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		start := time.Now()
-		err := client.Set(wctx, project, "k", fmt.Appendf(nil, "v-%d-%d", row, i), false)
+		_, err := client.Set(wctx, project, "k", fmt.Appendf(nil, "v-%d-%d", row, i), projsecret.PutOptions{})
 		cancel()
 		if err != nil {
 			res.failed++

@@ -24,7 +24,7 @@ func (b *Bench) history(ctx context.Context) error {
 	defer deleteProjects(context.WithoutCancel(ctx), b.admin, ns)
 	c := projsecret.NewClient(b.admin, ns, projsecret.WithUser(func(context.Context) (string, error) { return b.user, nil }))
 	for _, p := range []string{"with", "without"} {
-		if err := c.Create(ctx, p, "K", randomValue(valueSize), projsecret.MetaChange{}); err != nil {
+		if _, err := c.Create(ctx, p, "K", randomValue(valueSize), projsecret.PutOptions{}); err != nil {
 			return err
 		}
 	}
@@ -53,7 +53,7 @@ func (b *Bench) history(ctx context.Context) error {
 	for i := range runs + 1 {
 		v := randomValue(valueSize)
 		t := time.Now()
-		if err := c.Set(ctx, "with", "K", v, false); err != nil {
+		if _, err := c.Set(ctx, "with", "K", v, projsecret.PutOptions{}); err != nil {
 			return err
 		}
 		d := time.Since(t)

@@ -25,10 +25,10 @@ func (b *Bench) restart(ctx context.Context) error {
 	if err := createNamespace(ctx, b.admin, ns, nil); err != nil {
 		return err
 	}
-	if err := projsecret.NewClient(b.admin, ns).Create(ctx, project, "A", randomValue(32), projsecret.MetaChange{}); err != nil {
+	if _, err := projsecret.NewClient(b.admin, ns).Create(ctx, project, "A", randomValue(32), projsecret.PutOptions{}); err != nil {
 		return err
 	}
-	if err := projsecret.NewClient(b.admin, ns).Create(ctx, project, "B", randomValue(32), projsecret.MetaChange{}); err != nil {
+	if _, err := projsecret.NewClient(b.admin, ns).Create(ctx, project, "B", randomValue(32), projsecret.PutOptions{}); err != nil {
 		return err
 	}
 	// Creating 500 Deployments one by one takes a while; eight at a time.

@@ -315,7 +315,8 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, c *projsecret.Cl
 		return
 	}
 	meta := projsecret.MetaChange{Description: &description, SetLabels: set}
-	s.finish(w, r, c.Create(r.Context(), project, key, value, meta), projectPath(c.Namespace(), project))
+	_, err = c.Create(r.Context(), project, key, value, projsecret.PutOptions{Meta: meta})
+	s.finish(w, r, err, projectPath(c.Namespace(), project))
 }
 
 func (s *Server) setValue(w http.ResponseWriter, r *http.Request) {
@@ -328,7 +329,8 @@ func (s *Server) setValue(w http.ResponseWriter, r *http.Request) {
 		s.badForm(w, r, project, key, err)
 		return
 	}
-	s.finish(w, r, c.Set(r.Context(), project, key, value, false), entryPath(c.Namespace(), project, key))
+	_, err = c.Set(r.Context(), project, key, value, projsecret.PutOptions{})
+	s.finish(w, r, err, entryPath(c.Namespace(), project, key))
 }
 
 // updateMeta applies the form's description and labels. Labels are sent as
@@ -518,7 +520,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, err an
 // describe turns an error into a status and a sentence: the API server's
 // and the webhook's own words, with what kind of refusal it was in front.
 func describe(status int, err error) (int, string) {
-	msg := oneLine(err.Error())
+	msg := projsecret.OneLine(err.Error())
 	var v *projsecret.Violation
 	switch {
 	case status != 0:
@@ -543,17 +545,6 @@ func describe(status int, err error) (int, string) {
 		status = http.StatusBadGateway
 	}
 	return status, msg
-}
-
-// oneLine joins the webhook's one-violation-per-line messages.
-func oneLine(s string) string {
-	var kept []string
-	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			kept = append(kept, l)
-		}
-	}
-	return strings.Join(kept, "; ")
 }
 
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, ns string, status int, msg string) {

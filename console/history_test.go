@@ -16,10 +16,10 @@ func TestEntryHistory(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	d := "first"
-	if err := h.client.Create(ctx, "payments", "K", []byte(secretValue+"-1"), projsecret.MetaChange{Description: &d}); err != nil {
+	if _, err := h.client.Create(ctx, "payments", "K", []byte(secretValue+"-1"), projsecret.PutOptions{Meta: projsecret.MetaChange{Description: &d}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.client.Set(ctx, "payments", "K", []byte(secretValue+"-2"), false); err != nil {
+	if _, err := h.client.Set(ctx, "payments", "K", []byte(secretValue+"-2"), projsecret.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	path := "/ns/" + ns + "/p/payments/e/K"

@@ -56,7 +56,7 @@ func clientFromFlags(flags *genericclioptions.ConfigFlags, streams genericioopti
 		}
 		return projsecret.NewClient(cs, namespace,
 			projsecret.WithMetadata(md),
-			projsecret.WithFallbackUser(fallbackUser),
+			projsecret.WithFallbackUser(fallbackUser, "--as or kubeconfig"),
 			projsecret.WithWarnings(func(msg string) { fmt.Fprintf(streams.ErrOut, "Warning: %s\n", msg) }),
 		), nil
 	}

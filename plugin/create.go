@@ -67,10 +67,5 @@ func (o *createOptions) Validate(cmd *cobra.Command) error {
 
 // Run reads the value and creates the entry; the key must be new.
 func (o *createOptions) Run(ctx context.Context) error {
-	return o.write(ctx, func(exists bool) error {
-		if exists {
-			return projsecret.ErrExists
-		}
-		return nil
-	}, "created")
+	return o.write(ctx, (*projsecret.Client).Create, "created")
 }

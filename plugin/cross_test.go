@@ -317,9 +317,9 @@ func usesHarness(t *testing.T) *harness {
 		&corev1.Pod{ObjectMeta: om("unrelated", "p3", nil), Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "x"}}}},
 		&batchv1.CronJob{ObjectMeta: om("nightly", "c1", nil), Spec: batchv1.CronJobSpec{JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: corev1.PodTemplateSpec{Spec: volume}}}}},
 		&batchv1.Job{ObjectMeta: om("nightly-1", "j1", ctrl("CronJob", "nightly", "c1")), Spec: batchv1.JobSpec{Template: corev1.PodTemplateSpec{Spec: volume}}},
-		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "run-1", Namespace: ns, Labels: map[string]string{LabelDHCoreProject: "dev"}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "run-1", Namespace: ns, Labels: map[string]string{projsecret.LabelDHCoreProject: "dev"}},
 			Data: map[string][]byte{"A": []byte(valA), "B": []byte("s3cr3t-stale")}},
-		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "run-other", Namespace: ns, Labels: map[string]string{LabelDHCoreProject: "staging"}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "run-other", Namespace: ns, Labels: map[string]string{projsecret.LabelDHCoreProject: "staging"}},
 			Data: map[string][]byte{"A": []byte(valA)}},
 	}
 	return newHarness(t, objects...)
@@ -421,7 +421,7 @@ func TestCrossValuesNeverPrinted(t *testing.T) {
 				seeded(t, ns, "web", seedEntry{key: "K", value: stored}),
 				seeded(t, ns, "web2", seedEntry{key: "K", value: other}),
 				dhcoreSecret("proj-secrets-legacy", map[string]string{"K": stored, "bad.key": other}),
-				&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "run", Namespace: ns, Labels: map[string]string{LabelDHCoreProject: "web"}}, Data: map[string][]byte{"K": []byte(other)}},
+				&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "run", Namespace: ns, Labels: map[string]string{projsecret.LabelDHCoreProject: "web"}}, Data: map[string][]byte{"K": []byte(other)}},
 			)
 			r := h.run(t, "", args...)
 			for _, v := range []string{stored, other} {
@@ -438,7 +438,7 @@ func TestCrossValuesNeverPrinted(t *testing.T) {
 func TestUsesAllNamespaces(t *testing.T) {
 	t.Parallel()
 	runCopy := func(namespace, name string) *corev1.Secret {
-		return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: map[string]string{LabelDHCoreProject: "dev"}},
+		return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: map[string]string{projsecret.LabelDHCoreProject: "dev"}},
 			Data: map[string][]byte{"A": []byte(valA)}}
 	}
 	h := newHarness(t,

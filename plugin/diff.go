@@ -5,9 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/projsecret/projsecret/internal/entryfile"
 	"maps"
 	"slices"
+
+	"github.com/projsecret/projsecret/internal/entryfile"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"

@@ -2,7 +2,6 @@ package plugin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -123,31 +122,14 @@ func parseOwnerFlag(cmd *cobra.Command, subjects []string) (projsecret.Owners, e
 	return owners, nil
 }
 
-// atKey places an error of a one-entry Apply on the entry's key, as the
-// contract's single-entry writes do: Apply places its errors on the project.
-func atKey(err error, project, key string) error {
-	var e *projsecret.Error
-	if errors.As(err, &e) && e.Project == project && e.Key == "" {
-		return &projsecret.Error{Project: project, Key: key, Err: e.Err}
-	}
-	return err
-}
-
-// reportCreated says who owns a project the command has just created and
-// how to add a team: from now on nobody else may change it.
-func reportCreated(ctx context.Context, w io.Writer, client *projsecret.Client, project string, owners projsecret.Owners) error {
-	if len(owners) == 0 {
-		user, err := client.User(ctx)
-		if err != nil {
-			return &projsecret.Error{Project: project, Err: err}
-		}
-		owners = projsecret.Owners{projsecret.User(user)}
-	}
+// reportCreated says who owns a project the command has just created (as
+// the write stored them) and how to add a team: from now on nobody else
+// may change it.
+func reportCreated(w io.Writer, project string, owners projsecret.Owners) {
 	subjects := make([]string, len(owners))
 	for i, s := range owners {
 		subjects[i] = projsecret.Printable(s.String())
 	}
 	fmt.Fprintf(w, "project %q: created, owned by %s; to add a team: kubectl projsecret owners %s %s group:TEAM\n",
 		project, strings.Join(subjects, ","), project, strings.Join(subjects, " "))
-	return nil
 }

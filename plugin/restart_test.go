@@ -47,7 +47,7 @@ func restartHarness(t *testing.T, more ...runtime.Object) *harness {
 		&batchv1.CronJob{ObjectMeta: om("nightly"), Spec: batchv1.CronJobSpec{JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: corev1.PodTemplateSpec{Spec: env("A")}}}}},
 		&batchv1.Job{ObjectMeta: om("once"), Spec: batchv1.JobSpec{Template: corev1.PodTemplateSpec{Spec: env("A")}}},
 		&corev1.Pod{ObjectMeta: om("debug"), Spec: env("A")},
-		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "run-1", Namespace: ns, Labels: map[string]string{LabelDHCoreProject: "dev"}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "run-1", Namespace: ns, Labels: map[string]string{projsecret.LabelDHCoreProject: "dev"}},
 			Data: map[string][]byte{"A": []byte(valA), "B": []byte(valB)}},
 	}
 	return newHarness(t, append(objects, more...)...)

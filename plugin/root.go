@@ -143,16 +143,7 @@ func usageErrorf(cmd *cobra.Command, format string, args ...any) error {
 
 // oneLine keeps an error on one line of stderr: the webhook reports each
 // broken rule on its own line.
-func oneLine(err error) string {
-	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
-	kept := lines[:0]
-	for _, l := range lines {
-		if l = strings.TrimSpace(l); l != "" {
-			kept = append(kept, l)
-		}
-	}
-	return strings.Join(kept, "; ")
-}
+func oneLine(err error) string { return projsecret.OneLine(err.Error()) }
 
 // command is the options pattern every subcommand follows, as kubectl's own
 // commands do: take the arguments, check them, then act. Unlike kubectl's,

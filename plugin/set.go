@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/projsecret/projsecret"
@@ -68,10 +69,18 @@ func (o *setOptions) Validate(cmd *cobra.Command) error {
 // Run reads the value and replaces the entry's; the entry must exist
 // unless --create. An existing entry keeps its metadata.
 func (o *setOptions) Run(ctx context.Context) error {
-	return o.write(ctx, func(exists bool) error {
-		if !exists && !o.Create {
-			return fmt.Errorf("%w (use create, or set --create)", projsecret.ErrNotFound)
-		}
-		return nil
+	return o.write(ctx, func(c *projsecret.Client, ctx context.Context, project, key string, value []byte, opts projsecret.PutOptions) (projsecret.PutResult, error) {
+		opts.CreateMissing = o.Create
+		res, err := c.Set(ctx, project, key, value, opts)
+		return res, createHint(err, key)
 	}, "value set")
+}
+
+// createHint names the ways to create an entry that set did not find.
+func createHint(err error, key string) error {
+	var e *projsecret.Error
+	if errors.As(err, &e) && e.Key == key && e.Err == projsecret.ErrNotFound {
+		return &projsecret.Error{Project: e.Project, Key: e.Key, Err: fmt.Errorf("%w (use create, or set --create)", e.Err)}
+	}
+	return err
 }

@@ -18,10 +18,6 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
-// LabelDHCoreProject marks the per-run copies DigitalHub Core makes of a
-// project's secrets; its value is the project.
-const LabelDHCoreProject = projsecret.LabelDHCoreProject
-
 const kindUse = "Use"
 
 // usesOptions finds the workloads that read a project's Secret, and

@@ -352,7 +352,7 @@ func TestEditMoved(t *testing.T) {
 	for k, v := range snap.Values {
 		original[k] = editEntry{value: v, description: snap.Entries[k].Description, labels: snap.Entries[k].Labels}
 	}
-	if err := h.client.Set(ctx, "web", "B", []byte("moved"), false); err != nil {
+	if _, err := h.client.Set(ctx, "web", "B", []byte("moved"), projsecret.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	touchB := planEdit(original, map[string]editEntry{"A": original["A"], "B": {value: []byte("mine")}})

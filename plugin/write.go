@@ -52,10 +52,13 @@ func (w *valueWrite) parseOwners(cmd *cobra.Command) error {
 	return err
 }
 
-// write reads the value, then puts it in one Apply and prints done. allow
-// says, from whether the key exists in the stored project, whether the
-// write may go ahead; its error is reported at the key.
-func (w *valueWrite) write(ctx context.Context, allow func(exists bool) error, done string) error {
+// put is the client's Create or Set, as create and set call it.
+type put func(c *projsecret.Client, ctx context.Context, project, key string, value []byte, opts projsecret.PutOptions) (projsecret.PutResult, error)
+
+// write reads the value, writes it with put (one guarded write, which
+// creates the project, owned as --owner says, on its first entry) and
+// prints done, who owns a project it created, and what --restart did.
+func (w *valueWrite) write(ctx context.Context, put put, done string) error {
 	client, err := w.NewClient()
 	if err != nil {
 		return err
@@ -64,29 +67,17 @@ func (w *valueWrite) write(ctx context.Context, allow func(exists bool) error, d
 	if err != nil {
 		return &projsecret.Error{Project: w.project, Key: w.key, Err: err}
 	}
-	// The key is checked before anything is sent, as the contract's own
-	// writes do.
-	if err := projsecret.ValidateKey(w.key); err != nil {
-		return &projsecret.Error{Project: w.project, Key: w.key, Err: err}
-	}
 	w.expiry.apply(&w.meta, client.Now())
-	var created bool
-	err = client.Apply(ctx, w.project, projsecret.ApplyOptions{Owners: w.owners}, w.track(func(b *projsecret.Batch) error {
-		_, exists := b.Value(w.key)
-		if err := allow(exists); err != nil {
-			return &projsecret.Error{Project: w.project, Key: w.key, Err: err}
-		}
-		created = b.IsNew()
-		return b.Put(w.key, value, w.meta)
-	}))
+	res, err := put(client, ctx, w.project, w.key, value, projsecret.PutOptions{Meta: w.meta, Owners: w.owners})
 	if err != nil {
-		return atKey(err, w.project, w.key)
+		return err
 	}
 	fmt.Fprintf(w.Out, "project %q, key %q: %s\n", w.project, w.key, done)
-	if created {
-		if err := reportCreated(ctx, w.Out, client, w.project, w.owners); err != nil {
-			return err
-		}
+	if res.CreatedProject {
+		reportCreated(w.Out, w.project, res.Owners)
+	}
+	if res.ValueChanged {
+		w.restartAfter.changed = []string{w.key}
 	}
 	return w.restartAfter.run(ctx, client, w.project, w.Out, w.ErrOut, false)
 }

@@ -3,21 +3,26 @@ package webhook
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"io"
+	"math"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/go-logr/logr/funcr"
+	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/internal/fixtures"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	admissionmetrics "sigs.k8s.io/controller-runtime/pkg/webhook/admission/metrics"
-
-	"github.com/projsecret/projsecret"
-	"github.com/projsecret/projsecret/internal/fixtures"
 )
 
 const (
@@ -322,4 +327,175 @@ func counterValue(t *testing.T, c prometheus.Counter) float64 {
 		t.Fatal(err)
 	}
 	return m.GetCounter().GetValue()
+}
+
+// TestBodyAtTheLimit: a body one byte under maxRequestSize is read and
+// judged; one of exactly maxRequestSize is refused as too large.
+func TestBodyAtTheLimit(t *testing.T) {
+	srv := newTestServer(t, projsecret.DefaultPolicy(), &logSink{})
+	valid := review{op: create, user: "alice", obj: projectSecret()}.body(t, "limit")
+	pad := func(n int) []byte {
+		return append(append([]byte{}, valid...), bytes.Repeat([]byte(" "), n-len(valid))...)
+	}
+
+	if resp := postReview(t, srv.URL, pad(maxRequestSize-1)); !resp.Allowed {
+		t.Errorf("a body of %d bytes (one under the limit): %s", maxRequestSize-1, message(resp))
+	}
+	resp := postReview(t, srv.URL, pad(maxRequestSize))
+	if resp.Allowed || resp.Result.Code != http.StatusRequestEntityTooLarge || !strings.Contains(message(resp), "request entity is too large; limit is 7340032 bytes") {
+		t.Errorf("a body of exactly %d bytes: allowed %v, %+v", maxRequestSize, resp.Allowed, resp.Result)
+	}
+}
+
+// TestContentLengthIsNotTrusted: the buffer is sized from Content-Length
+// only when it is within the limit; a client claiming more (or nothing)
+// still gets its actual body judged.
+func TestContentLengthIsNotTrusted(t *testing.T) {
+	wh := NewWebhook(projsecret.DefaultPolicy())
+	body := review{op: create, user: "alice", obj: projectSecret()}.body(t, "cl")
+	for _, n := range []int64{-1, 0, int64(len(body)), maxRequestSize, maxRequestSize + 1, math.MaxInt64} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.ContentLength = n
+			rec := httptest.NewRecorder()
+			wh.ServeHTTP(rec, req)
+			if ar := decodeReview(t, rec); !ar.Response.Allowed {
+				t.Fatalf("Content-Length %d: %s", n, message(ar.Response))
+			}
+		})
+	}
+}
+
+// TestNilBody: a request without a body at all (not only an empty one) is
+// refused with the same message.
+func TestNilBody(t *testing.T) {
+	wh := NewWebhook(projsecret.DefaultPolicy())
+	for name, req := range map[string]*http.Request{
+		"nil":    {Method: http.MethodPost, Header: http.Header{"Content-Type": {"application/json"}}},
+		"NoBody": {Method: http.MethodPost, Header: http.Header{"Content-Type": {"application/json"}}, Body: http.NoBody},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			wh.ServeHTTP(rec, req)
+			ar := decodeReview(t, rec)
+			if ar.Response.Allowed || ar.Response.Result.Code != http.StatusBadRequest || message(ar.Response) != "request body is empty" {
+				t.Fatalf("answer %+v", ar.Response.Result)
+			}
+		})
+	}
+}
+
+// TestBodyBufferSizedOnce: with the Content-Length the API server sends,
+// a large body is read into one buffer of that size rather than one grown
+// by doubling (the point of sizing it: a third of a near-limit review's
+// allocation).
+func TestBodyBufferSizedOnce(t *testing.T) {
+	body := bytes.Repeat([]byte(" "), 1<<20)
+	allocs := func(contentLength int64) float64 {
+		return testing.AllocsPerRun(5, func() {
+			req := &http.Request{Body: io.NopCloser(bytes.NewReader(body)), ContentLength: contentLength, Header: http.Header{"Content-Type": {"application/json"}}}
+			if _, _, err := readBody(req); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	sized, unsized := allocs(int64(len(body))), allocs(-1)
+	if sized+3 > unsized {
+		t.Errorf("reading 1 MiB took %v allocations with its Content-Length and %v without: the buffer is not sized from it", sized, unsized)
+	}
+}
+
+// TestRequestLogDryRun: the log says dryRun=true only when the review sets
+// it to true, not when it is false or left out.
+func TestRequestLogDryRun(t *testing.T) {
+	denied := review{op: del, user: "bob", old: fixtures.Edit(projectSecret(), fixtures.WithOwners("user:alice"))}
+	for _, tt := range []struct {
+		name string
+		body func(t *testing.T) []byte
+		want string
+	}{
+		{"true", func(t *testing.T) []byte { r := denied; r.dryRun = true; return r.body(t, "dr") }, `"dryRun"=true`},
+		{"false", func(t *testing.T) []byte { return denied.body(t, "dr") }, `"dryRun"=false`},
+		{"left out", func(t *testing.T) []byte {
+			return bytes.Replace(denied.body(t, "dr"), []byte(`"dryRun":false,`), nil, 1)
+		}, `"dryRun"=false`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			body := tt.body(t)
+			if tt.name == "left out" && bytes.Contains(body, []byte("dryRun")) {
+				t.Fatal("the body still sets dryRun")
+			}
+			sink := &logSink{}
+			srv := newTestServer(t, projsecret.DefaultPolicy(), sink)
+			if resp := postReview(t, srv.URL, body); resp.Allowed {
+				t.Fatal("allowed")
+			}
+			if logs := sink.String(); !strings.Contains(logs, tt.want) {
+				t.Errorf("logs do not contain %s:\n%s", tt.want, logs)
+			}
+		})
+	}
+}
+
+// TestAllowedLoggedAtV1: an allowed review is logged at V(1) and not at
+// the default verbosity.
+func TestAllowedLoggedAtV1(t *testing.T) {
+	body := review{op: create, user: "alice", obj: projectSecret()}.body(t, "v1log")
+	for _, verbosity := range []int{0, 1} {
+		t.Run(fmt.Sprint(verbosity), func(t *testing.T) {
+			var mu sync.Mutex
+			var lines []string
+			wh := NewWebhook(projsecret.DefaultPolicy())
+			wh.Log = funcr.New(func(prefix, args string) {
+				mu.Lock()
+				defer mu.Unlock()
+				lines = append(lines, args)
+			}, funcr.Options{Verbosity: verbosity})
+			srv := httptest.NewServer(wh)
+			defer srv.Close()
+			if resp := postReview(t, srv.URL, body); !resp.Allowed {
+				t.Fatalf("denied: %s", message(resp))
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			logged := strings.Contains(strings.Join(lines, "\n"), `"msg"="allowed"`)
+			if logged != (verbosity >= 1) {
+				t.Errorf("verbosity %d: allowed logged %v, lines %q", verbosity, logged, lines)
+			}
+		})
+	}
+}
+
+// failingWriter is a ResponseWriter whose connection is gone.
+type failingWriter struct{ header http.Header }
+
+func (f *failingWriter) Header() http.Header { return f.header }
+
+func (f *failingWriter) Write([]byte) (int, error) { return 0, errors.New("connection reset") }
+
+func (f *failingWriter) WriteHeader(int) {}
+
+// TestResponseWriteFailureLogged: an answer that cannot be written is
+// logged with its request UID, and one that is written is not.
+func TestResponseWriteFailureLogged(t *testing.T) {
+	body := review{op: create, user: "alice", obj: projectSecret()}.body(t, "w1")
+	for _, fail := range []bool{false, true} {
+		t.Run(fmt.Sprint(fail), func(t *testing.T) {
+			sink := &logSink{}
+			wh := NewWebhook(projsecret.DefaultPolicy())
+			wh.Log = sink.logger()
+			req := httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			var w http.ResponseWriter = httptest.NewRecorder()
+			if fail {
+				w = &failingWriter{header: http.Header{}}
+			}
+			wh.ServeHTTP(w, req)
+			logs := sink.String()
+			if logged := strings.Contains(logs, "writing the response failed") && strings.Contains(logs, `"requestID"="w1"`); logged != fail {
+				t.Errorf("write failed %v, logged %v:\n%s", fail, logged, logs)
+			}
+		})
+	}
 }

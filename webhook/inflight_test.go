@@ -16,10 +16,9 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"github.com/projsecret/projsecret"
 	admissionv1 "k8s.io/api/admission/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
-
-	"github.com/projsecret/projsecret"
 )
 
 // blocking is a handler whose requests announce themselves on entered and
@@ -233,5 +232,69 @@ func TestSlowBodyHoldsNoSlot(t *testing.T) {
 	}
 	if d := counterValue(t, dropped.WithLabelValues(dropSlow)) - slowBefore; d != 1 {
 		t.Errorf("slow-body drops counted %v, want 1", d)
+	}
+}
+
+// TestPeekReviewHalves: each way the peek gives up, alone.
+func TestPeekReviewHalves(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, apiVersion, uid string
+	}{
+		{"a top-level array", `[{"apiVersion":"admission.k8s.io/v1"}]`, "", ""},
+		{"empty", ``, "", ""},
+		{"apiVersion not a string", `{"apiVersion":1,"request":{"uid":"u"}}`, "", ""},
+		{"request not an object", `{"apiVersion":"admission.k8s.io/v1","request":["uid","u"]}`, "admission.k8s.io/v1", ""},
+		{"request null", `{"apiVersion":"admission.k8s.io/v1","request":null}`, "admission.k8s.io/v1", ""},
+		{"request without uid", `{"apiVersion":"admission.k8s.io/v1","request":{"kind":{}}}`, "admission.k8s.io/v1", ""},
+		{"request cut inside a field", `{"apiVersion":"admission.k8s.io/v1","request":{"kind":{"a":`, "admission.k8s.io/v1", ""},
+		{"request cut after a key", `{"apiVersion":"admission.k8s.io/v1","request":{"kind"`, "admission.k8s.io/v1", ""},
+		{"uid cut", `{"apiVersion":"admission.k8s.io/v1","request":{"uid":"u`, "admission.k8s.io/v1", ""},
+		{"cut inside another field", `{"apiVersion":"admission.k8s.io/v1","kind":"Adm`, "admission.k8s.io/v1", ""},
+		{"cut after a key", `{"apiVersion":"admission.k8s.io/v1","kind"`, "admission.k8s.io/v1", ""},
+		{"no request", `{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview"}`, "admission.k8s.io/v1beta1", ""},
+		{"request before apiVersion", `{"request":{"uid":"u5"},"apiVersion":"admission.k8s.io/v1"}`, "", "u5"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			apiVersion, uid := peekReview(strings.NewReader(tc.body))
+			if apiVersion != tc.apiVersion || string(uid) != tc.uid {
+				t.Errorf("got %q %q, want %q %q", apiVersion, uid, tc.apiVersion, tc.uid)
+			}
+		})
+	}
+}
+
+// TestBusyAnswerWithoutBody: the busy answer needs no body to be written.
+func TestBusyAnswerWithoutBody(t *testing.T) {
+	l := Limit(http.NotFoundHandler(), 1, time.Millisecond).(*limiter)
+	l.slots <- struct{}{}
+	rec := httptest.NewRecorder()
+	l.ServeHTTP(rec, &http.Request{Method: http.MethodPost, Header: http.Header{}})
+	ar := decodeReview(t, rec)
+	if ar.APIVersion != "admission.k8s.io/v1" || ar.Response.Allowed || ar.Response.UID != "" || ar.Response.Result.Code != http.StatusTooManyRequests {
+		t.Fatalf("busy answer to a request without a body: %s %+v", ar.APIVersion, ar.Response)
+	}
+	<-l.slots
+}
+
+// TestBusyWriteFailureLogged: a busy answer that cannot be written is
+// logged, and one that is written is not.
+func TestBusyWriteFailureLogged(t *testing.T) {
+	for _, fail := range []bool{false, true} {
+		t.Run(fmt.Sprint(fail), func(t *testing.T) {
+			sink := &logSink{}
+			l := Limit(http.NotFoundHandler(), 1, time.Millisecond).(*limiter)
+			l.log = sink.logger()
+			l.slots <- struct{}{}
+			defer func() { <-l.slots }()
+			var w http.ResponseWriter = httptest.NewRecorder()
+			if fail {
+				w = &failingWriter{header: http.Header{}}
+			}
+			l.ServeHTTP(w, reviewRequest(t, context.Background(), "b1"))
+			logs := sink.String()
+			if logged := strings.Contains(logs, "writing the response failed") && strings.Contains(logs, `"requestID"="b1"`); logged != fail {
+				t.Errorf("write failed %v, logged %v:\n%s", fail, logged, logs)
+			}
+		})
 	}
 }

@@ -20,13 +20,12 @@ import (
 	"testing"
 	"time"
 
-	admissionv1 "k8s.io/api/admission/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/rest"
-
 	"github.com/projsecret/projsecret"
 	"github.com/projsecret/projsecret/internal/fixtures"
 	"github.com/projsecret/projsecret/webhook/certs"
+	admissionv1 "k8s.io/api/admission/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/rest"
 )
 
 // freePorts returns n distinct ports of 127.0.0.1 that were free a moment
@@ -341,5 +340,18 @@ func TestServerFailsWithoutCertificates(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("Run without certificates did not fail")
+	}
+}
+
+// TestWithDefaults: each zero field gets its default, and a set one is kept.
+func TestWithDefaults(t *testing.T) {
+	got := Options{}.withDefaults()
+	want := Options{Port: 9443, GracefulShutdownTimeout: DefaultGracefulShutdownTimeout, MaxInflight: DefaultMaxInflight, InflightWait: DefaultInflightWait, MaxConnections: DefaultMaxConnections, MaxBufferedBytes: DefaultMaxBufferedBytes}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("defaults %+v, want %+v", got, want)
+	}
+	set := Options{Port: 1, GracefulShutdownTimeout: time.Second, MaxInflight: 2, InflightWait: time.Millisecond, MaxConnections: 3, MaxBufferedBytes: 4}
+	if got := set.withDefaults(); fmt.Sprint(got) != fmt.Sprint(set) {
+		t.Errorf("set options became %+v", got)
 	}
 }

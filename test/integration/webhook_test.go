@@ -552,7 +552,7 @@ func TestWebhookCertRotation(t *testing.T) {
 				for i := 0; ctx.Err() == nil; i++ {
 					// Each writer has its own project, so the writes run side
 					// by side instead of queueing on one resourceVersion.
-					err := client.Set(ctx, fmt.Sprintf("rotating-%d", writer), fmt.Sprintf("k%d", i%20), []byte("s3cr3t-VALUE-r"), true)
+					_, err := client.Set(ctx, fmt.Sprintf("rotating-%d", writer), fmt.Sprintf("k%d", i%20), []byte("s3cr3t-VALUE-r"), projsecret.PutOptions{CreateMissing: true})
 					if ctx.Err() != nil {
 						return
 					}

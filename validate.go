@@ -1,35 +1,10 @@
 package projsecret
 
 import (
-	"errors"
-	"fmt"
 	"sort"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 )
-
-// Violations are every rule a Secret breaks, each on its own line.
-type Violations []*Violation
-
-// Error joins the messages, one a line, capped at MaxMessageBytes: each
-// message bounds the input it quotes, and the cap bounds their number.
-func (vs Violations) Error() string {
-	lines := make([]string, len(vs))
-	for i, v := range vs {
-		lines[i] = v.Message
-	}
-	return capMessage(lines)
-}
-
-// err returns vs as an error, or a nil error when there are none, so callers
-// never hold a non-nil interface around an empty list.
-func (vs Violations) err() error {
-	if len(vs) == 0 {
-		return nil
-	}
-	return vs
-}
 
 // IsProjectSecret reports whether the contract applies to s.
 func IsProjectSecret(s *corev1.Secret) bool {
@@ -38,54 +13,6 @@ func IsProjectSecret(s *corev1.Secret) bool {
 	}
 	_, ok := s.Labels[LabelProject]
 	return ok
-}
-
-// Size is what a Secret spends of the API server's limits.
-type Size struct {
-	DataBytes       int // sum of values in data and stringData
-	AnnotationBytes int // sum of annotation keys and values
-}
-
-// SizeOf measures s the way the API server's validation does.
-func SizeOf(s *corev1.Secret) Size {
-	var size Size
-	for _, v := range s.Data {
-		size.DataBytes += len(v)
-	}
-	for _, v := range s.StringData {
-		size.DataBytes += len(v)
-	}
-	for k, v := range s.Annotations {
-		size.AnnotationBytes += len(k) + len(v)
-	}
-	return size
-}
-
-// Check reports the first limit the size exceeds and how far over it is.
-func (s Size) Check() error {
-	if s.DataBytes > MaxSecretDataBytes {
-		return violation(RuleSize, "values total %d bytes, %d over the API server's limit of %d", s.DataBytes, s.DataBytes-MaxSecretDataBytes, MaxSecretDataBytes)
-	}
-	if s.AnnotationBytes > MaxAnnotationBytes {
-		return violation(RuleSize, "annotations total %d bytes (the entries' metadata), %d over the API server's limit of %d", s.AnnotationBytes, s.AnnotationBytes-MaxAnnotationBytes, MaxAnnotationBytes)
-	}
-	return nil
-}
-
-// WarnSecretDataBytes is where an allowed write starts to warn: above
-// 900 KiB of values the next few entries will not fit.
-const WarnSecretDataBytes = 900 << 10
-
-// Warnings are the limits an allowed Secret is getting close to.
-func (s Size) Warnings() []string {
-	var w []string
-	if s.DataBytes > WarnSecretDataBytes && s.DataBytes <= MaxSecretDataBytes {
-		w = append(w, fmt.Sprintf("project secret values total %d KiB of the %d KiB limit", s.DataBytes>>10, MaxSecretDataBytes>>10))
-	}
-	if s.AnnotationBytes > MaxAnnotationBytes*9/10 && s.AnnotationBytes <= MaxAnnotationBytes {
-		w = append(w, fmt.Sprintf("project secret annotations total %d KiB of the %d KiB limit", s.AnnotationBytes>>10, MaxAnnotationBytes>>10))
-	}
-	return w
 }
 
 // ValidateSecret checks everything about a project Secret that does not
@@ -150,17 +77,6 @@ func validateSecret(s *corev1.Secret, rule KeyRule) (Entries, Violations) {
 	return entries, vs
 }
 
-// asViolation keeps err's own rule when it is a *Violation and files it
-// under rule otherwise, so a validator that one day returns a plain error
-// still gives a denial with a message, never a panic.
-func asViolation(rule Rule, err error) *Violation {
-	var v *Violation
-	if errors.As(err, &v) {
-		return v
-	}
-	return &Violation{Rule: rule, Message: err.Error()}
-}
-
 func validateKeys(s *corev1.Secret, rule KeyRule) Violations {
 	// Only invalid keys are sorted, so that a valid Secret sorts nothing.
 	var bad []string
@@ -216,25 +132,4 @@ func matchKeys(s *corev1.Secret, entries Entries) Violations {
 		vs = append(vs, violation(RuleMetadata, "annotation %s has entries %s with no data key: every entry needs one", AnnotationEntries, keyList(missingData)))
 	}
 	return vs
-}
-
-func mapKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// maxListedKeys keeps a denial of thousands of keys to a line a person reads.
-const maxListedKeys = 10
-
-// keyList joins keys for a message, naming the first maxListedKeys and
-// counting the rest.
-func keyList(keys []string) string {
-	if len(keys) <= maxListedKeys {
-		return strings.Join(keys, ", ")
-	}
-	return fmt.Sprintf("%s and %d more", strings.Join(keys[:maxListedKeys], ", "), len(keys)-maxListedKeys)
 }

