@@ -76,7 +76,8 @@ func (o *setOptions) Run(ctx context.Context) error {
 	}, "value set")
 }
 
-// createHint names the ways to create an entry that set did not find.
+// createHint names the ways to create an entry that set did not find: the
+// client's bare ErrNotFound on the key, which names no flags.
 func createHint(err error, key string) error {
 	var e *projsecret.Error
 	if errors.As(err, &e) && e.Key == key && e.Err == projsecret.ErrNotFound {

@@ -53,12 +53,12 @@ func (w *valueWrite) parseOwners(cmd *cobra.Command) error {
 }
 
 // put is the client's Create or Set, as create and set call it.
-type put func(c *projsecret.Client, ctx context.Context, project, key string, value []byte, opts projsecret.PutOptions) (projsecret.PutResult, error)
+type putFunc func(c *projsecret.Client, ctx context.Context, project, key string, value []byte, opts projsecret.PutOptions) (projsecret.PutResult, error)
 
 // write reads the value, writes it with put (one guarded write, which
 // creates the project, owned as --owner says, on its first entry) and
 // prints done, who owns a project it created, and what --restart did.
-func (w *valueWrite) write(ctx context.Context, put put, done string) error {
+func (w *valueWrite) write(ctx context.Context, put putFunc, done string) error {
 	client, err := w.NewClient()
 	if err != nil {
 		return err
