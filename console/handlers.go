@@ -45,6 +45,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /ns/{ns}/p/{project}/{$}", s.projectPage)
 	mux.HandleFunc("POST /ns/{ns}/p/{project}/entries", s.createEntry)
 	mux.HandleFunc("POST /ns/{ns}/p/{project}/owners", s.setOwners)
+	mux.HandleFunc("GET /ns/{ns}/p/{project}/restart", s.restartPage)
+	mux.HandleFunc("POST /ns/{ns}/p/{project}/restart", s.restart)
 	mux.HandleFunc("GET /ns/{ns}/p/{project}/e/{key}", s.entryPage)
 	mux.HandleFunc("POST /ns/{ns}/p/{project}/e/{key}/reveal", s.reveal)
 	mux.HandleFunc("POST /ns/{ns}/p/{project}/e/{key}/value", s.setValue)
@@ -73,6 +75,7 @@ type page struct {
 	Owners      string
 	OwnersInput string
 	History     []historyRow
+	Restart     *restartView
 
 	Status  int
 	Message string
@@ -107,6 +110,12 @@ type entryRow struct {
 	UpdatedBy        string
 	CreatedAt        time.Time
 	CreatedBy        string
+	// ExpiresISO is "" when the entry has no expiry; ExpiresText is
+	// relative, as get's EXPIRES column; RotateEvery is as stored.
+	ExpiresISO  string
+	ExpiresText string
+	Expired     bool
+	RotateEvery string
 }
 
 func (s *Server) newPage(r *http.Request, title, ns string) page {
@@ -269,6 +278,7 @@ func row(ns, project string, e projsecret.Entry, now time.Time) entryRow {
 	}
 	r.LabelsText = strings.Join(lines, "\n")
 	r.LabelsShown = projsecret.Printable(strings.Join(lines, " "))
+	expiryCells(&r, e, now)
 	return r
 }
 
@@ -315,6 +325,10 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, c *projsecret.Cl
 		return
 	}
 	meta := projsecret.MetaChange{Description: &description, SetLabels: set}
+	if err := expiryChange(r, c.Now(), &meta); err != nil {
+		s.badForm(w, r, project, key, err)
+		return
+	}
 	s.finish(w, r, c.Create(r.Context(), project, key, value, meta), projectPath(c.Namespace(), project))
 }
 
@@ -328,7 +342,20 @@ func (s *Server) setValue(w http.ResponseWriter, r *http.Request) {
 		s.badForm(w, r, project, key, err)
 		return
 	}
-	s.finish(w, r, c.Set(r.Context(), project, key, value, false), entryPath(c.Namespace(), project, key))
+	// The keys whose value changed: none when the same bytes were put
+	// again. Their readers are offered a restart next.
+	var changed []string
+	err = c.Apply(r.Context(), project, projsecret.ApplyOptions{}, projsecret.TrackValueChanges(&changed, func(b *projsecret.Batch) error {
+		if _, ok := b.Value(key); !ok {
+			return &projsecret.Error{Project: project, Key: key, Err: projsecret.ErrNotFound}
+		}
+		return b.Put(key, value, projsecret.MetaChange{})
+	}))
+	next := entryPath(c.Namespace(), project, key)
+	if len(changed) > 0 {
+		next = restartPath(c.Namespace(), project, changed)
+	}
+	s.finish(w, r, err, next)
 }
 
 // updateMeta applies the form's description and labels. Labels are sent as
@@ -351,6 +378,10 @@ func (s *Server) updateMeta(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	change.SetLabels, change.RemoveLabels = set, remove
+	if err := expiryChange(r, c.Now(), &change); err != nil {
+		s.badForm(w, r, project, key, err)
+		return
+	}
 	s.finish(w, r, c.UpdateMeta(r.Context(), project, key, change), entryPath(c.Namespace(), project, key))
 }
 
@@ -578,7 +609,7 @@ func parsePages() (map[string]*template.Template, error) {
 		"rfc3339":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	}
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"projects", "project", "entry", "error"} {
+	for _, name := range []string{"projects", "project", "entry", "error", "restart"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("console template %s: %w", name, err)
