@@ -27,7 +27,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"html/template"
 	"io/fs"
 	"net"
 	"net/http"
@@ -96,7 +95,6 @@ type Server struct {
 	port       int
 	boundIP    net.IP
 	cookieName string
-	pages      map[string]*template.Template
 	static     http.Handler
 	handler    http.Handler
 
@@ -127,8 +125,9 @@ func New(client *projsecret.Client, addr *net.TCPAddr, opts Options) (*Server, e
 	if err != nil {
 		return nil, err
 	}
-	pages, err := parsePages()
-	if err != nil {
+	// A broken template fails here, when the console starts, rather than
+	// on the first page.
+	if _, err := pages(); err != nil {
 		return nil, err
 	}
 	static, err := fs.Sub(staticFS, "static")
@@ -143,7 +142,6 @@ func New(client *projsecret.Client, addr *net.TCPAddr, opts Options) (*Server, e
 		// Cookies are not isolated by port: two consoles on one machine
 		// must not overwrite each other's session.
 		cookieName: "projsecret_session_" + strconv.Itoa(addr.Port),
-		pages:      pages,
 		static:     http.StripPrefix("/static/", http.FileServerFS(static)),
 		sessions:   map[[sha256.Size]byte]*sessionState{},
 		idle:       cmp.Or(opts.SessionTimeout, DefaultSessionTimeout),
