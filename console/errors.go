@@ -74,7 +74,7 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, ns string, st
 	}
 	p := s.newPage(r, http.StatusText(status), ns)
 	p.Status, p.Message = status, msg
-	s.render(w, "error", status, p)
+	s.render(w, r, "error", status, p)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

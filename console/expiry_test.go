@@ -31,9 +31,9 @@ func TestExpiry(t *testing.T) {
 
 	body := h.get(base).Body.String()
 	for _, want := range []string{
-		`<time datetime="2025-03-02T00:00:00Z" title="2025-03-02T00:00:00Z" class="expired">expired 3d ago</time>`,
-		`<span class="muted">· every 720h</span>`,
-		`<time datetime="2025-04-03T00:00:00Z" title="2025-04-03T00:00:00Z">in 29d</time>`,
+		`<td class="exp"><time datetime="2025-03-02T00:00:00Z" class="expired">expired 3d ago</time> <span class="muted">· every 720h</span></tr>`,
+		`<td class="exp"><time datetime="2025-04-03T00:00:00Z">in 29d</time></tr>`,
+		`<td class="exp"></tr>`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the project page lacks %s", want)

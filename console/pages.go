@@ -1,11 +1,11 @@
 package console
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"maps"
 	"net/http"
 	"slices"
@@ -31,7 +31,8 @@ type page struct {
 	User      string
 
 	Projects    []projectRow
-	Entries     []entryRow
+	EntryCount  int
+	EntryRows   template.HTML
 	Entry       entryRow
 	Owners      string
 	OwnersInput string
@@ -51,21 +52,14 @@ type projectRow struct {
 	Created time.Time
 }
 
-type label struct{ Key, Value string }
-
-// entryRow is one entry as the pages show it, with every string the
-// templates need computed here: a project page renders a thousand of them.
+// entryRow is one entry as its page shows it; the project page's rows
+// are written by entryTable.
 type entryRow struct {
 	Key              string
 	URL              string
-	UpdatedISO       string
-	UpdatedUnix      int64
 	Description      string
 	DescriptionInput string
-	Labels           []label
-	LabelsShown      string
 	LabelsText       string // as stored, for the labels form
-	Size             int
 	SizeText         string
 	UpdatedAt        time.Time
 	UpdatedAgo       string
@@ -108,7 +102,7 @@ func (s *Server) projectsPage(w http.ResponseWriter, r *http.Request) {
 			Age: duration.HumanDuration(now.Sub(pr.Created.Time)), Created: pr.Created.UTC(),
 		})
 	}
-	s.render(w, "projects", http.StatusOK, p)
+	s.render(w, r, "projects", http.StatusOK, p)
 }
 
 func (s *Server) projectPage(w http.ResponseWriter, r *http.Request) {
@@ -117,18 +111,28 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	project := r.PathValue("project")
+	// The owners take one GET more, through the client, which parses
+	// them; it runs beside the entries' GET, so the page waits for one.
+	var (
+		owners    projsecret.Owners
+		ownersErr error
+		read      = make(chan struct{})
+	)
+	go func() {
+		defer close(read)
+		owners, ownersErr = c.Owners(r.Context(), project)
+	}()
 	entries, err := c.List(r.Context(), project)
+	<-read
 	if err != nil {
 		s.fail(w, r, 0, err)
 		return
 	}
-	// One GET more, through the client, which parses them. A list it
-	// cannot read (written before owner names were checked, or by hand)
-	// is shown as the reason, and the form starts empty: saving it as it
-	// was stored would be refused anyway.
-	owners, err := c.Owners(r.Context(), project)
+	// A list the client cannot parse (written before owner names were
+	// checked, or by hand) is shown as the reason, and the form starts
+	// empty: saving it as it was stored would be refused anyway.
 	var v *projsecret.Violation
-	if err != nil && !errors.As(err, &v) {
+	if err = ownersErr; err != nil && !errors.As(err, &v) {
 		s.fail(w, r, 0, err)
 		return
 	}
@@ -139,11 +143,8 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request) {
 		p.OwnersInput = owners.String()
 		p.Owners = projsecret.Printable(p.OwnersInput)
 	}
-	now := c.Now()
-	for _, e := range entries {
-		p.Entries = append(p.Entries, row(c.Namespace(), project, e, now))
-	}
-	s.render(w, "project", http.StatusOK, p)
+	p.EntryCount, p.EntryRows = len(entries), entryTable(entries, c.Now())
+	s.render(w, r, "project", http.StatusOK, p)
 }
 
 func (s *Server) entryPage(w http.ResponseWriter, r *http.Request) {
@@ -166,15 +167,14 @@ func (s *Server) entryPage(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, key+" · "+project, c.Namespace())
 	p.Entry = row(c.Namespace(), project, entries[0], c.Now())
 	p.History = historyRows(revs, key, c.Now())
-	s.render(w, "entry", http.StatusOK, p)
+	s.render(w, r, "entry", http.StatusOK, p)
 }
 
 func row(ns, project string, e projsecret.Entry, now time.Time) entryRow {
 	r := entryRow{
 		Key: e.Key, URL: entryPath(ns, project, e.Key),
-		UpdatedISO: e.UpdatedAt.UTC().Format(time.RFC3339), UpdatedUnix: e.UpdatedAt.Unix(),
 		Description: projsecret.Printable(e.Description), DescriptionInput: e.Description,
-		Size: e.Size, SizeText: size(e.Size),
+		SizeText:  size(e.Size),
 		UpdatedAt: e.UpdatedAt, UpdatedBy: projsecret.Printable(e.UpdatedBy),
 		CreatedAt: e.CreatedAt, CreatedBy: projsecret.Printable(e.CreatedBy),
 	}
@@ -183,11 +183,9 @@ func row(ns, project string, e projsecret.Entry, now time.Time) entryRow {
 	}
 	var lines []string
 	for _, k := range slices.Sorted(maps.Keys(e.Labels)) {
-		r.Labels = append(r.Labels, label{projsecret.Printable(k), projsecret.Printable(e.Labels[k])})
 		lines = append(lines, k+"="+e.Labels[k])
 	}
 	r.LabelsText = strings.Join(lines, "\n")
-	r.LabelsShown = projsecret.Printable(strings.Join(lines, " "))
 	expiryCells(&r, e, now)
 	return r
 }
@@ -226,8 +224,8 @@ func parsePages() (map[string]*template.Template, error) {
 
 // render executes into memory first, so a template error is a clean 500
 // instead of half a page.
-func (s *Server) render(w http.ResponseWriter, name string, status int, p page) {
-	var b strings.Builder
+func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, status int, p page) {
+	var b bytes.Buffer
 	templates, err := pages()
 	if err == nil {
 		err = templates[name].ExecuteTemplate(&b, "layout", p)
@@ -237,6 +235,5 @@ func (s *Server) render(w http.ResponseWriter, name string, status int, p page) 
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, b.String())
+	writeBody(w, r, status, b.Bytes(), nil)
 }

@@ -92,7 +92,7 @@ func (s *Server) restartAction(w http.ResponseWriter, r *http.Request, dryRun bo
 	if len(keys) == 1 {
 		p.Restart.Back = entryPath(c.Namespace(), project, keys[0])
 	}
-	s.render(w, "restart", http.StatusOK, p)
+	s.render(w, r, "restart", http.StatusOK, p)
 }
 
 func restartReport(report *projsecret.RestartReport, done bool) *restartView {

@@ -29,7 +29,7 @@ func sessionOf(r *http.Request) session {
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.home)
-	mux.Handle("GET /static/", s.static)
+	mux.HandleFunc("GET /static/{name}", s.serveStatic)
 	mux.HandleFunc("GET /ns/{ns}/{$}", s.projectsPage)
 	mux.HandleFunc("POST /ns/{ns}/projects", s.createProject)
 	mux.HandleFunc("GET /ns/{ns}/p/{project}/{$}", s.projectPage)
