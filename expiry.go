@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/duration"
 )
 
 // Bounds of an entry's rotateEvery: under an hour is a typo more likely
@@ -68,6 +70,19 @@ func FormatRotateEvery(d time.Duration) string {
 // Expired reports whether the entry has an expiry at or before now.
 func (m EntryMeta) Expired(now time.Time) bool {
 	return !m.ExpiresAt.IsZero() && !m.ExpiresAt.After(now)
+}
+
+// ExpiryText is the entry's expiry relative to now, as get's EXPIRES
+// column and the console show it: "in 29d", "expired 3d ago", or "" when
+// the entry has none (each front end says "none" its own way).
+func (m EntryMeta) ExpiryText(now time.Time) string {
+	switch {
+	case m.ExpiresAt.IsZero():
+		return ""
+	case m.Expired(now):
+		return "expired " + duration.HumanDuration(now.Sub(m.ExpiresAt)) + " ago"
+	}
+	return "in " + duration.HumanDuration(m.ExpiresAt.Sub(now))
 }
 
 // rotate stamps a new value's expiry: an entry with rotateEvery expires

@@ -55,11 +55,13 @@ func TestPagesShowHiddenCharactersEscaped(t *testing.T) {
 	}{
 		{path: "/ns/" + ns + "/", want: []string{`<span class="owners">user:alice,user:bob\u200b</span>`, `as <strong>dave\u202e</strong>`}},
 		{path: "/ns/" + ns + "/p/payments/", want: []string{
-			`owners: <span class="owners">user:alice,user:bob\u200b</span>`,
-			`<td class="desc" data-value="pay\u202eroll\u00ad and \ufeffbob">pay\u202eroll\u00ad and \ufeffbob</td>`,
-			`<td data-value="carol\u200d">carol\u200d</td>`,
-			`value="` + owners + `"`,
-		}, field: regexp.MustCompile(`<input id="owners" name="owners" value="[^"]*"`)},
+			// The client refuses to parse such a list: the page says why,
+			// escaped, and the form starts empty.
+			`owners: <span class="error-text">unreadable: project &#34;payments&#34;: annotation projsecret.io/owners: owner &#34;user:bob\u200b&#34; holds the format character U&#43;200B`,
+			`<td class="desc">pay\u202eroll\u00ad and \ufeffbob<td>`,
+			`<td>carol\u200d<td class="exp">`,
+			`<input id="owners" name="owners" value="" `,
+		}},
 		{path: "/ns/" + ns + "/p/payments/e/DB_PASSWORD", want: []string{
 			`created by carol\u200d`, `updated by carol\u200d`,
 			`escaped: <code>pay\u202eroll\u00ad and \ufeffbob</code>`,

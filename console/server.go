@@ -27,8 +27,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"html/template"
-	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
@@ -96,8 +94,6 @@ type Server struct {
 	port       int
 	boundIP    net.IP
 	cookieName string
-	pages      map[string]*template.Template
-	static     http.Handler
 	handler    http.Handler
 
 	idle time.Duration
@@ -127,13 +123,13 @@ func New(client *projsecret.Client, addr *net.TCPAddr, opts Options) (*Server, e
 	if err != nil {
 		return nil, err
 	}
-	pages, err := parsePages()
-	if err != nil {
+	// A broken template fails here, when the console starts, rather than
+	// on the first page.
+	if _, err := pages(); err != nil {
 		return nil, err
 	}
-	static, err := fs.Sub(staticFS, "static")
-	if err != nil {
-		return nil, fmt.Errorf("console assets: %w", err)
+	if _, err := assets(); err != nil {
+		return nil, err
 	}
 	s := &Server{
 		client:  client,
@@ -143,8 +139,6 @@ func New(client *projsecret.Client, addr *net.TCPAddr, opts Options) (*Server, e
 		// Cookies are not isolated by port: two consoles on one machine
 		// must not overwrite each other's session.
 		cookieName: "projsecret_session_" + strconv.Itoa(addr.Port),
-		pages:      pages,
-		static:     http.StripPrefix("/static/", http.FileServerFS(static)),
 		sessions:   map[[sha256.Size]byte]*sessionState{},
 		idle:       cmp.Or(opts.SessionTimeout, DefaultSessionTimeout),
 		hint:       cmp.Or(opts.NewURLHint, "restart kubectl projsecret ui"),

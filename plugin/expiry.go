@@ -3,8 +3,6 @@ package plugin
 import (
 	"time"
 
-	"k8s.io/apimachinery/pkg/util/duration"
-
 	"github.com/projsecret/projsecret"
 	"github.com/spf13/cobra"
 )
@@ -92,11 +90,8 @@ func (f *expiryFlags) apply(m *projsecret.MetaChange, now time.Time) {
 
 // expires is the EXPIRES cell: <none>, "in 29d", or "expired 3d ago".
 func expires(now time.Time, m projsecret.EntryMeta) string {
-	switch {
-	case m.ExpiresAt.IsZero():
-		return "<none>"
-	case m.Expired(now):
-		return "expired " + duration.HumanDuration(now.Sub(m.ExpiresAt)) + " ago"
+	if s := m.ExpiryText(now); s != "" {
+		return s
 	}
-	return "in " + duration.HumanDuration(m.ExpiresAt.Sub(now))
+	return "<none>"
 }

@@ -97,28 +97,33 @@
     b.textContent = "Reveal";
   }
 
-  document.querySelectorAll(".value-box").forEach(function (box) {
-    box.querySelector('[data-action="reveal"]').addEventListener("click", async function (ev) {
-      const b = ev.currentTarget;
-      if (b.getAttribute("aria-pressed") === "true") {
-        hide(box);
-        return;
-      }
-      status(box, "");
-      try {
-        const v = await fetchValue(box);
-        const code = box.querySelector(".secret");
-        code.textContent = v;
-        code.classList.add("revealed");
-        b.setAttribute("aria-pressed", "true");
-        b.textContent = "Hide";
-        if (v === "") status(box, "(empty)");
-      } catch (e) {
-        status(box, e.message, true);
-      }
-    });
-    box.querySelector('[data-action="copy"]').addEventListener("click", async function () {
-      status(box, "");
+  // The project page sends its rows bare: each row's value box is made
+  // here, from one template, and reveals at the row's entry URL.
+  const boxTemplate = document.getElementById("value-box");
+  if (boxTemplate) {
+    try {
+      document.querySelectorAll("table[data-values] tbody tr[data-key]").forEach(function (row) {
+        const box = boxTemplate.content.firstElementChild.cloneNode(true);
+        const key = row.dataset.key;
+        box.dataset.revealUrl = row.cells[0].firstElementChild.href + "/reveal";
+        box.querySelector(".secret").setAttribute("aria-label", "value of " + key);
+        box.querySelector('[data-action="reveal"]').setAttribute("aria-label", "Reveal " + key);
+        box.querySelector('[data-action="copy"]').setAttribute("aria-label", "Copy " + key);
+        row.cells[1].appendChild(box);
+      });
+    } finally {
+      // The rows are laid out once, now (see style.css).
+      document.querySelectorAll("tbody.deferred").forEach(function (b) { b.classList.remove("deferred"); });
+    }
+  }
+
+  // One listener for every value box's buttons.
+  document.addEventListener("click", async function (ev) {
+    const b = ev.target.closest(".value-box [data-action]");
+    if (!b) return;
+    const box = b.closest(".value-box");
+    status(box, "");
+    if (b.dataset.action === "copy") {
       try {
         const v = await fetchValue(box);
         await navigator.clipboard.writeText(v);
@@ -127,7 +132,28 @@
       } catch (e) {
         status(box, e.message, true);
       }
-    });
+      return;
+    }
+    if (b.getAttribute("aria-pressed") === "true") {
+      hide(box);
+      return;
+    }
+    try {
+      const v = await fetchValue(box);
+      const code = box.querySelector(".secret");
+      code.textContent = v;
+      code.classList.add("revealed");
+      b.setAttribute("aria-pressed", "true");
+      b.textContent = "Hide";
+      if (v === "") status(box, "(empty)");
+    } catch (e) {
+      status(box, e.message, true);
+    }
+  });
+
+  // Times carry their exact value as a tooltip.
+  document.querySelectorAll("time[datetime]:not([title])").forEach(function (t) {
+    t.title = t.dateTime;
   });
 
   window.addEventListener("pagehide", function () {
@@ -154,7 +180,9 @@
         const rows = Array.from(tbody.rows).filter(function (r) { return r.dataset.key !== undefined; });
         const key = function (r) {
           const c = r.cells[col];
-          return c.dataset.value !== undefined ? c.dataset.value : c.textContent;
+          if (c.dataset.value !== undefined) return c.dataset.value;
+          const t = c.querySelector("time");
+          return t ? t.dateTime : c.textContent;
         };
         const numeric = th.dataset.sort === "num";
         rows.sort(function (a, b) {

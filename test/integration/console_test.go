@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/projsecret/projsecret"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -111,9 +112,11 @@ func (c *console) stop(t testing.TB) {
 	}
 }
 
-// page returns the console's URL for path (no token).
+// page returns the console's URL for path, which may end in a query (no
+// token).
 func (c *console) page(path string) string {
-	return (&url.URL{Scheme: "http", Host: c.URL.Host, Path: path}).String()
+	path, query, _ := strings.Cut(path, "?")
+	return (&url.URL{Scheme: "http", Host: c.URL.Host, Path: path, RawQuery: query}).String()
 }
 
 // browser starts headless Debian chromium with a fresh profile, as root
@@ -258,6 +261,36 @@ func TestConsoleFlow(t *testing.T) {
 		t.Fatal("Hide left the value on the page")
 	}
 
+	// A Deployment reads DB_PASSWORD by env, another reads only another
+	// key: the restart offered after the new value rolls the first alone.
+	readers := map[string]string{"reads-db": "DB_PASSWORD", "reads-other": "OTHER"}
+	for name, key := range readers {
+		d := &appsv1.Deployment{
+			ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec: appsv1.DeploymentSpec{
+				Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": name}},
+				Template: corev1.PodTemplateSpec{
+					ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": name}},
+					Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "app", Env: []corev1.EnvVar{{
+						Name: key, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+							LocalObjectReference: corev1.LocalObjectReference{Name: projsecret.SecretName("payments")}, Key: key}},
+					}}}}},
+				},
+			},
+		}
+		if _, err := env.Clientset.AppsV1().Deployments(ns).Create(context.Background(), d, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	restartedAt := func(name string) string {
+		t.Helper()
+		d, err := env.Clientset.AppsV1().Deployments(ns).Get(context.Background(), name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Spec.Template.Annotations[projsecret.AnnotationRestartedAt]
+	}
+
 	// The entry page: set a new (multi-line) value.
 	entry := project + "e/DB_PASSWORD"
 	navigate(t, ctx, c, entry, "opening the entry", chromedp.Click(chromedp.CSS(row+`a.key`)))
@@ -265,7 +298,7 @@ func TestConsoleFlow(t *testing.T) {
 	if strings.Contains(html, first) {
 		t.Fatal("the entry page holds the value before it is revealed")
 	}
-	navigate(t, ctx, c, entry, "setting a value",
+	navigate(t, ctx, c, project+"restart?key=DB_PASSWORD", "setting a value",
 		chromedp.SetValue(chromedp.CSS("#sv-value"), second),
 		chromedp.Click(chromedp.CSS(`form[action$="/value"] button[type="submit"]`)),
 	)
@@ -273,6 +306,26 @@ func TestConsoleFlow(t *testing.T) {
 		_, v, _ := storedEntry(t, ns, "payments", "DB_PASSWORD")
 		return string(v) == second
 	})
+	// The page that follows lists, as a dry run, the one reader of the key.
+	listed := get(t, ctx, "reading the restart offer", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#readers tbody tr")).map(r => r.cells[1].textContent + " " + r.cells[3].textContent)`))
+	if fmt.Sprint(listed) != "[reads-db would restart]" {
+		t.Errorf("the restart offer lists %v, want [reads-db would restart]", listed)
+	}
+	if restartedAt("reads-db") != "" {
+		t.Fatal("the offer restarted before its button was pressed")
+	}
+	// Its button is a plain form post; the report names each workload.
+	navigate(t, ctx, c, project+"restart", "restarting the readers",
+		chromedp.Click(chromedp.CSS(`form[action$="/restart"] button[type="submit"]`)),
+	)
+	listed = get(t, ctx, "reading the restart report", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#readers tbody tr")).map(r => r.cells[1].textContent + " " + r.cells[3].textContent)`))
+	if fmt.Sprint(listed) != "[reads-db restarted]" {
+		t.Errorf("the restart report lists %v, want [reads-db restarted]", listed)
+	}
+	if restartedAt("reads-db") == "" || restartedAt("reads-other") != "" {
+		t.Errorf("restartedAt: reads-db %q, reads-other %q; want reads-db alone restarted", restartedAt("reads-db"), restartedAt("reads-other"))
+	}
+	navigate(t, ctx, c, entry, "going back to the entry", chromedp.Click(chromedp.CSS(`main a[href$="/e/DB_PASSWORD"]`)))
 	do(t, ctx, "revealing the new value",
 		chromedp.Click(chromedp.CSS(`.value-box [data-action="reveal"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.secret.revealed`)),
@@ -296,6 +349,24 @@ func TestConsoleFlow(t *testing.T) {
 	if fmt.Sprint(m.Labels) != "map[team:payments tier:gold]" || string(v) != second || m.UpdatedBy != admin {
 		t.Fatalf("after editing metadata: labels %v, value %d bytes (want %d), updatedBy %q", m.Labels, len(v), len(second), m.UpdatedBy)
 	}
+
+	// Expiry: in 1h, shown relative on the project page.
+	navigate(t, ctx, c, entry, "setting an expiry",
+		chromedp.SetValue(chromedp.CSS("#ex-in"), "1h"),
+		chromedp.SetValue(chromedp.CSS("#ex-every"), "720h"),
+		chromedp.Click(chromedp.CSS(`#ex-in`)),
+		chromedp.Submit(chromedp.CSS(`#ex-in`)),
+	)
+	m, _, _ = storedEntry(t, ns, "payments", "DB_PASSWORD")
+	if d := time.Until(m.ExpiresAt); d < 50*time.Minute || d > 70*time.Minute || m.RotateEvery != 720*time.Hour {
+		t.Errorf("after setting the expiry: expiresAt in %v, rotateEvery %v; want about 1h and 720h", d, m.RotateEvery)
+	}
+	navigate(t, ctx, c, project, "opening the project", chromedp.Navigate(c.page(project)))
+	cell := get(t, ctx, "reading the expiry cell", chromedp.TextContent(chromedp.CSS(row+`td.exp`)))
+	if !strings.HasPrefix(cell, "in 5") && !strings.HasPrefix(cell, "in 60m") && !strings.HasPrefix(cell, "in 59m") {
+		t.Errorf("the EXPIRES cell shows %q, want about an hour", cell)
+	}
+	navigate(t, ctx, c, entry, "opening the entry", chromedp.Click(chromedp.CSS(row+`a.key`)))
 
 	// Delete, confirmed by typing the key, sent as a plain form post (no
 	// script): the fallback path redirects as the script would.
@@ -513,7 +584,9 @@ func TestConsoleScreenshot(t *testing.T) {
 // 1,000 entries in headless chromium, from the real API server: ms/op is
 // the whole navigation to the load event (the page's script has run by
 // then), server-ms the time to the first byte of the answer, dom-ready-ms
-// from there to the end of DOMContentLoaded (parsing, the page's script).
+// from there to the end of DOMContentLoaded (parsing, the page's script),
+// wire-KB the page's bytes as sent (compressed if it was) and html-KB as
+// the browser decoded them.
 func BenchmarkConsoleProjectPage(b *testing.B) {
 	ctx := context.Background()
 	nsObj, err := env.Clientset.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "bench-"}}, metav1.CreateOptions{})
@@ -538,13 +611,14 @@ func BenchmarkConsoleProjectPage(b *testing.B) {
 	bctx := browser(b)
 	do(b, bctx, "opening the console", chromedp.Navigate(c.URL.String()))
 	page := c.page("/ns/" + ns + "/p/big/")
-	var server, parsed float64
+	var server, parsed, wire, html float64
 	for b.Loop() {
 		do(b, bctx, "loading the project page", chromedp.Navigate(page))
 		timing := get(b, bctx, "reading the navigation timing",
-			chromedp.Evaluate[[]float64](`(e => [e.responseStart - e.requestStart, e.domContentLoadedEventEnd - e.responseStart])(performance.getEntriesByType("navigation")[0])`))
+			chromedp.Evaluate[[]float64](`(e => [e.responseStart - e.requestStart, e.domContentLoadedEventEnd - e.responseStart, e.encodedBodySize, e.decodedBodySize])(performance.getEntriesByType("navigation")[0])`))
 		server += timing[0]
 		parsed += timing[1]
+		wire, html = timing[2], timing[3]
 	}
 	rows := get(b, bctx, "counting rows", chromedp.Evaluate[int](`document.querySelectorAll("#entries tbody tr[data-key]").length`))
 	if rows != 1000 {
@@ -552,4 +626,6 @@ func BenchmarkConsoleProjectPage(b *testing.B) {
 	}
 	b.ReportMetric(server/float64(b.N), "server-ms")
 	b.ReportMetric(parsed/float64(b.N), "dom-ready-ms")
+	b.ReportMetric(wire/1024, "wire-KB")
+	b.ReportMetric(html/1024, "html-KB")
 }
