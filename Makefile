@@ -139,7 +139,7 @@ mutation: $(BIN)/tools/gremlins
 	$(MAKE) clausemut
 
 clausemut:
-	$(CLAUSEMUT) -files policy.go,validate.go,size.go,errors.go,keys.go,entries.go,owners.go,contract.go,text.go .
+	$(CLAUSEMUT) -files policy.go,validate.go,size.go,errors.go,keys.go,entries.go,owners.go,contract.go,text.go,release.go .
 	$(CLAUSEMUT) -files webhook/envelope.go ./webhook
 	$(CLAUSEMUT) ./internal/entryfile
 	$(CLAUSEMUT) -files plugin/value.go ./plugin

@@ -52,8 +52,11 @@ func ParseOwners(annotation string) (Owners, error) {
 		if item == "" {
 			continue
 		}
-		kind, name, ok := strings.Cut(item, ":")
-		if !ok || (kind != KindUser && kind != KindGroup) || name == "" {
+		// Only the form KIND:NAME is checked here (an item without a colon
+		// has no name either); the kind and the name are Subject.Validate's,
+		// which quotes the subject, and that is the item.
+		kind, name, _ := strings.Cut(item, ":")
+		if name == "" {
 			return nil, violation(RuleOwnership, "annotation %s: owner %s is invalid: expected user:NAME or group:NAME", AnnotationOwners, Quote(item))
 		}
 		s := Subject{Kind: kind, Name: name}

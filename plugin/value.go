@@ -37,7 +37,6 @@ func (v *valueSource) addFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&v.fromStdin, "stdin", false, "Read the value from standard input up to end of input, byte for byte (never prompts).")
 	cmd.Flags().StringVar(&v.fromLiteral, "from-literal", "", "Take the value from this argument. It is then visible in the process list and shell history: prefer --stdin or --from-file.")
 	cmd.Flags().BoolVar(&v.allowEmpty, "allow-empty", false, "Store an empty value instead of refusing it.")
-	_ = cmd.MarkFlagFilename("from-file")
 }
 
 // complete records which sources were given; an empty --from-literal is a

@@ -3,7 +3,12 @@ package entryfile
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"io"
+	"io/fs"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -310,4 +315,68 @@ func sortedKeys(m map[string][]byte) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// errReader fails every read, as a broken pipe would.
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, errors.New("broken pipe") }
+
+// TestReadNamesItsInput covers Read itself, which the parsers' tests do not
+// reach (issue 23, survivors of the clause mutator): a file by its path,
+// standard input by name, and each way reading fails, every error naming
+// the input.
+func TestReadNamesItsInput(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ok.env")
+	if err := os.WriteFile(path, []byte("A=1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The reader must not be read when a path is given.
+	got, err := Read(path, Env, errReader{})
+	if err != nil || string(got["A"]) != "1" || len(got) != 1 {
+		t.Errorf("Read(%s) = keys %v, %v; want A", path, sortedKeys(got), err)
+	}
+	got, err = Read("-", JSON, strings.NewReader(`{"B": "2"}`))
+	if err != nil || string(got["B"]) != "2" || len(got) != 1 {
+		t.Errorf("Read(-) = keys %v, %v; want B", sortedKeys(got), err)
+	}
+	missing := filepath.Join(dir, "missing.env")
+	big := strings.NewReader(strings.Repeat("#", MaxFileBytes+1))
+	for _, tc := range []struct {
+		name, path string
+		f          Format
+		in         io.Reader
+		want       string // the error's start, or all of it
+		wantIs     error
+	}{
+		{"missing file", missing, Env, strings.NewReader("A=1"), "reading " + missing + ": open ", fs.ErrNotExist},
+		{"read error", "-", Env, errReader{}, "reading standard input: broken pipe", nil},
+		{"too large", "-", Env, big, fmt.Sprintf("standard input is larger than %d bytes, more than a project secret can hold", MaxFileBytes), nil},
+		{"syntax error", "-", JSON, strings.NewReader(`{"A": 1}`), `standard input (json): line 1: key "A": the value is not a string (a number, boolean or null): quote it`, nil},
+		{"syntax error in a file", path, YAML, nil, path + " (yaml): line 1: expected one mapping of string values", nil},
+	} {
+		_, err := Read(tc.path, tc.f, tc.in)
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%s: Read = %v, want an error starting %q", tc.name, err, tc.want)
+		}
+		if tc.wantIs != nil && !errors.Is(err, tc.wantIs) {
+			t.Errorf("%s: Read = %v, want it to wrap %v", tc.name, err, tc.wantIs)
+		}
+	}
+	// Exactly MaxFileBytes is read.
+	if got, err := Read("-", Env, strings.NewReader(strings.Repeat("#", MaxFileBytes))); err != nil || len(got) != 0 {
+		t.Errorf("Read of exactly %d bytes of comments = %d keys, %v; want none and no error", MaxFileBytes, len(got), err)
+	}
+}
+
+func TestWriteRefusesAnUnknownFormat(t *testing.T) {
+	var buf bytes.Buffer
+	err := Write(&buf, map[string][]byte{"A": []byte("1")}, Format("toml"))
+	if want := `format "toml" is not known: expected env, json or yaml`; err == nil || err.Error() != want {
+		t.Errorf("Write(toml) = %v, want %q", err, want)
+	}
+	if buf.Len() != 0 {
+		t.Errorf("Write(toml) wrote %d bytes, want none", buf.Len())
+	}
 }

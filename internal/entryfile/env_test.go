@@ -138,3 +138,48 @@ func TestWriteEnvKeysAShellCannotSet(t *testing.T) {
 	}
 	sameValues(t, "parseEnv", got, values)
 }
+
+// TestParseEnvErrorsExactly pins whole messages where fragments let the
+// clause mutator's survivors through (issue 23): a refused key reported
+// once, the key named after a closing quote, and the edges of quoting.
+func TestParseEnvErrorsExactly(t *testing.T) {
+	const invalid = `key "a.b" is invalid: expected ^[A-Za-z0-9_-]+$, at most 253 characters`
+	const after = `unexpected text after the closing quote: expected the end of the line or a "#" comment`
+	for _, tc := range []struct{ name, in, want string }{
+		{"export alone", "export\n", `line 1: expected KEY=VALUE, a comment starting with "#", or a blank line (a multi-line value must be quoted)`},
+		{"an invalid key twice", "a.b=1\na.b=2\n", "line 1: " + invalid + "; line 2: " + invalid},
+		{"a key three times", "A=1\nA=2\nA=3\n", `line 2: key "A": duplicates the key on line 1; line 3: key "A": duplicates the key on line 1`},
+		{"text after a quote, valid key", "A=\"x\nx\" tail\n", `line 2: key "A": ` + after},
+		{"text after a quote, invalid key", "a.b=\"x\" tail\n", "line 1: " + after},
+		{"sh's quote idiom is for single quotes only", `A="x"\''y"`, `line 1: key "A": ` + after},
+		{"sh's quote idiom needs its quote", `A='ab\''c'`, `line 1: key "A": ` + after},
+		{"a backslash at the end of the input", `A="x\`, `line 1: key "A": the quoted value that starts on this line is not closed`},
+	} {
+		got, err := Parse([]byte(tc.in), Env)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%s: Parse = keys %v, %v; want the error %q", tc.name, sortedKeys(got), err, tc.want)
+		}
+	}
+}
+
+// TestWriteEnvQuotesWhatIsNotBare: only letters, digits and _-./@%+, are
+// written bare; the bytes just past z and Z ({, |, ~, [, ^, `) and
+// non-ASCII are quoted.
+func TestWriteEnvQuotesWhatIsNotBare(t *testing.T) {
+	var buf bytes.Buffer
+	values := map[string][]byte{"A": []byte("aZ09_-./@%+,"), "B": []byte("x~"), "C": []byte("x^"), "D": []byte("x`y"), "E": []byte("é"), "F": []byte("x{|}")}
+	if err := Write(&buf, values, Env); err != nil {
+		t.Fatal(err)
+	}
+	if want := "A=aZ09_-./@%+,\nB='x~'\nC='x^'\nD='x`y'\nE='é'\nF='x{|}'\n"; buf.String() != want {
+		t.Errorf("Write(env) = %q, want %q", buf.String(), want)
+	}
+}
+
+func TestWriteEnvNamesAKeyOutsideTheContract(t *testing.T) {
+	var buf bytes.Buffer
+	err := Write(&buf, map[string][]byte{"a=b": []byte("x")}, Env)
+	if want := `key "a=b" is invalid: expected ^[A-Za-z0-9_-]+$, at most 253 characters: it cannot be written as env`; err == nil || err.Error() != want {
+		t.Errorf("Write(env) = %v, want %q", err, want)
+	}
+}

@@ -73,11 +73,10 @@ func writeYAML(buf *bytes.Buffer, keys []string, values map[string][]byte) error
 			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k},
 			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: string(values[k]), Style: yaml.DoubleQuotedStyle})
 	}
-	if len(keys) == 0 {
-		root.Style = yaml.FlowStyle
-	}
+	// No style or indentation is set: yaml.v3 writes an empty mapping as
+	// {} in either style, and nothing in a flat mapping of quoted scalars
+	// is indented (TestWriteYAMLExactly).
 	enc := yaml.NewEncoder(buf)
-	enc.SetIndent(2)
 	if err := enc.Encode(root); err != nil {
 		return err
 	}
