@@ -188,26 +188,27 @@ func (c *Client) ReadRevision(ctx context.Context, project, key string, n int) (
 
 // Rollback restores keys' values, descriptions and labels as of revision n
 // in one guarded write, which is a new revision. An unknown revision, or
-// a key that did not exist at n, fails before anything is written.
-func (c *Client) Rollback(ctx context.Context, project string, n int, keys ...string) error {
+// a key that did not exist at n, fails before anything is written. It
+// returns the keys whose value the write changed, sorted.
+func (c *Client) Rollback(ctx context.Context, project string, n int, keys ...string) ([]string, error) {
 	v, err := c.view(ctx, project)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if v.live == nil {
-		return &Error{Project: project, Err: fmt.Errorf("%w: the project was deleted, undelete it first", ErrNotFound)}
+		return nil, &Error{Project: project, Err: fmt.Errorf("%w: the project was deleted, undelete it first", ErrNotFound)}
 	}
 	if err := v.at(project, n); err != nil {
-		return err
+		return nil, err
 	}
 	states := map[string]*EntryState{}
 	for _, key := range keys {
 		st, err := v.stateAt(project, key, n)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if st == nil {
-			return &Error{Project: project, Key: key, Err: fmt.Errorf("%w at revision %d: nothing to roll back to", ErrNotAtRevision, n)}
+			return nil, &Error{Project: project, Key: key, Err: fmt.Errorf("%w at revision %d: nothing to roll back to", ErrNotAtRevision, n)}
 		}
 		states[key] = st
 	}
@@ -216,22 +217,23 @@ func (c *Client) Rollback(ctx context.Context, project string, n int, keys ...st
 
 // Undelete restores deleted keys to their last value and metadata. On a
 // deleted project it re-creates the project, with the owners it had,
-// continuing its history.
-func (c *Client) Undelete(ctx context.Context, project string, keys ...string) error {
+// continuing its history. It returns the keys whose value the write
+// changed (every key it restored), sorted.
+func (c *Client) Undelete(ctx context.Context, project string, keys ...string) ([]string, error) {
 	v, err := c.view(ctx, project)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	states := map[string]*EntryState{}
 	for _, key := range keys {
 		if v.live != nil {
 			if _, ok := v.live.Data[key]; ok {
-				return &Error{Project: project, Key: key, Err: fmt.Errorf("%w: only a deleted key can be undeleted", ErrExists)}
+				return nil, &Error{Project: project, Key: key, Err: fmt.Errorf("%w: only a deleted key can be undeleted", ErrExists)}
 			}
 		}
 		st, err := v.lastValue(project, key)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		states[key] = st
 	}
@@ -241,7 +243,7 @@ func (c *Client) Undelete(ctx context.Context, project string, keys ...string) e
 		tail := v.chain[len(v.chain)-1]
 		parent = &Head{N: tail.Revision, Sum: tail.Sum}
 		if opts.Owners, err = ParseOwners(tail.Owners); err != nil {
-			return &Error{Project: project, Err: err}
+			return nil, &Error{Project: project, Err: err}
 		}
 	}
 	return c.restoreWith(ctx, project, states, true, parent, opts)
@@ -265,14 +267,16 @@ func (v *historyView) lastValue(project, key string) (*EntryState, error) {
 	return nil, &Error{Project: project, Key: key, Err: fmt.Errorf("%w: the history holds no value of it", ErrNotFound)}
 }
 
-func (c *Client) restore(ctx context.Context, project string, states map[string]*EntryState, absent bool, parent *Head) error {
+func (c *Client) restore(ctx context.Context, project string, states map[string]*EntryState, absent bool, parent *Head) ([]string, error) {
 	return c.restoreWith(ctx, project, states, absent, parent, ApplyOptions{})
 }
 
 // restoreWith writes states in one guarded write; with absent, each key
-// must still be absent when the write happens.
-func (c *Client) restoreWith(ctx context.Context, project string, states map[string]*EntryState, absent bool, parent *Head, opts ApplyOptions) error {
-	return c.readModifyWrite(ctx, project, writeOptions{ApplyOptions: opts, parent: parent}, func(b *Batch) error {
+// must still be absent when the write happens. It returns the keys whose
+// value the write changed (see TrackValueChanges), for --restart.
+func (c *Client) restoreWith(ctx context.Context, project string, states map[string]*EntryState, absent bool, parent *Head, opts ApplyOptions) ([]string, error) {
+	var changed []string
+	err := c.readModifyWrite(ctx, project, writeOptions{ApplyOptions: opts, parent: parent}, TrackValueChanges(&changed, func(b *Batch) error {
 		for _, key := range slices.Sorted(maps.Keys(states)) {
 			st := states[key]
 			if _, ok := b.secret.Data[key]; ok && absent {
@@ -292,7 +296,11 @@ func (c *Client) restoreWith(ctx context.Context, project string, states map[str
 			}
 		}
 		return nil
-	})
+	}))
+	if err != nil {
+		return nil, err
+	}
+	return changed, nil
 }
 
 // PurgeHistory deletes every revision of the project, oldest first; the

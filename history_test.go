@@ -86,14 +86,19 @@ func TestHistoryOfAKey(t *testing.T) {
 	if _, err := c.ReadRevision(ctx, "p", "K", 5); !errors.Is(err, ErrNotAtRevision) {
 		t.Fatalf("read at the delete: %v, want ErrNotAtRevision", err)
 	}
-	if err := c.Undelete(ctx, "p", "K"); err != nil {
-		t.Fatal(err)
+	if changed, err := c.Undelete(ctx, "p", "K"); err != nil || !slices.Equal(changed, []string{"K"}) {
+		t.Fatalf("undelete: changed %v, %v; want [K]", changed, err)
 	}
 	if v, _ := c.Read(ctx, "p", "K"); string(v) != "v3" {
 		t.Fatalf("undeleted %d bytes, want the last value", len(v))
 	}
-	if err := c.Rollback(ctx, "p", 1, "K"); err != nil {
-		t.Fatal(err)
+	if changed, err := c.Rollback(ctx, "p", 1, "K"); err != nil || !slices.Equal(changed, []string{"K"}) {
+		t.Fatalf("rollback: changed %v, %v; want [K]", changed, err)
+	}
+	// Rolling back to what is already there changes no value: nothing for
+	// --restart to restart.
+	if changed, err := c.Rollback(ctx, "p", 1, "K"); err != nil || len(changed) != 0 {
+		t.Fatalf("second rollback: changed %v, %v; want none", changed, err)
 	}
 	entries, err := c.List(ctx, "p", "K")
 	if v, _ := c.Read(ctx, "p", "K"); err != nil || string(v) != string(first) || entries[0].Description != "first" {
@@ -105,11 +110,11 @@ func TestHistoryOfAKey(t *testing.T) {
 	}
 	before := len(revisionSecrets(t, cs))
 	cs.ClearActions()
-	err = c.Rollback(ctx, "p", 42, "K")
+	_, err = c.Rollback(ctx, "p", 42, "K")
 	if !errors.Is(err, ErrUnknownRevision) || !strings.Contains(err.Error(), "revision 42") {
 		t.Fatalf("unknown revision: %v, want ErrUnknownRevision naming 42", err)
 	}
-	err = c.Rollback(ctx, "p", 2, "K", "NEVER")
+	_, err = c.Rollback(ctx, "p", 2, "K", "NEVER")
 	if !errors.Is(err, ErrNotAtRevision) || !strings.Contains(err.Error(), `"NEVER"`) {
 		t.Fatalf("a key absent at the revision: %v, want ErrNotAtRevision naming it", err)
 	}
@@ -253,7 +258,7 @@ func TestDeletedProjectComesBack(t *testing.T) {
 	if err != nil || len(revs) != 3 || !revs[0].ProjectDeleted || len(revs[0].Changes) != 2 {
 		t.Fatalf("history of the deleted project: %d revisions, %v", len(revs), err)
 	}
-	if err := c.Undelete(ctx, "p", "B"); err != nil {
+	if _, err := c.Undelete(ctx, "p", "B"); err != nil {
 		t.Fatal(err)
 	}
 	owners, err := c.Owners(ctx, "p")
@@ -309,7 +314,7 @@ func TestPlantedRevisionIsNotTrusted(t *testing.T) {
 	if revs, err := c.History(ctx, "p", ""); err != nil || len(revs) != 1 {
 		t.Fatalf("history: %d revisions, %v; want only the create", len(revs), err)
 	}
-	if err := c.Rollback(ctx, "p", 2, "K"); !errors.Is(err, ErrUnknownRevision) {
+	if _, err := c.Rollback(ctx, "p", 2, "K"); !errors.Is(err, ErrUnknownRevision) {
 		t.Fatalf("rollback to the planted revision: %v, want ErrUnknownRevision", err)
 	}
 	if _, err := c.DeleteProject(ctx, "p", nil); err != nil {
@@ -322,7 +327,7 @@ func TestPlantedRevisionIsNotTrusted(t *testing.T) {
 	tail := Head{N: s2[0].Revision, Sum: s2[0].Sum}
 	plant(t, cs, tail, "mallory", "planted", true)
 	plant(t, cs, Head{}, "mallory", "planted", true)
-	err = c.Undelete(ctx, "p", "K")
+	_, err = c.Undelete(ctx, "p", "K")
 	if err == nil || !strings.Contains(err.Error(), `"mallory"`) || !strings.Contains(err.Error(), `"alice"`) {
 		t.Fatalf("undelete with a planted ending: %v, want a refusal naming both authors", err)
 	}

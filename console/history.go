@@ -55,5 +55,11 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request) {
 		s.badForm(w, r, project, key, errors.New("not restored: type the revision number again to confirm"))
 		return
 	}
-	s.finish(w, r, c.Rollback(r.Context(), project, n, key), entryPath(c.Namespace(), project, key))
+	// A changed value's readers are offered a restart next, as after a set.
+	changed, err := c.Rollback(r.Context(), project, n, key)
+	next := entryPath(c.Namespace(), project, key)
+	if err == nil && len(changed) > 0 {
+		next = restartPath(c.Namespace(), project, changed)
+	}
+	s.finish(w, r, err, next)
 }

@@ -43,4 +43,13 @@ func TestEntryHistory(t *testing.T) {
 	if m, v, _ := h.stored("payments", "K"); rec.Code != http.StatusOK || string(v) != secretValue+"-1" || m.Description != "first" {
 		t.Fatalf("confirmed: status %d, %q", rec.Code, rec.Body)
 	}
+	// The value changed, so its readers are offered a restart, as after a
+	// set; rolling back to the value there is offers none.
+	if offer := "/ns/" + ns + "/p/payments/restart?key=K"; !strings.Contains(rec.Body.String(), `"redirect":"`+offer+`"`) {
+		t.Errorf("rollback: %s, want a redirect to %s", rec.Body, offer)
+	}
+	rec = h.post(path+"/rollback", map[string]string{"revision": "1", "confirm": "1"}, nil)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"redirect":"`+path+`"`) {
+		t.Errorf("rollback to the value there is: status %d, %s, want a redirect to the entry", rec.Code, rec.Body)
+	}
 }

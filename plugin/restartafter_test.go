@@ -119,3 +119,39 @@ func TestEditRestart(t *testing.T) {
 		}
 	})
 }
+
+// rollback and undelete take --restart as the other value-changing
+// commands do: the readers of exactly the keys whose value they restored.
+func TestRestartAfterHistoryWrites(t *testing.T) {
+	t.Parallel()
+	t.Run("rollback", func(t *testing.T) {
+		h := restartHarness(t)
+		h.run(t, "s3cr3t-x", "set", "dev", "A", "--stdin").ok(t)
+		h.run(t, "s3cr3t-y", "set", "dev", "A", "--stdin").ok(t)
+		if got := restartedNames(t, h); len(got) != 0 {
+			t.Fatalf("sets without --restart restarted %v", got)
+		}
+		r := h.run(t, "", "rollback", "dev", "A", "--to-revision", "1", "--restart").ok(t)
+		noValues(t, r)
+		if got := restartedNames(t, h); !slices.Equal(got, restartedFor["A"]) {
+			t.Errorf("restarted %v, want %v\nstdout %s\nstderr %s", got, restartedFor["A"], r.stdout, r.stderr)
+		}
+	})
+	t.Run("rollback to the value there is", func(t *testing.T) {
+		h := restartHarness(t)
+		h.run(t, "s3cr3t-x", "set", "dev", "A", "--stdin").ok(t)
+		r := h.run(t, "", "rollback", "dev", "A", "--to-revision", "1", "--restart").ok(t)
+		if got := restartedNames(t, h); len(got) != 0 || !strings.Contains(r.stderr, "No value changed: nothing to restart.") {
+			t.Errorf("restarted %v\nstderr %s", got, r.stderr)
+		}
+	})
+	t.Run("undelete", func(t *testing.T) {
+		h := restartHarness(t)
+		h.run(t, "", "delete", "dev", "B").ok(t)
+		r := h.run(t, "", "undelete", "dev", "B", "--restart").ok(t)
+		noValues(t, r)
+		if got := restartedNames(t, h); !slices.Equal(got, restartedFor["B"]) {
+			t.Errorf("restarted %v, want %v\nstdout %s\nstderr %s", got, restartedFor["B"], r.stdout, r.stderr)
+		}
+	})
+}

@@ -13,6 +13,7 @@ import (
 type rollbackOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
+	restartAfter
 
 	ToRevision int
 
@@ -30,11 +31,15 @@ were right after revision N (see "history"), in one write that is itself a
 new revision. If N is unknown, or a key did not exist at N, nothing is
 written.`,
 		Example: `  kubectl projsecret history payments DB_PASSWORD
-  kubectl projsecret rollback payments DB_PASSWORD --to-revision 3`,
+  kubectl projsecret rollback payments DB_PASSWORD --to-revision 3
+
+  # and restart the workloads that read it
+  kubectl projsecret rollback payments DB_PASSWORD --to-revision 3 --restart`,
 		Args:              argsBetween(2, -1),
 		ValidArgsFunction: completeProjectKeys(newClient, true, -1),
 		RunE:              runE(o),
 	}
+	o.restartAfter.addFlag(cmd)
 	cmd.Flags().IntVar(&o.ToRevision, "to-revision", 0, "The revision to restore the keys to (required).")
 	return cmd
 }
@@ -59,13 +64,15 @@ func (o *rollbackOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := client.Rollback(ctx, o.project, o.ToRevision, o.keys...); err != nil {
+	changed, err := client.Rollback(ctx, o.project, o.ToRevision, o.keys...)
+	if err != nil {
 		return err
 	}
+	o.changed = changed
 	for _, k := range o.keys {
 		fmt.Fprintf(o.Out, "project %q, key %q: rolled back to revision %d\n", o.project, projsecret.Printable(k), o.ToRevision)
 	}
-	return nil
+	return o.restartAfter.run(ctx, client, o.project, o.Out, o.ErrOut, false)
 }
 
 // uniqueKeys refuses a key given twice, more likely a slip than intent.

@@ -13,6 +13,7 @@ import (
 type undeleteOptions struct {
 	genericiooptions.IOStreams
 	NewClient ClientFunc
+	restartAfter
 
 	project string
 	keys    []string
@@ -39,6 +40,7 @@ or an admin.`,
 		ValidArgsFunction: completeProjectKeys(newClient, true, -1),
 		RunE:              runE(o),
 	}
+	o.restartAfter.addFlag(cmd)
 	return cmd
 }
 
@@ -57,11 +59,13 @@ func (o *undeleteOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := client.Undelete(ctx, o.project, o.keys...); err != nil {
+	changed, err := client.Undelete(ctx, o.project, o.keys...)
+	if err != nil {
 		return err
 	}
+	o.changed = changed
 	for _, k := range o.keys {
 		fmt.Fprintf(o.Out, "project %q, key %q: undeleted\n", o.project, projsecret.Printable(k))
 	}
-	return nil
+	return o.restartAfter.run(ctx, client, o.project, o.Out, o.ErrOut, false)
 }
