@@ -90,7 +90,7 @@ func (c *Client) Restart(ctx context.Context, project string, keys []string, dry
 	if err := ValidateProjectName(project); err != nil {
 		return nil, &Error{Project: project, Err: err}
 	}
-	scan, err := c.scanWorkloads(ctx, c.namespace, project, true)
+	scan, err := c.ScanWorkloads(ctx, c.namespace, project)
 	if err != nil {
 		return nil, &Error{Project: project, Err: err}
 	}

@@ -31,8 +31,8 @@ type WorkloadScan struct {
 	Workloads []Workload
 	// Copies are the Secrets labeled LabelDHCoreProject=project.
 	Copies []corev1.Secret
-	// Forbidden names the resources the user may not list (Restart only;
-	// ScanWorkloads fails instead).
+	// Forbidden names the resources the user may not list: the scan goes
+	// on without them, and the caller says what it could not see.
 	Forbidden []string
 }
 
@@ -125,19 +125,16 @@ func itemsOf[L any, T any](l *L, items func(*L) []T) []T {
 // for every namespace), and one of the Secrets labeled
 // LabelDHCoreProject=project. Controllers owned by a listed controller (a
 // Deployment's ReplicaSets, a CronJob's Jobs) and Pods owned by any listed
-// controller are counted as scanned but not returned: their owner is.
+// controller are counted as scanned but not returned: their owner is. A
+// LIST the user may not make is recorded in Forbidden and the scan goes on:
+// RBAC that grants some kinds and not others is common, and what could be
+// listed is still the answer for those kinds.
 func (c *Client) ScanWorkloads(ctx context.Context, namespace, project string) (*WorkloadScan, error) {
-	return c.scanWorkloads(ctx, namespace, project, false)
-}
-
-// scanWorkloads is ScanWorkloads; with tolerateForbidden, a LIST the
-// user may not make is recorded in Forbidden and the scan goes on.
-func (c *Client) scanWorkloads(ctx context.Context, namespace, project string, tolerateForbidden bool) (*WorkloadScan, error) {
 	w := &WorkloadScan{}
 	listed := map[types.UID]string{} // UID -> kind
 	for _, k := range c.workloadKinds() {
 		ws, metas, err := k.list(ctx, namespace)
-		if tolerateForbidden && apierrors.IsForbidden(err) {
+		if apierrors.IsForbidden(err) {
 			w.Forbidden = append(w.Forbidden, k.resource)
 			continue
 		}
@@ -160,7 +157,7 @@ func (c *Client) scanWorkloads(ctx context.Context, namespace, project string, t
 		}
 	}
 	copies, err := c.cs.CoreV1().Secrets(namespace).List(ctx, metav1.ListOptions{LabelSelector: LabelDHCoreProject + "=" + project})
-	if tolerateForbidden && apierrors.IsForbidden(err) {
+	if apierrors.IsForbidden(err) {
 		w.Forbidden = append(w.Forbidden, "secrets")
 		return w, nil
 	}

@@ -188,3 +188,41 @@ func seeded(t *testing.T, namespace, project string, entries ...seedEntry) *core
 func newStreams() (genericiooptions.IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
 	return genericiooptions.NewTestIOStreams()
 }
+
+// The values the copy, diff, adopt, uses and restart tests use: each test checks them by
+// comparison, and no output may contain one.
+const (
+	valA    = "s3cr3t-a"
+	valB    = "s3cr3t-b"
+	valB2   = "s3cr3t-b-other"
+	valOnly = "s3cr3t-only"
+)
+
+func noValues(t *testing.T, r result) {
+	t.Helper()
+	if strings.Contains(r.stdout+r.stderr, "s3cr3t") {
+		t.Errorf("a value was printed: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+}
+
+func crossHarness(t *testing.T) *harness {
+	dev := seeded(t, ns, "dev",
+		seedEntry{key: "A", value: valA, description: "alpha", labels: map[string]string{"tier": "db"}},
+		seedEntry{key: "B", value: valB, description: "beta"})
+	staging := seeded(t, ns, "staging",
+		seedEntry{key: "B", value: valB2, description: "old beta", labels: map[string]string{"stale": "yes"}},
+		seedEntry{key: "C", value: valOnly})
+	return newHarness(t, dev, staging, seeded(t, "prod", "dev"))
+}
+
+func dhcoreSecret(name string, data map[string]string) *corev1.Secret {
+	s := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, CreationTimestamp: metav1.NewTime(t0.Add(-24 * time.Hour))},
+		Type:       corev1.SecretTypeOpaque,
+		Data:       map[string][]byte{},
+	}
+	for k, v := range data {
+		s.Data[k] = []byte(v)
+	}
+	return s
+}

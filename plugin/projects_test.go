@@ -95,3 +95,32 @@ func TestOwners(t *testing.T) {
 		projectsHarness(t).run(t, "", "owners", "nope", "user:bob").fails(t, `error: project "nope": not found in namespace "team-a"`)
 	})
 }
+
+func TestProjectsMetadataOnly(t *testing.T) {
+	t.Parallel()
+	h := crossHarness(t)
+	h.cs.Tracker().Add(dhcoreSecret("proj-secrets-legacy", map[string]string{"k": valA}))
+	h.cs.Tracker().Add(dhcoreSecret("unrelated", map[string]string{"k": valA}))
+	r := h.run(t, "", "projects", "--unmanaged").ok(t)
+	want := `PROJECT   ENTRIES     OWNERS   AGE    STATUS
+dev       2           <none>   3d1h   managed
+legacy    <unknown>   <none>   25h    unmanaged
+staging   2           <none>   3d1h   managed
+`
+	if r.stdout != want {
+		t.Errorf("stdout:\n%s\nwant:\n%s", r.stdout, want)
+	}
+	r = h.run(t, "", "projects", "--unmanaged", "-o", "jsonpath={range .items[*]}{.metadata.name}:{.unmanaged}:{.entries} {end}").ok(t)
+	if r.stdout != "dev::2 legacy:true: staging::2 " {
+		t.Errorf("jsonpath %q", r.stdout)
+	}
+	var lists int
+	for _, a := range h.md.Actions() {
+		if a.GetVerb() == "list" {
+			lists++
+		}
+	}
+	if lists != 4 {
+		t.Errorf("%d metadata LISTs, want 4 (two per projects --unmanaged)", lists)
+	}
+}

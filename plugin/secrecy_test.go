@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"github.com/projsecret/projsecret"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	k8stesting "k8s.io/client-go/testing"
@@ -107,5 +109,51 @@ func TestValuesNeverPrintedControl(t *testing.T) {
 	h := newHarness(t, seeded(t, ns, "web", seedEntry{key: "K", value: stored}))
 	if r := h.run(t, "", "read", "web", "K").ok(t); !strings.Contains(r.stdout, stored) {
 		t.Errorf("read did not print the value: %q", r.stdout)
+	}
+}
+
+// TestCrossValuesNeverPrinted is TestValuesNeverPrinted for the commands
+// that read values to copy or compare them.
+func TestCrossValuesNeverPrinted(t *testing.T) {
+	t.Parallel()
+	const stored = "STORED-s3cr3t-7f1c"
+	const other = "OTHER-s3cr3t-1d4b"
+	dir := t.TempDir()
+	files := map[string]string{"v.env": "K=" + other + "\n", "v.json": `{"K": "` + other + `"}`, "v.yaml": "K: [" + other + "]\n", "bad.json": `{"K": "` + other + `"`}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{
+		{"copy", "web", "K", "--to", "qa"},
+		{"copy", "web", "K", "--to", "web2"},
+		{"copy", "web", "--all", "--to", "web2", "--overwrite", "-n", ns},
+		{"diff", "web", "--to", "web2", "--all"},
+		{"diff", "web", "--to", "web2", "-o", "yaml"},
+		{"diff", "web", "-f", filepath.Join(dir, "v.env")},
+		{"diff", "web", "-f", filepath.Join(dir, "v.json"), "-o", "json"},
+		{"diff", "web", "-f", filepath.Join(dir, "v.yaml")},
+		{"diff", "web", "-f", filepath.Join(dir, "bad.json")},
+		{"adopt", "web"},
+		{"adopt", "legacy"},
+		{"uses", "web", "-o", "yaml"},
+		{"projects", "--unmanaged", "-o", "json"},
+		{"delete", "web", "--all", "--yes"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			h := newHarness(t,
+				seeded(t, ns, "web", seedEntry{key: "K", value: stored}),
+				seeded(t, ns, "web2", seedEntry{key: "K", value: other}),
+				dhcoreSecret("proj-secrets-legacy", map[string]string{"K": stored, "bad.key": other}),
+				&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "run", Namespace: ns, Labels: map[string]string{projsecret.LabelDHCoreProject: "web"}}, Data: map[string][]byte{"K": []byte(other)}},
+			)
+			r := h.run(t, "", args...)
+			for _, v := range []string{stored, other} {
+				if strings.Contains(r.stdout+r.stderr, v) {
+					t.Errorf("a value leaked (exit %d):\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
+				}
+			}
+		})
 	}
 }

@@ -52,7 +52,9 @@ DigitalHub run copies, Secrets labeled dhcore/project=PROJECT, are listed too
 now: values are compared, never printed.
 
 Only LIST requests are made, one per kind, and how many objects were scanned
-is reported on standard error. With -o, each line prints as an object of kind
+is reported on standard error. A kind you may not list is named in a warning
+and skipped; what the other kinds show is printed, and the command then exits
+1, as kubectl get does with a partial answer. With -o, each line prints as an object of kind
 Use (apiVersion projsecret.io/v1alpha1) with the fields workload (kind, name),
 keys, how and, for copies, staleKeys.`,
 		Example: `  # Who reads anything of payments?
@@ -123,11 +125,29 @@ func (o *usesOptions) Run(ctx context.Context) error {
 		return cmp.Or(cmp.Compare(a.namespace, b.namespace), cmp.Compare(a.kind, b.kind), cmp.Compare(a.name, b.name))
 	})
 	fmt.Fprintf(o.ErrOut, "scanned %d objects\n", scan.Scanned)
+	where := fmt.Sprintf("in namespace %q", client.Namespace())
+	if o.AllNamespaces {
+		where = "in every namespace"
+	}
+	for _, res := range scan.Forbidden {
+		fmt.Fprintf(o.ErrOut, "Warning: you may not list %s %s: readers among them are not shown\n", res, where)
+	}
+	if err := o.print(uses, where); err != nil {
+		return err
+	}
+	if len(scan.Forbidden) > 0 {
+		return fmt.Errorf("the answer is incomplete: you may not list %s %s", strings.Join(scan.Forbidden, ", "), where)
+	}
+	return nil
+}
+
+// print writes the uses found, or says on standard error that there are none.
+func (o *usesOptions) print(uses []use, where string) error {
 	if len(uses) == 0 && o.Output.isTable() {
 		if o.AllNamespaces {
 			fmt.Fprintf(o.ErrOut, "Nothing uses project %q.\n", o.project)
 		} else {
-			fmt.Fprintf(o.ErrOut, "Nothing uses project %q in namespace %q.\n", o.project, client.Namespace())
+			fmt.Fprintf(o.ErrOut, "Nothing uses project %q %s.\n", o.project, where)
 		}
 		return nil
 	}
