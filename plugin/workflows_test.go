@@ -12,6 +12,7 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/internal/editdoc"
 )
 
 // writes counts the create and update calls of project Secrets the fake
@@ -348,23 +349,23 @@ func TestEditMoved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	original := map[string]editEntry{}
+	original := map[string]editdoc.Entry{}
 	for k, v := range snap.Values {
-		original[k] = editEntry{value: v, description: snap.Entries[k].Description, labels: snap.Entries[k].Labels}
+		original[k] = editdoc.Entry{Value: v, Description: snap.Entries[k].Description, Labels: snap.Entries[k].Labels}
 	}
 	if _, err := h.client.Set(ctx, "web", "B", []byte("moved"), projsecret.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	touchB := planEdit(original, map[string]editEntry{"A": original["A"], "B": {value: []byte("mine")}})
-	err = h.client.Apply(ctx, "web", projsecret.ApplyOptions{}, func(b *projsecret.Batch) error { return touchB.apply(b, original) })
+	touchB := editdoc.Plan(original, map[string]editdoc.Entry{"A": original["A"], "B": {Value: []byte("mine")}})
+	err = h.client.Apply(ctx, "web", projsecret.ApplyOptions{}, func(b *projsecret.Batch) error { return applyEdit(b, touchB, original) })
 	if err == nil || !strings.Contains(err.Error(), `key "B" changed on the server while the editor was open`) {
 		t.Fatalf("error %v, want one naming B", err)
 	}
 	if string(h.value(t, "web", "B")) != "moved" {
 		t.Fatal("the other writer's value was overwritten")
 	}
-	touchA := planEdit(original, map[string]editEntry{"A": {value: []byte("mine")}, "B": original["B"]})
-	if err := h.client.Apply(ctx, "web", projsecret.ApplyOptions{}, func(b *projsecret.Batch) error { return touchA.apply(b, original) }); err != nil {
+	touchA := editdoc.Plan(original, map[string]editdoc.Entry{"A": {Value: []byte("mine")}, "B": original["B"]})
+	if err := h.client.Apply(ctx, "web", projsecret.ApplyOptions{}, func(b *projsecret.Batch) error { return applyEdit(b, touchA, original) }); err != nil {
 		t.Fatalf("an edit of an entry that did not move failed: %v", err)
 	}
 	if string(h.value(t, "web", "A")) != "mine" || string(h.value(t, "web", "B")) != "moved" {
