@@ -3,6 +3,7 @@ package projsecret
 import (
 	"bytes"
 	"reflect"
+	"slices"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -11,11 +12,17 @@ import (
 // The entries annotation is read token by token, straight into Entries:
 // the webhook reads it twice per UPDATE, and going through rawEntryMeta
 // and a second map cost more than the rest of a review. JSON v2's decoder
-// still refuses duplicate names, invalid UTF-8 and trailing data; unknown
-// fields and names in the wrong case are refused here, as unknown fields.
+// refuses invalid UTF-8 and trailing data. Unknown fields and names in the
+// wrong case are refused here, as unknown fields, and so are duplicate
+// names: the maps being filled and a set of the fields seen find them for
+// free, where the decoder's own check keeps a second map of every name of
+// a large object.
 
 // entriesOptions decode an *entriesJSON with readEntries.
-var entriesOptions = jsonv2.WithUnmarshalers(jsonv2.UnmarshalFromFunc(readEntries))
+var entriesOptions = jsonv2.JoinOptions(
+	jsonv2.WithUnmarshalers(jsonv2.UnmarshalFromFunc(readEntries)),
+	jsontext.AllowDuplicateNames(true),
+)
 
 // entriesJSON is the annotation as read: the entries, and the first entry
 // whose timestamp or expiry did not parse. That error waits until the
@@ -59,6 +66,9 @@ func readEntries(dec *jsontext.Decoder, out *entriesJSON) error {
 			return err
 		}
 		key := tok.String()
+		if _, dup := entries[key]; dup {
+			return duplicate(dec)
+		}
 		var m EntryMeta
 		if err := readEntry(dec, key, &m, &out.invalid); err != nil {
 			return err
@@ -93,10 +103,17 @@ func readEntry(dec *jsontext.Decoder, key string, m *EntryMeta, invalid *error) 
 	if _, err := dec.ReadToken(); err != nil {
 		return err
 	}
+	var seen [len(entryFields)]bool
 	for dec.PeekKind() != '}' {
 		name, err := readName(dec)
 		if err != nil {
 			return err
+		}
+		if i := slices.Index(entryFields[:], string(name)); i >= 0 {
+			if seen[i] {
+				return duplicate(dec)
+			}
+			seen[i] = true
 		}
 		switch string(name) {
 		case "labels":
@@ -181,6 +198,9 @@ func readLabels(dec *jsontext.Decoder, labels *map[string]string) error {
 			return err
 		}
 		k := tok.String()
+		if _, dup := (*labels)[k]; dup {
+			return duplicate(dec)
+		}
 		v, err := readString(dec)
 		if err != nil {
 			return err
@@ -223,6 +243,15 @@ func readTime(dec *jsontext.Decoder, key, name string, m *EntryMeta) (invalid, e
 		}
 	}
 	return err, nil
+}
+
+// entryFields are the fields of an entry, as the annotation spells them.
+var entryFields = [...]string{"description", "labels", "createdAt", "updatedAt", "createdBy", "updatedBy", "expiresAt", "rotateEvery"}
+
+// duplicate is the error for the name just read, which was read before in
+// the same object: the decoder's own error for it.
+func duplicate(dec *jsontext.Decoder) error {
+	return &jsontext.SyntacticError{ByteOffset: dec.InputOffset(), JSONPointer: dec.StackPointer(), Err: jsontext.ErrDuplicateName}
 }
 
 // wrongKind is the error for a value of kind k where t was expected, at

@@ -53,9 +53,8 @@ func (e *envelope) apiVersion() string {
 
 // decodeEnvelope reads body in one pass with JSON v2. Like the API
 // server's own decoder it is case-sensitive, so a field in another case
-// (Data for data) is ignored rather than read. It refuses duplicate names
-// and invalid UTF-8, which the API server never sends and which would let
-// two readers of one body see different objects.
+// (Data for data) is ignored rather than read. It refuses invalid UTF-8,
+// which the API server never sends.
 //
 // Unknown fields are ignored, in the envelope and in the objects, on
 // purpose: newer API servers add fields to AdmissionReview (requestKind,
@@ -65,6 +64,13 @@ func (e *envelope) apiVersion() string {
 // cannot change a verdict, since only the fields read here are judged, and
 // checkRequest insists on those the API server always sends. (The fuzz
 // seed with an unknown request field "" is such a review.)
+//
+// Duplicate names are not refused either (the last one counts, as
+// before): the API server encodes the review from objects it holds, so it
+// never sends one, and only the API server acts on the answer. Refusing
+// them would cost a map of every name of each large object (data, the
+// managed fields). What users write into the entries annotation is read
+// strictly, duplicates refused, by the contract.
 // The returned envelope always has a Request.
 func decodeEnvelope(body []byte) (*envelope, error) {
 	env := &envelope{}
@@ -81,16 +87,17 @@ func decodeEnvelope(body []byte) (*envelope, error) {
 	return env, nil
 }
 
-// decodeOptions are JSON v2's defaults (case-sensitive names, duplicate
-// names and invalid UTF-8 refused, unknown fields ignored) with the
-// managed fields skipped: they are the API server's bookkeeping, which no
-// rule reads (see projsecret's unreleased), and in a project Secret they
-// name every key, so reading them cost as much as the data. They must
-// still be valid JSON.
-var decodeOptions = jsonv2.WithUnmarshalers(
-	jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, _ *[]metav1.ManagedFieldsEntry) error {
+// decodeOptions are JSON v2's defaults (case-sensitive names, invalid
+// UTF-8 refused, unknown fields ignored), duplicate names allowed (see
+// decodeEnvelope), and the managed fields skipped: they are the API
+// server's bookkeeping, which no rule reads (see projsecret's unreleased),
+// and in a project Secret they name every key, so reading them cost as
+// much as the data. They must still be valid JSON.
+var decodeOptions = jsonv2.JoinOptions(
+	jsonv2.WithUnmarshalers(jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, _ *[]metav1.ManagedFieldsEntry) error {
 		return dec.SkipValue()
-	}),
+	})),
+	jsontext.AllowDuplicateNames(true),
 )
 
 // lenientOptions read a body that failed decodeOptions far enough to
