@@ -94,9 +94,12 @@ func decodeEnvelope(body []byte) (*envelope, error) {
 // and in a project Secret they name every key, so reading them cost as
 // much as the data. They must still be valid JSON.
 var decodeOptions = jsonv2.JoinOptions(
-	jsonv2.WithUnmarshalers(jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, _ *[]metav1.ManagedFieldsEntry) error {
-		return dec.SkipValue()
-	})),
+	jsonv2.WithUnmarshalers(jsonv2.JoinUnmarshalers(
+		jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, _ *[]metav1.ManagedFieldsEntry) error {
+			return dec.SkipValue()
+		}),
+		jsonv2.UnmarshalFromFunc(readStringMap),
+	)),
 	jsontext.AllowDuplicateNames(true),
 )
 
