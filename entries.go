@@ -2,12 +2,17 @@ package projsecret
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"sort"
 	"time"
+	"unsafe"
 
-	sigsjson "sigs.k8s.io/json"
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/projsecret/projsecret/internal/jsonerr"
 )
 
 // EntryMeta is the metadata of one entry, stored in AnnotationEntries.
@@ -62,44 +67,37 @@ func decodeEntries(annotation string) (Entries, error) {
 	if annotation == "" {
 		return Entries{}, nil
 	}
-	var raw map[string]rawEntryMeta
-	strictErrs, err := sigsjson.UnmarshalStrict([]byte(annotation), &raw)
-	if err != nil {
-		return nil, violation(RuleMetadata, "annotation %s is not a JSON object of entries: %s", AnnotationEntries, clip(err.Error()))
+	// JSON v2 refuses duplicate names, invalid UTF-8 and trailing data;
+	// readEntries refuses unknown names and names in the wrong case.
+	// Unmarshal reads a []byte in place and never writes to it (its
+	// decoder mutates only buffers it filled from a reader), so the
+	// annotation, up to 256 KiB read twice per UPDATE, is not copied.
+	text := unsafe.Slice(unsafe.StringData(annotation), len(annotation))
+	var read entriesJSON
+	if err := jsonv2.Unmarshal(text, &read, entriesOptions); err != nil {
+		// Text that is not JSON is reported as such, though the decoder
+		// may have stopped on a field before the syntax error.
+		var v jsontext.Value
+		if syntaxErr := jsonv2.Unmarshal(text, &v, jsontext.AllowDuplicateNames(true)); syntaxErr != nil {
+			err = syntaxErr
+		}
+		var sem *jsonv2.SemanticError
+		if errors.As(err, &sem) && errors.Is(sem.Err, jsonv2.ErrUnknownName) {
+			return nil, violation(RuleMetadata, "annotation %s: %s (expected only description, labels, createdAt, updatedAt, createdBy, updatedBy, expiresAt, rotateEvery)", AnnotationEntries, clip(jsonerr.Describe(err)))
+		}
+		if _, syntax := jsonerr.SyntaxOffset(err); !syntax && sem == nil {
+			// A duplicate name: the text is a JSON object, read strictly.
+			return nil, violation(RuleMetadata, "annotation %s: %s", AnnotationEntries, clip(jsonerr.Describe(err)))
+		}
+		return nil, violation(RuleMetadata, "annotation %s is not a JSON object of entries: %s", AnnotationEntries, clip(jsonerr.Describe(err)))
 	}
-	if len(strictErrs) > 0 {
-		return nil, violation(RuleMetadata, "annotation %s: %s (expected only description, labels, createdAt, updatedAt, createdBy, updatedBy, expiresAt, rotateEvery)", AnnotationEntries, clip(strictErrs[0].Error()))
+	if read.invalid != nil {
+		return nil, read.invalid
 	}
-	if raw == nil {
+	if read.entries == nil {
 		return nil, violation(RuleMetadata, "annotation %s is null: expected a JSON object of entries", AnnotationEntries)
 	}
-	entries := make(Entries, len(raw))
-	for key, r := range raw {
-		created, err := parseTimestamp(key, "createdAt", r.CreatedAt)
-		if err != nil {
-			return nil, err
-		}
-		updated, err := parseTimestamp(key, "updatedAt", r.UpdatedAt)
-		if err != nil {
-			return nil, err
-		}
-		m := EntryMeta{Description: r.Description, Labels: r.Labels, CreatedAt: created, UpdatedAt: updated, CreatedBy: r.CreatedBy, UpdatedBy: r.UpdatedBy}
-		if r.ExpiresAt != nil {
-			if m.ExpiresAt, err = ParseExpiresAt(*r.ExpiresAt); err != nil {
-				return nil, violation(RuleMetadata, "annotation %s: entry %s: %v", AnnotationEntries, Quote(key), err)
-			}
-		}
-		if r.RotateEvery != nil {
-			if m.RotateEvery, err = ParseRotateEvery(*r.RotateEvery); err != nil || m.RotateEvery == 0 {
-				if err == nil {
-					err = violation(RuleMetadata, "rotateEvery is 0: leave it out instead")
-				}
-				return nil, violation(RuleMetadata, "annotation %s: entry %s: %v", AnnotationEntries, Quote(key), err)
-			}
-		}
-		entries[key] = m
-	}
-	return entries, nil
+	return read.entries, nil
 }
 
 // rawEntryMeta is EntryMeta as the annotation spells it.

@@ -4,14 +4,17 @@ import (
 	"errors"
 	"fmt"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
 	admissionv1 "k8s.io/api/admission/v1"
 	authnv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	sigsjson "sigs.k8s.io/json"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/internal/jsonerr"
 )
 
 // envelope is an AdmissionReview as the webhook reads it: v1 and v1beta1
@@ -48,18 +51,30 @@ func (e *envelope) apiVersion() string {
 	return admissionv1.SchemeGroupVersion.String()
 }
 
-// decodeEnvelope reads body in one pass. Like the API server's own
-// decoder it is case-sensitive, so a field in another case (Data for data)
-// is ignored rather than read. Unknown fields are ignored too, on purpose:
-// newer API servers add fields to AdmissionReview (requestKind, options
-// and others were added to v1 over time), and refusing them would make this
-// fail-closed webhook deny every Secret write after an upgrade. An unknown
-// field cannot change a verdict, since only the fields read here are
-// judged, and checkRequest insists on those the API server always sends.
+// decodeEnvelope reads body in one pass with JSON v2. Like the API
+// server's own decoder it is case-sensitive, so a field in another case
+// (Data for data) is ignored rather than read. It refuses invalid UTF-8,
+// which the API server never sends.
+//
+// Unknown fields are ignored, in the envelope and in the objects, on
+// purpose: newer API servers add fields to AdmissionReview (requestKind,
+// options and others were added to v1 over time) and to Secrets, and
+// refusing them would make this fail-closed webhook deny every Secret
+// write after an API server upgrade, until it is rebuilt. An unknown field
+// cannot change a verdict, since only the fields read here are judged, and
+// checkRequest insists on those the API server always sends. (The fuzz
+// seed with an unknown request field "" is such a review.)
+//
+// Duplicate names are not refused either (the last one counts, as
+// before): the API server encodes the review from objects it holds, so it
+// never sends one, and only the API server acts on the answer. Refusing
+// them would cost a map of every name of each large object (data, the
+// managed fields). What users write into the entries annotation is read
+// strictly, duplicates refused, by the contract.
 // The returned envelope always has a Request.
 func decodeEnvelope(body []byte) (*envelope, error) {
 	env := &envelope{}
-	err := sigsjson.UnmarshalCaseSensitivePreserveInts(body, env)
+	err := jsonv2.Unmarshal(body, env, decodeOptions)
 	if env.Request == nil {
 		env.Request = &admissionRequest{}
 	}
@@ -72,17 +87,60 @@ func decodeEnvelope(body []byte) (*envelope, error) {
 	return env, nil
 }
 
+// decodeOptions are JSON v2's defaults (case-sensitive names, invalid
+// UTF-8 refused, unknown fields ignored), duplicate names allowed (see
+// decodeEnvelope), and the managed fields skipped: they are the API
+// server's bookkeeping, which no rule reads (see projsecret's unreleased),
+// and in a project Secret they name every key, so reading them cost as
+// much as the data. They must still be valid JSON.
+var decodeOptions = jsonv2.JoinOptions(
+	jsonv2.WithUnmarshalers(jsonv2.JoinUnmarshalers(
+		jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, _ *[]metav1.ManagedFieldsEntry) error {
+			return dec.SkipValue()
+		}),
+		jsonv2.UnmarshalFromFunc(readStringMap),
+	)),
+	jsontext.AllowDuplicateNames(true),
+)
+
+// lenientOptions read a body that failed decodeOptions far enough to
+// find the objects in it, so each can be judged apart.
+var lenientOptions = jsonv2.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+
+// syntaxOf reads raw as JSON text only: JSON v2 decodes as it reads, so
+// a value it cannot take is reported before a syntax error after it.
+func syntaxOf(raw []byte) error {
+	var v jsontext.Value
+	return jsonv2.Unmarshal(raw, &v, lenientOptions)
+}
+
+// rawReview is an AdmissionReview with its objects left undecoded.
+type rawReview struct {
+	Request *struct {
+		Kind        metav1.GroupVersionKind `json:"kind"`
+		SubResource string                  `json:"subResource"`
+		Operation   admissionv1.Operation   `json:"operation"`
+		UserInfo    authnv1.UserInfo        `json:"userInfo"`
+		Object      jsontext.Value          `json:"object"`
+		OldObject   jsontext.Value          `json:"oldObject"`
+	} `json:"request"`
+}
+
 // explain says why a body did not decode. It is the slow path, for what the
 // API server never sends: it decodes the objects one by one to name the
 // one at fault and what is wrong with it.
 func explain(body []byte, err error) error {
-	var ar admissionv1.AdmissionReview
-	if sigsjson.UnmarshalCaseSensitivePreserveInts(body, &ar) != nil || ar.Request == nil {
-		if isSyntax, offset := sigsjson.SyntaxErrorOffset(err); isSyntax {
+	var ar rawReview
+	if offset, isSyntax := jsonerr.SyntaxOffset(syntaxOf(body)); isSyntax {
+		// The text around a syntax error may be part of a value.
+		return fmt.Errorf("the body is not valid JSON (syntax error at byte %d)", offset)
+	}
+	if jsonv2.Unmarshal(body, &ar, lenientOptions) != nil || ar.Request == nil {
+		if offset, isSyntax := jsonerr.SyntaxOffset(err); isSyntax {
 			// The text around a syntax error may be part of a value.
 			return fmt.Errorf("the body is not valid JSON (syntax error at byte %d)", offset)
 		}
-		return fmt.Errorf("the body is not an AdmissionReview: %w", err)
+		return fmt.Errorf("the body is not an AdmissionReview: %s", jsonerr.Describe(err))
 	}
 	r := ar.Request
 	req := &admissionRequest{Kind: r.Kind, SubResource: r.SubResource, Operation: r.Operation, UserInfo: r.UserInfo}
@@ -92,14 +150,14 @@ func explain(body []byte, err error) error {
 	for _, o := range []struct {
 		field string
 		raw   []byte
-	}{{"object", r.Object.Raw}, {"oldObject", r.OldObject.Raw}} {
-		if len(o.raw) > 0 {
+	}{{"object", r.Object}, {"oldObject", r.OldObject}} {
+		if len(o.raw) > 0 && string(o.raw) != "null" {
 			if _, err := decodeSecret(o.field, o.raw); err != nil {
 				return fmt.Errorf("%s request: %w", r.Operation, err)
 			}
 		}
 	}
-	return fmt.Errorf("the body is not an AdmissionReview: %w", err)
+	return fmt.Errorf("the body is not an AdmissionReview: %s", jsonerr.Describe(err))
 }
 
 // checkRequest checks what the API server always sends, so a request built
@@ -158,21 +216,21 @@ func secretOf(field string, s *corev1.Secret) (*corev1.Secret, error) {
 	return s, nil
 }
 
-// decodeSecret reads one embedded object to say what is wrong with it. A
-// syntax error is reported by offset only, since the text around it may be
-// part of a value.
+// decodeSecret reads one embedded object as decodeEnvelope does, to say
+// what is wrong with it. A syntax error is reported by offset only, since
+// the text around it may be part of a value.
 func decodeSecret(field string, raw []byte) (*corev1.Secret, error) {
 	s := &corev1.Secret{}
-	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw, s); err != nil {
-		if isSyntax, offset := sigsjson.SyntaxErrorOffset(err); isSyntax {
+	if err := jsonv2.Unmarshal(raw, s, decodeOptions); err != nil {
+		if offset, isSyntax := jsonerr.SyntaxOffset(syntaxOf(raw)); isSyntax {
 			return nil, fmt.Errorf("%s is not valid JSON (syntax error at byte %d)", field, offset)
 		}
 		// Another kind fails on its own fields first; name the kind instead.
 		var tm metav1.TypeMeta
-		if sigsjson.UnmarshalCaseSensitivePreserveInts(raw, &tm) == nil && !isSecret(tm) {
+		if jsonv2.Unmarshal(raw, &tm, lenientOptions) == nil && !isSecret(tm) {
 			return nil, fmt.Errorf("%s is a %s, expected a v1 Secret", field, kindString("", tm.APIVersion, tm.Kind))
 		}
-		return nil, fmt.Errorf("%s is not a v1 Secret: %w", field, err)
+		return nil, fmt.Errorf("%s is not a v1 Secret: %s", field, jsonerr.Describe(err))
 	}
 	return secretOf(field, s)
 }

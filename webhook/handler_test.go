@@ -167,8 +167,9 @@ func TestMalformed(t *testing.T) {
 		want        string
 	}{
 		{name: "empty body", body: "", want: "request body is empty"},
-		{name: "not JSON", body: "{not json", want: "the body is not valid JSON (syntax error at byte 2)"},
-		{name: "JSON but not a review", body: `[1,2,3]`, want: "the body is not an AdmissionReview: json: cannot unmarshal array"},
+		// Offsets count from 0 and name the offending byte, the n.
+		{name: "not JSON", body: "{not json", want: "the body is not valid JSON (syntax error at byte 1)"},
+		{name: "JSON but not a review", body: `[1,2,3]`, want: "the body is not an AdmissionReview: the value is a JSON array: expected an object"},
 		{name: "wrong content type", contentType: "text/plain", body: validBody, want: "expected application/json"},
 		{name: "YAML content type", contentType: "application/yaml", body: validBody, want: "expected application/json"},
 		{name: "review without request", body: envelope(`null`), want: "v1 Secrets only"},

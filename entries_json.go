@@ -1,0 +1,261 @@
+package projsecret
+
+import (
+	"bytes"
+	"reflect"
+	"slices"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// The entries annotation is read token by token, straight into Entries:
+// the webhook reads it twice per UPDATE, and going through rawEntryMeta
+// and a second map cost more than the rest of a review. JSON v2's decoder
+// refuses invalid UTF-8 and trailing data. Unknown fields and names in the
+// wrong case are refused here, as unknown fields, and so are duplicate
+// names: the maps being filled and a set of the fields seen find them for
+// free, where the decoder's own check keeps a second map of every name of
+// a large object.
+
+// entriesOptions decode an *entriesJSON with readEntries.
+var entriesOptions = jsonv2.JoinOptions(
+	jsonv2.WithUnmarshalers(jsonv2.UnmarshalFromFunc(readEntries)),
+	jsontext.AllowDuplicateNames(true),
+)
+
+// entriesJSON is the annotation as read: the entries, and the first entry
+// whose timestamp or expiry did not parse. That error waits until the
+// whole text has been read, so that text which is not a JSON object of
+// entries, or has unknown or duplicate fields, is reported as such first.
+type entriesJSON struct {
+	entries Entries
+	invalid error
+}
+
+var (
+	typeEntries = reflect.TypeFor[Entries]()
+	typeEntry   = reflect.TypeFor[rawEntryMeta]()
+	typeString  = reflect.TypeFor[string]()
+	typeLabels  = reflect.TypeFor[map[string]string]()
+)
+
+// readEntries reads a JSON object of entries, or null as nil Entries.
+func readEntries(dec *jsontext.Decoder, out *entriesJSON) error {
+	switch k := dec.PeekKind(); k {
+	case 'n':
+		_, err := dec.ReadToken()
+		return err
+	case '{':
+	case 0:
+		_, err := dec.ReadToken()
+		return err
+	default:
+		return wrongKind(dec, k, typeEntries)
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return err
+	}
+	// A capacity hint, so the map is not rebuilt as it grows: every entry
+	// the plugin writes names its creator, and a description that holds
+	// the name too only makes the map larger than it needs.
+	entries := make(Entries, bytes.Count(export(dec), []byte(`"createdBy"`)))
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		key := tok.String()
+		if _, dup := entries[key]; dup {
+			return duplicate(dec)
+		}
+		var m EntryMeta
+		if err := readEntry(dec, key, &m, &out.invalid); err != nil {
+			return err
+		}
+		entries[key] = m
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return err
+	}
+	out.entries = entries
+	return nil
+}
+
+// export is what the decoder has not read yet, which is the rest of the
+// annotation: Unmarshal decodes from the whole input at once.
+func export(dec *jsontext.Decoder) []byte { return dec.UnreadBuffer() }
+
+// readEntry reads one entry's metadata; null is an entry with nothing set,
+// which ValidateEntryMeta refuses. Timestamps must be in timestampLayout.
+func readEntry(dec *jsontext.Decoder, key string, m *EntryMeta, invalid *error) error {
+	switch k := dec.PeekKind(); k {
+	case 'n':
+		_, err := dec.ReadToken()
+		return err
+	case '{':
+	case 0:
+		_, err := dec.ReadToken()
+		return err
+	default:
+		return wrongKind(dec, k, typeEntry)
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return err
+	}
+	var seen [len(entryFields)]bool
+	for dec.PeekKind() != '}' {
+		name, err := readName(dec)
+		if err != nil {
+			return err
+		}
+		if i := slices.Index(entryFields[:], string(name)); i >= 0 {
+			if seen[i] {
+				return duplicate(dec)
+			}
+			seen[i] = true
+		}
+		switch string(name) {
+		case "labels":
+			err = readLabels(dec, &m.Labels)
+		case "description":
+			m.Description, err = readString(dec)
+		case "createdBy":
+			m.CreatedBy, err = readString(dec)
+		case "updatedBy":
+			m.UpdatedBy, err = readString(dec)
+		case "createdAt", "updatedAt", "expiresAt", "rotateEvery":
+			var bad error
+			if bad, err = readTime(dec, key, string(name), m); *invalid == nil {
+				*invalid = bad
+			}
+		default:
+			// The decoder's position is after the name: its pointer ends
+			// in it.
+			return &jsonv2.SemanticError{JSONPointer: dec.StackPointer(), GoType: typeEntry, Err: jsonv2.ErrUnknownName}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	_, err := dec.ReadToken()
+	return err
+}
+
+// readName reads an object member's name, unquoted. The bytes are the
+// decoder's, valid until it reads on.
+func readName(dec *jsontext.Decoder) ([]byte, error) {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return nil, err
+	}
+	if bytes.IndexByte(v, '\\') < 0 {
+		return v[1 : len(v)-1], nil
+	}
+	return jsontext.AppendUnquote(nil, v)
+}
+
+// readString reads a string; null reads as "", as it does into a Go
+// string.
+func readString(dec *jsontext.Decoder) (string, error) {
+	switch k := dec.PeekKind(); k {
+	case '"':
+	case 'n':
+		_, err := dec.ReadToken()
+		return "", err
+	case 0:
+		_, err := dec.ReadToken()
+		return "", err
+	default:
+		return "", wrongKind(dec, k, typeString)
+	}
+	tok, err := dec.ReadToken()
+	return tok.String(), err
+}
+
+func readLabels(dec *jsontext.Decoder, labels *map[string]string) error {
+	switch k := dec.PeekKind(); k {
+	case 'n':
+		_, err := dec.ReadToken()
+		*labels = nil
+		return err
+	case '{':
+	case 0:
+		_, err := dec.ReadToken()
+		return err
+	default:
+		return wrongKind(dec, k, typeLabels)
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return err
+	}
+	if *labels == nil {
+		*labels = map[string]string{}
+	}
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		k := tok.String()
+		if _, dup := (*labels)[k]; dup {
+			return duplicate(dec)
+		}
+		v, err := readString(dec)
+		if err != nil {
+			return err
+		}
+		(*labels)[k] = v
+	}
+	_, err := dec.ReadToken()
+	return err
+}
+
+// readTime reads createdAt and updatedAt (where "" or null is unset, which
+// ValidateEntryMeta reports) and expiresAt and rotateEvery (where null is
+// unset and "" is refused). A value that does not parse is returned as
+// invalid; err is for text that cannot be read.
+func readTime(dec *jsontext.Decoder, key, name string, m *EntryMeta) (invalid, err error) {
+	optional := name == "expiresAt" || name == "rotateEvery"
+	if optional && dec.PeekKind() == 'n' {
+		_, err := dec.ReadToken()
+		return nil, err
+	}
+	s, err := readString(dec)
+	if err != nil {
+		return nil, err
+	}
+	switch name {
+	case "createdAt":
+		m.CreatedAt, err = parseTimestamp(key, name, s)
+	case "updatedAt":
+		m.UpdatedAt, err = parseTimestamp(key, name, s)
+	case "expiresAt":
+		if m.ExpiresAt, err = ParseExpiresAt(s); err != nil {
+			err = violation(RuleMetadata, "annotation %s: entry %s: %v", AnnotationEntries, Quote(key), err)
+		}
+	case "rotateEvery":
+		if m.RotateEvery, err = ParseRotateEvery(s); err != nil || m.RotateEvery == 0 {
+			if err == nil {
+				err = violation(RuleMetadata, "rotateEvery is 0: leave it out instead")
+			}
+			err = violation(RuleMetadata, "annotation %s: entry %s: %v", AnnotationEntries, Quote(key), err)
+		}
+	}
+	return err, nil
+}
+
+// entryFields are the fields of an entry, as the annotation spells them.
+var entryFields = [...]string{"description", "labels", "createdAt", "updatedAt", "createdBy", "updatedBy", "expiresAt", "rotateEvery"}
+
+// duplicate is the error for the name just read, which was read before in
+// the same object: the decoder's own error for it.
+func duplicate(dec *jsontext.Decoder) error {
+	return &jsontext.SyntacticError{ByteOffset: dec.InputOffset(), JSONPointer: dec.StackPointer(), Err: jsontext.ErrDuplicateName}
+}
+
+// wrongKind is the error for a value of kind k where t was expected, at
+// the value the decoder is about to read.
+func wrongKind(dec *jsontext.Decoder, k jsontext.Kind, t reflect.Type) error {
+	return &jsonv2.SemanticError{JSONPointer: dec.StackPointer(), JSONKind: k, GoType: t}
+}
