@@ -65,10 +65,10 @@ func decodeEntries(annotation string) (Entries, error) {
 	var raw map[string]rawEntryMeta
 	strictErrs, err := sigsjson.UnmarshalStrict([]byte(annotation), &raw)
 	if err != nil {
-		return nil, violation(RuleMetadata, "annotation %s is not a JSON object of entries: %s", AnnotationEntries, clip(err.Error()))
+		return nil, violation(RuleMetadata, "annotation %s is not a JSON object of entries: %s", AnnotationEntries, Clip(err.Error()))
 	}
 	if len(strictErrs) > 0 {
-		return nil, violation(RuleMetadata, "annotation %s: %s (expected only description, labels, createdAt, updatedAt, createdBy, updatedBy, expiresAt, rotateEvery)", AnnotationEntries, clip(strictErrs[0].Error()))
+		return nil, violation(RuleMetadata, "annotation %s: %s (expected only description, labels, createdAt, updatedAt, createdBy, updatedBy, expiresAt, rotateEvery)", AnnotationEntries, Clip(strictErrs[0].Error()))
 	}
 	if raw == nil {
 		return nil, violation(RuleMetadata, "annotation %s is null: expected a JSON object of entries", AnnotationEntries)
