@@ -83,13 +83,13 @@ func decodeEntries(annotation string) (Entries, error) {
 		}
 		var sem *jsonv2.SemanticError
 		if errors.As(err, &sem) && errors.Is(sem.Err, jsonv2.ErrUnknownName) {
-			return nil, violation(RuleMetadata, "annotation %s: %s (expected only description, labels, createdAt, updatedAt, createdBy, updatedBy, expiresAt, rotateEvery)", AnnotationEntries, clip(jsonerr.Describe(err)))
+			return nil, violation(RuleMetadata, "annotation %s: %s (expected only description, labels, createdAt, updatedAt, createdBy, updatedBy, expiresAt, rotateEvery)", AnnotationEntries, Clip(jsonerr.Describe(err)))
 		}
 		if _, syntax := jsonerr.SyntaxOffset(err); !syntax && sem == nil {
 			// A duplicate name: the text is a JSON object, read strictly.
-			return nil, violation(RuleMetadata, "annotation %s: %s", AnnotationEntries, clip(jsonerr.Describe(err)))
+			return nil, violation(RuleMetadata, "annotation %s: %s", AnnotationEntries, Clip(jsonerr.Describe(err)))
 		}
-		return nil, violation(RuleMetadata, "annotation %s is not a JSON object of entries: %s", AnnotationEntries, clip(jsonerr.Describe(err)))
+		return nil, violation(RuleMetadata, "annotation %s is not a JSON object of entries: %s", AnnotationEntries, Clip(jsonerr.Describe(err)))
 	}
 	if read.invalid != nil {
 		return nil, read.invalid

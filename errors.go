@@ -26,14 +26,6 @@ var (
 	ErrValueNotKept = errors.New("value was too large to keep in history")
 )
 
-// errChangedSinceRead: the project changed between the confirmation and
-// the write.
-var errChangedSinceRead = errors.New("changed since it was read, nothing deleted: run the command again to delete it as it is now")
-
-// errNoOwner: a project about to be created has neither owners given nor
-// a user name to make its owner.
-var errNoOwner = errors.New("the API server gives no user name, so the new project would have no owner: name its owners")
-
 // ErrAlreadyManaged: adopt was asked for a Secret that is a project
 // Secret already.
 var ErrAlreadyManaged = errors.New("is already a project secret: there is nothing to adopt")

@@ -1,9 +1,7 @@
 package projsecret
 
 import (
-	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -85,14 +83,6 @@ func (m EntryMeta) ExpiryText(now time.Time) string {
 	return "in " + duration.HumanDuration(m.ExpiresAt.Sub(now))
 }
 
-// rotate stamps a new value's expiry: an entry with rotateEvery expires
-// rotateEvery after now, unless the same write sets expiresAt itself.
-func rotate(m *EntryMeta, change MetaChange, now time.Time) {
-	if m.RotateEvery > 0 && change.ExpiresAt == nil {
-		m.ExpiresAt = Timestamp(now.Add(m.RotateEvery))
-	}
-}
-
 // expiryWarnings are the admission warnings for a write that leaves
 // entries expired: one short line naming the first few. It runs on every
 // admitted write, so it sorts only the expired keys, not every key.
@@ -119,59 +109,4 @@ func expiryWarnings(entries Entries, now time.Time) []string {
 		quoted[i] = Quote(k)
 	}
 	return []string{fmt.Sprintf("expired entries (expiresAt has passed): %s%s; rotate them and set a new expiry", strings.Join(quoted, ", "), more)}
-}
-
-// applyExpiry applies the expiry part of a MetaChange.
-func (m MetaChange) applyExpiry(e *EntryMeta) error {
-	if m.RotateEvery != nil {
-		if err := ValidateRotateEvery(*m.RotateEvery); err != nil {
-			return err
-		}
-		e.RotateEvery = *m.RotateEvery
-	}
-	if m.ExpiresAt != nil {
-		e.ExpiresAt = Timestamp(*m.ExpiresAt)
-		if m.ExpiresAt.IsZero() {
-			e.ExpiresAt = time.Time{}
-		}
-	}
-	return nil
-}
-
-// warnExpired tells the warning sink (WithWarnings) about each key of
-// values whose entry has expired: one line per key, never a failure, so
-// that read, run and export still work on an overdue value.
-func (c *Client) warnExpired(project string, entries Entries, values map[string][]byte) {
-	if c.warn == nil {
-		return
-	}
-	now := c.now()
-	for _, key := range slices.Sorted(maps.Keys(values)) {
-		if m, ok := entries[key]; ok && m.Expired(now) {
-			c.warnf("project %s, key %s expired %s ago (expiresAt %s): rotate it", Quote(project), Quote(key),
-				now.Sub(m.ExpiresAt).Round(time.Minute), formatTimestamp(m.ExpiresAt))
-		}
-	}
-}
-
-// countExpired counts the entries of an annotation whose expiresAt has
-// passed, without validating them, as countEntries counts; an annotation
-// that never mentions expiresAt costs no decoding.
-func countExpired(annotation string, now time.Time) int {
-	if !strings.Contains(annotation, `"expiresAt"`) {
-		return 0
-	}
-	var entries map[string]struct {
-		ExpiresAt string `json:"expiresAt"`
-	}
-	if json.Unmarshal([]byte(annotation), &entries) != nil {
-		return 0
-	}
-	n := 0
-	for _, e := range entries {
-		if t, err := time.Parse(time.RFC3339, e.ExpiresAt); err == nil && !t.After(now) {
-			n++
-		}
-	}
-	return n
 }

@@ -256,9 +256,9 @@ func DecodeRevision(record []byte) (*Revision, error) {
 	strictErrs, err := sigsjson.UnmarshalStrict(record, &r)
 	switch {
 	case err != nil:
-		return nil, violation(RuleHistory, "revision record is not valid JSON: %s", clip(err.Error()))
+		return nil, violation(RuleHistory, "revision record is not valid JSON: %s", Clip(err.Error()))
 	case len(strictErrs) > 0:
-		return nil, violation(RuleHistory, "revision record: %s", clip(strictErrs[0].Error()))
+		return nil, violation(RuleHistory, "revision record: %s", Clip(strictErrs[0].Error()))
 	}
 	sum := sha256.Sum256(record)
 	r.Sum, r.Size = hex.EncodeToString(sum[:]), len(record)
@@ -324,11 +324,12 @@ func (c KeyChange) validate() error {
 	return nil
 }
 
-// classify says what happened to one entry between two states; "" is
+// Classify says what happened to one entry between two states; "" is
 // nothing. A new value, or a write that only restamps the entry (a set of
 // the same value), is an update; a new description or labels alone is a
-// metadata change.
-func classify(before, after *EntryState) Change {
+// metadata change. The client (package store) records it in each revision;
+// it lives beside the Change values it returns, which are the contract's.
+func Classify(before, after *EntryState) Change {
 	switch {
 	case before == nil && after == nil:
 		return ""

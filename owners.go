@@ -95,7 +95,7 @@ func (o Owners) Text() string {
 	n := min(len(o), maxListedKeys)
 	parts := make([]string, n)
 	for i := range n {
-		parts[i] = clip(o[i].String())
+		parts[i] = Clip(o[i].String())
 	}
 	text := strings.Join(parts, ",")
 	if len(o) > n {

@@ -156,15 +156,15 @@ func (p Policy) checkOwners(w Write, stored *corev1.Secret) Violations {
 func (p Policy) adminsText() string {
 	var names []string
 	for _, u := range p.AdminUsers {
-		names = append(names, "user "+clip(u))
+		names = append(names, "user "+Clip(u))
 	}
 	for _, g := range p.AdminGroups {
-		names = append(names, "group "+clip(g))
+		names = append(names, "group "+Clip(g))
 	}
 	if len(names) == 0 {
 		return "none configured"
 	}
-	return keyList(names)
+	return KeyList(names)
 }
 
 func (p Policy) isAdmin(user string, groups []string) bool {

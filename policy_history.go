@@ -78,5 +78,5 @@ func (p Policy) reviewHistory(w Write) Violations {
 
 // historyWhat names a revision's Secret in a denial.
 func historyWhat(s *corev1.Secret) string {
-	return "revision " + clip(s.Labels[LabelRevision]) + " of project " + Quote(s.Labels[LabelProject])
+	return "revision " + Clip(s.Labels[LabelRevision]) + " of project " + Quote(s.Labels[LabelProject])
 }

@@ -47,9 +47,10 @@ func Printable(s string) string {
 	return q[1 : len(q)-1]
 }
 
-// clip is Printable cut to maxQuotedBytes, for text a message embeds
-// without quotes (a decoder's error, a list item).
-func clip(s string) string {
+// Clip is Printable cut to maxQuotedBytes, for text a message embeds
+// without quotes (a decoder's error, a list item). It is exported so that
+// the client (package store) cuts names in its messages as the contract does.
+func Clip(s string) string {
 	if len(s) <= maxQuotedBytes {
 		return Printable(s)
 	}
@@ -145,9 +146,10 @@ func capMessage(lines []string) string {
 // maxListedKeys keeps a denial of thousands of keys to a line a person reads.
 const maxListedKeys = 10
 
-// keyList joins keys for a message, naming the first maxListedKeys and
-// counting the rest.
-func keyList(keys []string) string {
+// KeyList joins keys for a message, naming the first maxListedKeys and
+// counting the rest. It is exported so that the client's messages (package
+// store) list keys as the contract's do.
+func KeyList(keys []string) string {
 	if len(keys) <= maxListedKeys {
 		return strings.Join(keys, ", ")
 	}

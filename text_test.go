@@ -187,18 +187,18 @@ func TestMessageListsAtTheEdge(t *testing.T) {
 	for i := range keys {
 		keys[i] = fmt.Sprintf("k%d", i)
 	}
-	if got := keyList(keys); strings.Contains(got, "more") || strings.Count(got, ", ") != maxListedKeys-1 {
-		t.Errorf("keyList of exactly %d keys = %q, want all of them and no count", maxListedKeys, got)
+	if got := KeyList(keys); strings.Contains(got, "more") || strings.Count(got, ", ") != maxListedKeys-1 {
+		t.Errorf("KeyList of exactly %d keys = %q, want all of them and no count", maxListedKeys, got)
 	}
-	if got := keyList(append(keys, "extra")); !strings.HasSuffix(got, " and 1 more") {
-		t.Errorf("keyList of %d keys = %q, want the first %d and 1 more", maxListedKeys+1, got, maxListedKeys)
+	if got := KeyList(append(keys, "extra")); !strings.HasSuffix(got, " and 1 more") {
+		t.Errorf("KeyList of %d keys = %q, want the first %d and 1 more", maxListedKeys+1, got, maxListedKeys)
 	}
 	whole := strings.Repeat("q", maxQuotedBytes)
-	if got := clip(whole); got != whole {
-		t.Errorf("clip of exactly %d bytes = %q, want it whole", maxQuotedBytes, got)
+	if got := Clip(whole); got != whole {
+		t.Errorf("Clip of exactly %d bytes = %q, want it whole", maxQuotedBytes, got)
 	}
-	if got := clip(whole + "q"); !strings.HasSuffix(got, fmt.Sprintf("... (%d bytes)", maxQuotedBytes+1)) {
-		t.Errorf("clip one past the limit = %q, want it cut with its length", got)
+	if got := Clip(whole + "q"); !strings.HasSuffix(got, fmt.Sprintf("... (%d bytes)", maxQuotedBytes+1)) {
+		t.Errorf("Clip one past the limit = %q, want it cut with its length", got)
 	}
 	if got := prefix("abc", 3); got != "abc" {
 		t.Errorf("prefix(%q, 3) = %q, want it whole", "abc", got)

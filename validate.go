@@ -42,7 +42,7 @@ func validateSecret(s *corev1.Secret, rule KeyRule) (Entries, Violations) {
 	if s.Immutable != nil && *s.Immutable {
 		vs = append(vs, violation(RuleOwnership, "immutable is true: project secrets must stay writable (leave immutable unset or false)"))
 	}
-	vs = append(vs, validateKeys(s, rule)...)
+	vs = append(vs, ValidateKeys(s, rule)...)
 
 	// An empty annotation reads as no entries (ParseEntries), like an
 	// absent one, but it is not the JSON object the contract stores: a
@@ -77,7 +77,11 @@ func validateSecret(s *corev1.Secret, rule KeyRule) (Entries, Violations) {
 	return entries, vs
 }
 
-func validateKeys(s *corev1.Secret, rule KeyRule) Violations {
+// ValidateKeys checks the names of s's keys (data and stringData) against
+// rule, listing every invalid one in one violation. ValidateSecret runs it;
+// the client (package store) runs it alone when it adopts a Secret, whose
+// keys must follow the contract before it has entries.
+func ValidateKeys(s *corev1.Secret, rule KeyRule) Violations {
 	// Only invalid keys are sorted, so that a valid Secret sorts nothing.
 	var bad []string
 	for k := range s.Data {
@@ -100,36 +104,36 @@ func validateKeys(s *corev1.Secret, rule KeyRule) Violations {
 	for i, k := range bad {
 		bad[i] = Quote(k)
 	}
-	return Violations{violation(RuleKeyNaming, "invalid key(s) %s: expected %s", keyList(bad), rule)}
+	return Violations{violation(RuleKeyNaming, "invalid key(s) %s: expected %s", KeyList(bad), rule)}
 }
 
 func matchKeys(s *corev1.Secret, entries Entries) Violations {
 	var missingMeta, missingData []string
 	for k := range s.Data {
 		if _, ok := entries[k]; !ok {
-			missingMeta = append(missingMeta, clip(k))
+			missingMeta = append(missingMeta, Clip(k))
 		}
 	}
 	for k := range s.StringData {
 		if _, ok := entries[k]; !ok {
-			missingMeta = append(missingMeta, clip(k))
+			missingMeta = append(missingMeta, Clip(k))
 		}
 	}
 	for k := range entries {
 		_, inData := s.Data[k]
 		_, inString := s.StringData[k]
 		if !inData && !inString {
-			missingData = append(missingData, clip(k))
+			missingData = append(missingData, Clip(k))
 		}
 	}
 	var vs Violations
 	if len(missingMeta) > 0 {
 		sort.Strings(missingMeta)
-		vs = append(vs, violation(RuleMetadata, "key(s) %s have no entry in annotation %s: every key needs exactly one", keyList(missingMeta), AnnotationEntries))
+		vs = append(vs, violation(RuleMetadata, "key(s) %s have no entry in annotation %s: every key needs exactly one", KeyList(missingMeta), AnnotationEntries))
 	}
 	if len(missingData) > 0 {
 		sort.Strings(missingData)
-		vs = append(vs, violation(RuleMetadata, "annotation %s has entries %s with no data key: every entry needs one", AnnotationEntries, keyList(missingData)))
+		vs = append(vs, violation(RuleMetadata, "annotation %s has entries %s with no data key: every entry needs one", AnnotationEntries, KeyList(missingData)))
 	}
 	return vs
 }
