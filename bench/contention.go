@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	"golang.org/x/sync/errgroup"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -20,7 +21,7 @@ import (
 
 // countingTransport counts the requests its client sends and the 409
 // Conflict answers it gets: each 409 is a write that lost a race and was
-// retried (or, once projsecret.DefaultRetryTimeout ran out, given up).
+// retried (or, once store.DefaultRetryTimeout ran out, given up).
 type countingTransport struct {
 	requests, conflicts atomic.Int64
 }
@@ -83,7 +84,7 @@ func (b *Bench) contention(ctx context.Context) error {
 	t := &Table{
 		Title: "5. Contention",
 		Notes: []string{
-			fmt.Sprintf("%d writers, each with its own `projsecret.Client` and connection, each doing %d `Set` calls on %d key(s) of its own: all in one project, or each in a project of its own. %d rounds, interleaved; throughput over all rounds; 409s counted on the wire.",
+			fmt.Sprintf("%d writers, each with its own `store.Client` and connection, each doing %d `Set` calls on %d key(s) of its own: all in one project, or each in a project of its own. %d rounds, interleaved; throughput over all rounds; 409s counted on the wire.",
 				b.Writers, b.SetsPerWriter, b.KeysPerWriter, b.ContentionRounds),
 			"Gave up: `Set` calls that returned an error when the client's retry budget ran out (must be 0; throughput counts only writes that landed, the Set percentiles only those too). Lost updates: every version of every project Secret is watched, and a key whose value goes back to an older write, or disappears, counts as one; so does a final value that is not the writer's last. Must be 0.",
 		},
@@ -115,7 +116,7 @@ func (b *Bench) contention(ctx context.Context) error {
 	case lost > 0:
 		return fmt.Errorf("%d updates were lost", lost)
 	case gaveUp > 0:
-		return fmt.Errorf("%d writes gave up after projsecret.DefaultRetryTimeout (%s) of lost races", gaveUp, projsecret.DefaultRetryTimeout)
+		return fmt.Errorf("%d writes gave up after store.DefaultRetryTimeout (%s) of lost races", gaveUp, store.DefaultRetryTimeout)
 	}
 	return nil
 }
@@ -124,7 +125,7 @@ func (b *Bench) contention(ctx context.Context) error {
 // then checks the final values.
 func (b *Bench) contend(ctx context.Context, ns string, project func(writer int) string) (contentionRun, error) {
 	counters := make([]*countingTransport, b.Writers)
-	clients := make([]*projsecret.Client, b.Writers)
+	clients := make([]*store.Client, b.Writers)
 	for w := range clients {
 		counter := &countingTransport{}
 		counters[w] = counter
@@ -138,7 +139,7 @@ func (b *Bench) contend(ctx context.Context, ns string, project func(writer int)
 		if err != nil {
 			return contentionRun{}, err
 		}
-		clients[w] = projsecret.NewClient(cs, ns)
+		clients[w] = store.NewClient(cs, ns)
 	}
 	projects := map[string]bool{}
 	for w := range clients {
@@ -170,7 +171,7 @@ func (b *Bench) contend(ctx context.Context, ns string, project func(writer int)
 				key := fmt.Sprintf("w%02d_%02d", w, i%b.KeysPerWriter)
 				value := writeValue(key, i)
 				t, conflicts := time.Now(), counters[w].conflicts.Load()
-				_, err := c.Set(gctx, p, key, value, projsecret.PutOptions{CreateMissing: true})
+				_, err := c.Set(gctx, p, key, value, store.PutOptions{CreateMissing: true})
 				if apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err) {
 					// The client's retry budget ran out: the user sees an
 					// error and nothing was written. Counted, and the writer

@@ -21,9 +21,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
-	"github.com/projsecret/projsecret"
 	"github.com/projsecret/projsecret/internal/flood"
 	"github.com/projsecret/projsecret/internal/testenv"
+	"github.com/projsecret/projsecret/store"
 	"github.com/projsecret/projsecret/webhook"
 )
 
@@ -67,8 +67,8 @@ func (b *Bench) flood(ctx context.Context) error {
 		return err
 	}
 	defer func() { _ = deleteProjects(context.WithoutCancel(ctx), b.admin, ns) }()
-	client := projsecret.NewClient(b.admin, ns)
-	if _, err := client.Set(ctx, project, "k", []byte("v0"), projsecret.PutOptions{CreateMissing: true}); err != nil {
+	client := store.NewClient(b.admin, ns)
+	if _, err := client.Set(ctx, project, "k", []byte("v0"), store.PutOptions{CreateMissing: true}); err != nil {
 		return err
 	}
 	pool := x509.NewCertPool()
@@ -115,7 +115,7 @@ func (b *Bench) flood(ctx context.Context) error {
 	return b.report.Add(t)
 }
 
-func (b *Bench) floodRow(ctx context.Context, client *projsecret.Client, project, metricsAddr string, sc floodScenario, addr string, cfg *tls.Config, row int) (floodResult, error) {
+func (b *Bench) floodRow(ctx context.Context, client *store.Client, project, metricsAddr string, sc floodScenario, addr string, cfg *tls.Config, row int) (floodResult, error) {
 	var res floodResult
 	floodCtx, stopFlood := context.WithCancel(ctx)
 	defer stopFlood()
@@ -143,7 +143,7 @@ func (b *Bench) floodRow(ctx context.Context, client *projsecret.Client, project
 	for i := range b.FloodWrites {
 		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		start := time.Now()
-		_, err := client.Set(wctx, project, "k", fmt.Appendf(nil, "v-%d-%d", row, i), projsecret.PutOptions{})
+		_, err := client.Set(wctx, project, "k", fmt.Appendf(nil, "v-%d-%d", row, i), store.PutOptions{})
 		cancel()
 		if err != nil {
 			res.failed++

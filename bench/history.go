@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -22,9 +23,9 @@ func (b *Bench) history(ctx context.Context) error {
 		return err
 	}
 	defer deleteProjects(context.WithoutCancel(ctx), b.admin, ns)
-	c := projsecret.NewClient(b.admin, ns, projsecret.WithUser(func(context.Context) (string, error) { return b.user, nil }))
+	c := store.NewClient(b.admin, ns, store.WithUser(func(context.Context) (string, error) { return b.user, nil }))
 	for _, p := range []string{"with", "without"} {
-		if _, err := c.Create(ctx, p, "K", randomValue(valueSize), projsecret.PutOptions{}); err != nil {
+		if _, err := c.Create(ctx, p, "K", randomValue(valueSize), store.PutOptions{}); err != nil {
 			return err
 		}
 	}
@@ -53,7 +54,7 @@ func (b *Bench) history(ctx context.Context) error {
 	for i := range runs + 1 {
 		v := randomValue(valueSize)
 		t := time.Now()
-		if _, err := c.Set(ctx, "with", "K", v, projsecret.PutOptions{}); err != nil {
+		if _, err := c.Set(ctx, "with", "K", v, store.PutOptions{}); err != nil {
 			return err
 		}
 		d := time.Since(t)

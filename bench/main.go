@@ -17,8 +17,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/projsecret/projsecret"
 	"github.com/projsecret/projsecret/internal/testenv"
+	"github.com/projsecret/projsecret/store"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 )
@@ -161,7 +161,7 @@ func run(ctx context.Context, o Options) error {
 	if b.admin, err = kubernetes.NewForConfig(b.config); err != nil {
 		return err
 	}
-	if b.user, err = projsecret.WhoAmI(ctx, b.admin, ""); err != nil {
+	if b.user, err = store.WhoAmI(ctx, b.admin, ""); err != nil {
 		return err
 	}
 	b.sh = NewShell(b.binDir, b.env.Kubeconfig, dir)

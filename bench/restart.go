@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,10 +26,10 @@ func (b *Bench) restart(ctx context.Context) error {
 	if err := createNamespace(ctx, b.admin, ns, nil); err != nil {
 		return err
 	}
-	if _, err := projsecret.NewClient(b.admin, ns).Create(ctx, project, "A", randomValue(32), projsecret.PutOptions{}); err != nil {
+	if _, err := store.NewClient(b.admin, ns).Create(ctx, project, "A", randomValue(32), store.PutOptions{}); err != nil {
 		return err
 	}
-	if _, err := projsecret.NewClient(b.admin, ns).Create(ctx, project, "B", randomValue(32), projsecret.PutOptions{}); err != nil {
+	if _, err := store.NewClient(b.admin, ns).Create(ctx, project, "B", randomValue(32), store.PutOptions{}); err != nil {
 		return err
 	}
 	// Creating 500 Deployments one by one takes a while; eight at a time.
@@ -87,14 +88,14 @@ func (b *Bench) restart(ctx context.Context) error {
 			return err
 		}
 		start := time.Now()
-		report, err := projsecret.NewClient(cs, ns, projsecret.WithUser(func(context.Context) (string, error) { return b.user, nil })).Restart(ctx, project, []string{"A"}, dry)
+		report, err := store.NewClient(cs, ns, store.WithUser(func(context.Context) (string, error) { return b.user, nil })).Restart(ctx, project, []string{"A"}, dry)
 		if err != nil {
 			return err
 		}
 		took := time.Since(start)
 		n := 0
 		for _, it := range report.Items {
-			if it.Action == projsecret.Restarted || it.Action == projsecret.WouldRestart {
+			if it.Action == store.Restarted || it.Action == store.WouldRestart {
 				n++
 			}
 		}

@@ -98,7 +98,7 @@ func (b *Bench) manyProjects(ctx context.Context) error {
 	}
 	wire := &Table{
 		Title:  "4c. Scale: bytes `projects` receives for 1,000 projects",
-		Notes:  []string{"One listing each, in process through projsecret.Client: before, a LIST of whole Secrets (values included) as JSON, as `projects` did; after, the metadata-only LIST (PartialObjectMetadataList) it makes now. Body is the response after decompression; wire is what the TCP connection carried (TLS handshake and the API server's gzip included)."},
+		Notes:  []string{"One listing each, in process through store.Client: before, a LIST of whole Secrets (values included) as JSON, as `projects` did; after, the metadata-only LIST (PartialObjectMetadataList) it makes now. Body is the response after decompression; wire is what the TCP connection carried (TLS handshake and the API server's gzip included)."},
 		Header: []string{"Layout", "Command", "Projects listed", "Body before", "Body after", "Ratio", "Wire before", "Wire after", "Ratio"},
 	}
 	layouts := []struct {

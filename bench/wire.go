@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"sync/atomic"
 
-	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
@@ -76,15 +76,15 @@ func projectsBytes(ctx context.Context, config *rest.Config, ns string, all, met
 	if err != nil {
 		return nil, 0, err
 	}
-	var opts []projsecret.ClientOption
+	var opts []store.ClientOption
 	if metadataOnly {
 		md, err := metadata.NewForConfig(c)
 		if err != nil {
 			return nil, 0, err
 		}
-		opts = append(opts, projsecret.WithMetadata(md))
+		opts = append(opts, store.WithMetadata(md))
 	}
-	client := projsecret.NewClient(cs, ns, opts...)
+	client := store.NewClient(cs, ns, opts...)
 	projects, err := client.Projects(ctx, all)
 	if err != nil {
 		return nil, 0, fmt.Errorf("listing projects: %w", err)

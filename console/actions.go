@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 )
 
 // badForm reports a form the action cannot use, at the project and key
@@ -42,7 +43,7 @@ func (s *Server) createEntry(w http.ResponseWriter, r *http.Request) {
 	s.create(w, r, c, r.PathValue("project"))
 }
 
-func (s *Server) create(w http.ResponseWriter, r *http.Request, c *projsecret.Client, project string) {
+func (s *Server) create(w http.ResponseWriter, r *http.Request, c *store.Client, project string) {
 	key := strings.TrimSpace(r.FormValue("key"))
 	value, err := formValue(r)
 	if err != nil {
@@ -55,12 +56,12 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, c *projsecret.Cl
 		s.badForm(w, r, project, key, err)
 		return
 	}
-	meta := projsecret.MetaChange{Description: &description, SetLabels: set}
+	meta := store.MetaChange{Description: &description, SetLabels: set}
 	if err := expiryChange(r, c.Now(), &meta); err != nil {
 		s.badForm(w, r, project, key, err)
 		return
 	}
-	_, err = c.Create(r.Context(), project, key, value, projsecret.PutOptions{Meta: meta})
+	_, err = c.Create(r.Context(), project, key, value, store.PutOptions{Meta: meta})
 	s.finish(w, r, err, projectPath(c.Namespace(), project))
 }
 
@@ -76,7 +77,7 @@ func (s *Server) setValue(w http.ResponseWriter, r *http.Request) {
 	}
 	// A changed value's readers are offered a restart next; the same
 	// bytes put again change nothing to restart for.
-	res, err := c.Set(r.Context(), project, key, value, projsecret.PutOptions{})
+	res, err := c.Set(r.Context(), project, key, value, store.PutOptions{})
 	next := entryPath(c.Namespace(), project, key)
 	if err == nil && res.ValueChanged {
 		next = restartPath(c.Namespace(), project, []string{key})
@@ -93,7 +94,7 @@ func (s *Server) updateMeta(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var change projsecret.MetaChange
+	var change store.MetaChange
 	if r.Form.Has("description") {
 		d := r.FormValue("description")
 		change.Description = &d

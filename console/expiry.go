@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 )
 
 // expiryChange reads a form's expiry fields into change, as create and
@@ -20,7 +21,7 @@ import (
 // (expires_at_before, rotate_every_before): a field left as shown changes
 // nothing, so that saving the form does not undo another writer's change
 // made since, as labels_before does for labels.
-func expiryChange(r *http.Request, now time.Time, change *projsecret.MetaChange) error {
+func expiryChange(r *http.Request, now time.Time, change *store.MetaChange) error {
 	at := strings.TrimSpace(r.FormValue("expires_at"))
 	atChanged := at != strings.TrimSpace(r.FormValue("expires_at_before"))
 	in := strings.TrimSpace(r.FormValue("expires_in"))
@@ -61,7 +62,7 @@ func expiryChange(r *http.Request, now time.Time, change *projsecret.MetaChange)
 
 // expiryCells fills an entry row's expiry: the relative time the plugin's
 // EXPIRES column shows, whether it has passed, and the stored forms.
-func expiryCells(r *entryRow, e projsecret.Entry, now time.Time) {
+func expiryCells(r *entryRow, e store.Entry, now time.Time) {
 	if !e.ExpiresAt.IsZero() {
 		r.ExpiresISO = e.ExpiresAt.UTC().Format(time.RFC3339)
 		r.ExpiresText = e.ExpiryText(now)

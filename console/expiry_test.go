@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 )
 
 // TestExpiry: pages show an entry's expiry as get's EXPIRES column does,
@@ -21,11 +21,11 @@ func TestExpiry(t *testing.T) {
 	base := "/ns/" + ns + "/p/payments/"
 	past := time.Date(2025, 3, 2, 0, 0, 0, 0, time.UTC)
 	every := 720 * time.Hour
-	if err := h.client.UpdateMeta(context.Background(), "payments", "OLD", projsecret.MetaChange{ExpiresAt: &past, RotateEvery: &every}); err != nil {
+	if err := h.client.UpdateMeta(context.Background(), "payments", "OLD", store.MetaChange{ExpiresAt: &past, RotateEvery: &every}); err != nil {
 		t.Fatal(err)
 	}
 	soon := now.Add(29 * 24 * time.Hour)
-	if err := h.client.UpdateMeta(context.Background(), "payments", "FRESH", projsecret.MetaChange{ExpiresAt: &soon}); err != nil {
+	if err := h.client.UpdateMeta(context.Background(), "payments", "FRESH", store.MetaChange{ExpiresAt: &soon}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 )
 
 // TestEntryHistory: an entry's page lists its revisions (never a value),
@@ -16,10 +16,10 @@ func TestEntryHistory(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	d := "first"
-	if _, err := h.client.Create(ctx, "payments", "K", []byte(secretValue+"-1"), projsecret.PutOptions{Meta: projsecret.MetaChange{Description: &d}}); err != nil {
+	if _, err := h.client.Create(ctx, "payments", "K", []byte(secretValue+"-1"), store.PutOptions{Meta: store.MetaChange{Description: &d}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.client.Set(ctx, "payments", "K", []byte(secretValue+"-2"), projsecret.PutOptions{}); err != nil {
+	if _, err := h.client.Set(ctx, "payments", "K", []byte(secretValue+"-2"), store.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	path := "/ns/" + ns + "/p/payments/e/K"

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	"k8s.io/apimachinery/pkg/util/duration"
 )
 
@@ -93,7 +94,7 @@ func (s *Server) projectsPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, 0, fmt.Errorf("namespace %q: %w", c.Namespace(), err))
 		return
 	}
-	slices.SortFunc(projects, func(a, b projsecret.Project) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(projects, func(a, b store.Project) int { return cmp.Compare(a.Name, b.Name) })
 	p := s.newPage(r, "Projects in "+c.Namespace(), c.Namespace())
 	now := c.Now()
 	for _, pr := range projects {
@@ -170,7 +171,7 @@ func (s *Server) entryPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, "entry", http.StatusOK, p)
 }
 
-func row(ns, project string, e projsecret.Entry, now time.Time) entryRow {
+func row(ns, project string, e store.Entry, now time.Time) entryRow {
 	r := entryRow{
 		Key: e.Key, URL: entryPath(ns, project, e.Key),
 		Description: projsecret.Printable(e.Description), DescriptionInput: e.Description,

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -118,9 +119,9 @@ func TestPagesShowHiddenCharactersEscaped(t *testing.T) {
 // asUser is h with a console whose client acts as user, logged in again.
 func asUser(h *harness, user string) *harness {
 	h.t.Helper()
-	h.client = projsecret.NewClient(h.cs, ns,
-		projsecret.WithUser(func(context.Context) (string, error) { return user, nil }),
-		projsecret.WithClock(func() time.Time { return time.Date(2025, 3, 5, 0, 0, 0, 0, time.UTC) }))
+	h.client = store.NewClient(h.cs, ns,
+		store.WithUser(func(context.Context) (string, error) { return user, nil }),
+		store.WithClock(func() time.Time { return time.Date(2025, 3, 5, 0, 0, 0, 0, time.UTC) }))
 	srv, err := New(h.client, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}, Options{})
 	if err != nil {
 		h.t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 )
 
 // restartView is the restart page: what restart --dry-run lists for the
@@ -95,7 +96,7 @@ func (s *Server) restartAction(w http.ResponseWriter, r *http.Request, dryRun bo
 	s.render(w, r, "restart", http.StatusOK, p)
 }
 
-func restartReport(report *projsecret.RestartReport, done bool) *restartView {
+func restartReport(report *store.RestartReport, done bool) *restartView {
 	v := &restartView{Keys: report.Keys, Done: done, Unlisted: report.Unlisted}
 	for _, it := range report.Items {
 		row := restartRow{Kind: it.Kind, Name: projsecret.Printable(it.Name), Action: string(it.Action), Detail: it.Reason}
@@ -107,11 +108,11 @@ func restartReport(report *projsecret.RestartReport, done bool) *restartView {
 			row.Reads += " (" + strings.Join(it.Reads.How, ", ") + ")"
 		}
 		switch it.Action {
-		case projsecret.WouldRestart:
+		case store.WouldRestart:
 			v.Pending++
-		case projsecret.RestartSkipped:
+		case store.RestartSkipped:
 			row.Class = "skipped"
-		case projsecret.RestartFailed:
+		case store.RestartFailed:
 			v.Failed++
 			row.Class = "failed"
 			row.Detail = projsecret.Printable(projsecret.OneLine(it.Err.Error()))

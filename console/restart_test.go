@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -41,7 +42,7 @@ func (h *harness) restartedAt(name string) string {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	return d.Spec.Template.Annotations[projsecret.AnnotationRestartedAt]
+	return d.Spec.Template.Annotations[store.AnnotationRestartedAt]
 }
 
 // TestRestartAfterSet: a changed value leads to the page that lists, as a

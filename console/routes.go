@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
@@ -61,7 +61,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 }
 
 // in returns the client for the request's namespace, or writes the error.
-func (s *Server) in(w http.ResponseWriter, r *http.Request) (*projsecret.Client, bool) {
+func (s *Server) in(w http.ResponseWriter, r *http.Request) (*store.Client, bool) {
 	ns := r.PathValue("ns")
 	if msg := validNamespace(ns); msg != "" {
 		s.fail(w, r, http.StatusBadRequest, msg)
@@ -72,7 +72,7 @@ func (s *Server) in(w http.ResponseWriter, r *http.Request) (*projsecret.Client,
 
 // inEntry is in for the actions on one entry, with the project and key
 // the path names.
-func (s *Server) inEntry(w http.ResponseWriter, r *http.Request) (c *projsecret.Client, project, key string, ok bool) {
+func (s *Server) inEntry(w http.ResponseWriter, r *http.Request) (c *store.Client, project, key string, ok bool) {
 	c, ok = s.in(w, r)
 	return c, r.PathValue("project"), r.PathValue("key"), ok
 }

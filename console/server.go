@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 )
 
 //go:embed templates/*.html
@@ -90,7 +91,7 @@ type Options struct {
 
 // Server is the console for one kubeconfig identity. It is an http.Handler.
 type Server struct {
-	client     *projsecret.Client
+	client     *store.Client
 	port       int
 	boundIP    net.IP
 	cookieName string
@@ -118,7 +119,7 @@ type sessionState struct {
 // New returns the console for client, whose namespace is the one shown
 // first, serving on addr (the listener's address: the Host check and the
 // printed URL derive from it).
-func New(client *projsecret.Client, addr *net.TCPAddr, opts Options) (*Server, error) {
+func New(client *store.Client, addr *net.TCPAddr, opts Options) (*Server, error) {
 	token, err := randomToken()
 	if err != nil {
 		return nil, err

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -44,7 +45,7 @@ const (
 type harness struct {
 	t      testing.TB
 	cs     *fake.Clientset
-	client *projsecret.Client
+	client *store.Client
 	srv    *Server
 	clock  *clock
 	// printed is the URL the console printed first, which the first
@@ -81,11 +82,11 @@ func newHarness(t testing.TB, objects ...runtime.Object) *harness {
 func newHarnessWith(t testing.TB, opts Options, objects ...runtime.Object) *harness {
 	t.Helper()
 	cs := fake.NewClientset(objects...)
-	client := projsecret.NewClient(cs, ns,
-		projsecret.WithUser(func(context.Context) (string, error) { return "alice", nil }),
-		projsecret.WithClock(func() time.Time { return time.Date(2025, 3, 5, 0, 0, 0, 0, time.UTC) }),
+	client := store.NewClient(cs, ns,
+		store.WithUser(func(context.Context) (string, error) { return "alice", nil }),
+		store.WithClock(func() time.Time { return time.Date(2025, 3, 5, 0, 0, 0, 0, time.UTC) }),
 		// Conflict retries give up in milliseconds in tests.
-		projsecret.WithRetry(wait.Backoff{Steps: 4, Duration: time.Millisecond, Factor: 1}, 5*time.Second),
+		store.WithRetry(wait.Backoff{Steps: 4, Duration: time.Millisecond, Factor: 1}, 5*time.Second),
 	)
 	clk := &clock{now: time.Date(2025, 3, 5, 9, 0, 0, 0, time.UTC)}
 	opts.Now = clk.Now
@@ -595,7 +596,7 @@ func TestActions(t *testing.T) {
 	})
 	t.Run("edit description and labels", func(t *testing.T) {
 		// A label another writer added since the page was shown stays.
-		if err := h.client.UpdateMeta(context.Background(), "payments", "DB_PASSWORD", projsecret.MetaChange{SetLabels: map[string]string{"added": "meanwhile"}}); err != nil {
+		if err := h.client.UpdateMeta(context.Background(), "payments", "DB_PASSWORD", store.MetaChange{SetLabels: map[string]string{"added": "meanwhile"}}); err != nil {
 			t.Fatal(err)
 		}
 		rec := h.post(base+"e/DB_PASSWORD/meta", map[string]string{"description": "new words", "labels_before": "env=prod", "labels": "tier=gold"}, nil)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	"k8s.io/apimachinery/pkg/util/duration"
 )
 
@@ -26,7 +27,7 @@ import (
 // times, the sort keys it reads from the cells (only the size carries one,
 // in bytes), and the dash of an empty cell comes from the style sheet.
 // Links are relative to the project page (e/KEY), whose path ends in /.
-func entryTable(entries []projsecret.Entry, now time.Time) template.HTML {
+func entryTable(entries []store.Entry, now time.Time) template.HTML {
 	if len(entries) == 0 {
 		return `<tr><td colspan="8" class="empty">No entries.</td></tr>`
 	}

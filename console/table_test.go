@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 )
 
 // TestEntryTable: the rows written without html/template escape every
@@ -14,7 +15,7 @@ import (
 func TestEntryTable(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2025, 3, 5, 0, 0, 0, 0, time.UTC)
-	got := string(entryTable([]projsecret.Entry{{
+	got := string(entryTable([]store.Entry{{
 		Key: "tls.key", Size: 2048,
 		EntryMeta: projsecret.EntryMeta{
 			Description: `"><script>alert(1)</script>&amp;` + "\u202e",

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -76,7 +77,7 @@ func (o *adoptOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	keys, err := client.Adopt(ctx, o.project, projsecret.AdoptOptions{Owners: o.owners, DryRun: o.DryRun})
+	keys, err := client.Adopt(ctx, o.project, store.AdoptOptions{Owners: o.owners, DryRun: o.DryRun})
 	if err != nil {
 		return err
 	}

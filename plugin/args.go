@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	"github.com/spf13/cobra"
 )
 
@@ -73,7 +74,7 @@ func completeProjectKeys(newClient ClientFunc, withKeys bool, maxArgs int) cobra
 // completionFor keeps a description to its first line, escaped: the
 // completion protocol is one candidate per line, and the shell prints the
 // description as it is.
-func completionFor(e projsecret.Entry) cobra.Completion {
+func completionFor(e store.Entry) cobra.Completion {
 	desc, _, _ := strings.Cut(e.Description, "\n")
 	if desc = strings.TrimSpace(desc); desc == "" {
 		return e.Key
@@ -81,7 +82,7 @@ func completionFor(e projsecret.Entry) cobra.Completion {
 	return cobra.CompletionWithDesc(e.Key, projsecret.Printable(desc))
 }
 
-func projectNames(ctx context.Context, client *projsecret.Client) []cobra.Completion {
+func projectNames(ctx context.Context, client *store.Client) []cobra.Completion {
 	// Completion stays quiet: no warning about skipped Secrets.
 	projects, err := client.Quiet().Projects(ctx, false)
 	if err != nil {

@@ -3,8 +3,8 @@ package plugin
 import (
 	"fmt"
 
-	"github.com/projsecret/projsecret"
 	"github.com/projsecret/projsecret/internal/version"
+	"github.com/projsecret/projsecret/store"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
@@ -18,14 +18,14 @@ import (
 
 // ClientFunc builds the client a command works through. Commands call it in
 // Complete; unit tests replace it with one over a fake clientset.
-type ClientFunc func() (*projsecret.Client, error)
+type ClientFunc func() (*store.Client, error)
 
 // clientFromFlags builds the client from kubectl's own flags and kubeconfig
 // rules. The user name recorded on writes comes from the API server
 // (SelfSubjectReview); --as, else the kubeconfig's basic-auth user name, is
 // only the fallback for servers that cannot say.
 func clientFromFlags(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) ClientFunc {
-	return func() (*projsecret.Client, error) {
+	return func() (*store.Client, error) {
 		loader := flags.ToRawKubeConfigLoader()
 		namespace, _, err := loader.Namespace()
 		if err != nil {
@@ -54,10 +54,10 @@ func clientFromFlags(flags *genericclioptions.ConfigFlags, streams genericioopti
 		if fallbackUser == "" {
 			fallbackUser = config.Username
 		}
-		return projsecret.NewClient(cs, namespace,
-			projsecret.WithMetadata(md),
-			projsecret.WithFallbackUser(fallbackUser, "--as or kubeconfig"),
-			projsecret.WithWarnings(func(msg string) { fmt.Fprintf(streams.ErrOut, "Warning: %s\n", msg) }),
+		return store.NewClient(cs, namespace,
+			store.WithMetadata(md),
+			store.WithFallbackUser(fallbackUser, "--as or kubeconfig"),
+			store.WithWarnings(func(msg string) { fmt.Fprintf(streams.ErrOut, "Warning: %s\n", msg) }),
 		), nil
 	}
 }

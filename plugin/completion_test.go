@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	"k8s.io/apimachinery/pkg/runtime"
 	k8stesting "k8s.io/client-go/testing"
 )
@@ -59,7 +59,7 @@ func TestCompletionIsQuietOnErrors(t *testing.T) {
 		}
 	}
 	streams, _, out, errOut := newStreams()
-	code := run(t.Context(), []string{"__complete", "get", ""}, streams, func() (*projsecret.Client, error) {
+	code := run(t.Context(), []string{"__complete", "get", ""}, streams, func() (*store.Client, error) {
 		return nil, errors.New("no kubeconfig")
 	})
 	if code != 0 || out.String() != ":4\n" || strings.Contains(errOut.String(), "kubeconfig") {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -114,7 +115,7 @@ func (o *copyOptions) Run(ctx context.Context) error {
 			return &projsecret.Error{Project: o.src, Key: k, Err: fmt.Errorf("%w in namespace %q", projsecret.ErrNotFound, client.Namespace())}
 		}
 	}
-	err = dst.Apply(ctx, o.To, projsecret.ApplyOptions{}, o.track(func(b *projsecret.Batch) error {
+	err = dst.Apply(ctx, o.To, store.ApplyOptions{}, o.track(func(b *store.Batch) error {
 		if !o.Overwrite {
 			var taken []string
 			for _, k := range keys {
@@ -147,9 +148,9 @@ func (o *copyOptions) Run(ctx context.Context) error {
 
 // copiedMeta makes the destination entry's description and labels those
 // of the source, replacing whatever an overwritten entry had.
-func copiedMeta(b *projsecret.Batch, key string, src projsecret.EntryMeta) projsecret.MetaChange {
+func copiedMeta(b *store.Batch, key string, src projsecret.EntryMeta) store.MetaChange {
 	desc := src.Description
-	change := projsecret.MetaChange{Description: &desc, SetLabels: src.Labels}
+	change := store.MetaChange{Description: &desc, SetLabels: src.Labels}
 	if cur, ok := b.Meta(key); ok {
 		for l := range cur.Labels {
 			if _, keep := src.Labels[l]; !keep {

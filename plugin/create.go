@@ -3,7 +3,7 @@ package plugin
 import (
 	"context"
 
-	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -67,5 +67,5 @@ func (o *createOptions) Validate(cmd *cobra.Command) error {
 
 // Run reads the value and creates the entry; the key must be new.
 func (o *createOptions) Run(ctx context.Context) error {
-	return o.write(ctx, (*projsecret.Client).Create, "created")
+	return o.write(ctx, (*store.Client).Create, "created")
 }

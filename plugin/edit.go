@@ -12,6 +12,7 @@ import (
 
 	"github.com/projsecret/projsecret"
 	"github.com/projsecret/projsecret/internal/editdoc"
+	"github.com/projsecret/projsecret/store"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -120,7 +121,7 @@ func (o *editOptions) Run(ctx context.Context) error {
 				fmt.Fprintln(o.Out, "Edit cancelled, no changes made.")
 				return nil
 			}
-			err := client.Apply(ctx, o.project, projsecret.ApplyOptions{}, o.track(func(b *projsecret.Batch) error {
+			err := client.Apply(ctx, o.project, store.ApplyOptions{}, o.track(func(b *store.Batch) error {
 				return applyEdit(b, changes, original)
 			}))
 			var v *projsecret.Violation
@@ -139,7 +140,7 @@ func (o *editOptions) Run(ctx context.Context) error {
 
 // applyEdit makes the changes on b, first checking that no entry they
 // touch moved on the server since the editor opened: the others may have.
-func applyEdit(b *projsecret.Batch, c editdoc.Changes, original map[string]editdoc.Entry) error {
+func applyEdit(b *store.Batch, c editdoc.Changes, original map[string]editdoc.Entry) error {
 	moved := func(k string) error {
 		return fmt.Errorf("key %q changed on the server while the editor was open: nothing was written, edit again", k)
 	}
@@ -163,7 +164,7 @@ func applyEdit(b *projsecret.Batch, c editdoc.Changes, original map[string]editd
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.Create)) {
 		e := c.Create[k]
-		if err := b.Put(k, e.Value, projsecret.MetaChange{Description: &e.Description, SetLabels: e.Labels}); err != nil {
+		if err := b.Put(k, e.Value, store.MetaChange{Description: &e.Description, SetLabels: e.Labels}); err != nil {
 			return err
 		}
 	}
@@ -184,8 +185,8 @@ func applyEdit(b *projsecret.Batch, c editdoc.Changes, original map[string]editd
 }
 
 // metaChange turns the difference in description and labels into a change.
-func metaChange(o, e editdoc.Entry) projsecret.MetaChange {
-	var change projsecret.MetaChange
+func metaChange(o, e editdoc.Entry) store.MetaChange {
+	var change store.MetaChange
 	if o.Description != e.Description {
 		change.Description = &e.Description
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -48,7 +49,7 @@ prints as an object of kind Entry, as get prints it, with its project.`,
 	}
 	o.Output.addFlags(cmd)
 	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "List the entries of every namespace.")
-	cmd.Flags().DurationVar(&o.Within, "within", projsecret.DefaultExpiringWithin, "List entries that expire before now plus this Go duration.")
+	cmd.Flags().DurationVar(&o.Within, "within", store.DefaultExpiringWithin, "List entries that expire before now plus this Go duration.")
 	return cmd
 }
 
@@ -85,7 +86,7 @@ func (o *expiringOptions) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	found, err := client.Expiring(ctx, projsecret.ExpiringQuery{Project: o.project, AllNamespaces: o.AllNamespaces, Within: o.Within})
+	found, err := client.Expiring(ctx, store.ExpiringQuery{Project: o.project, AllNamespaces: o.AllNamespaces, Within: o.Within})
 	if err != nil {
 		return err
 	}
@@ -95,7 +96,7 @@ func (o *expiringOptions) Run(ctx context.Context) error {
 	}
 	items := make([]*unstructured.Unstructured, len(found))
 	for i, e := range found {
-		items[i] = entryObject(e.Namespace, e.Project, projsecret.Entry{Key: e.Key, EntryMeta: e.EntryMeta})
+		items[i] = entryObject(e.Namespace, e.Project, store.Entry{Key: e.Key, EntryMeta: e.EntryMeta})
 		// Only metadata was read: the value's size is unknown.
 		delete(items[i].Object, "size")
 	}

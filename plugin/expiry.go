@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	"github.com/spf13/cobra"
 )
 
@@ -75,7 +76,7 @@ func (f *expiryFlags) validate(cmd *cobra.Command) error {
 
 // apply puts the flags into m; --expires-in counts from now, the client's
 // clock, at the time of the write.
-func (f *expiryFlags) apply(m *projsecret.MetaChange, now time.Time) {
+func (f *expiryFlags) apply(m *store.MetaChange, now time.Time) {
 	if f.at != nil {
 		m.ExpiresAt = f.at
 	}

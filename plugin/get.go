@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -92,7 +93,7 @@ func (o *getOptions) Run(ctx context.Context) error {
 	return o.Output.printTo(o.Out, obj, items, table, false)
 }
 
-func entriesTable(entries []projsecret.Entry, items []*unstructured.Unstructured, at time.Time) *metav1.Table {
+func entriesTable(entries []store.Entry, items []*unstructured.Unstructured, at time.Time) *metav1.Table {
 	t := &metav1.Table{ColumnDefinitions: []metav1.TableColumnDefinition{
 		{Name: "Key", Type: "string", Format: "name"},
 		{Name: "Description", Type: "string"},

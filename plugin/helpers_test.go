@@ -11,6 +11,7 @@ import (
 	"github.com/projsecret/projsecret"
 	"github.com/projsecret/projsecret/internal/fixtures"
 	"github.com/projsecret/projsecret/internal/fixtures/apiserver"
+	"github.com/projsecret/projsecret/store"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -33,7 +34,7 @@ func now() time.Time { return t0.Add(90 * time.Minute) }
 type harness struct {
 	cs          *fake.Clientset
 	md          *metadatafake.FakeMetadataClient
-	client      *projsecret.Client
+	client      *store.Client
 	user        string
 	warnings    []string
 	clientCalls int
@@ -44,15 +45,15 @@ func newHarness(t *testing.T, objects ...runtime.Object) *harness {
 	h := &harness{cs: fake.NewClientset(objects...), user: "alice"}
 	apiserver.HonorDryRunDeletes(h.cs)
 	h.md = metadataOver(t, h.cs)
-	h.client = projsecret.NewClient(h.cs, ns,
-		projsecret.WithMetadata(h.md),
+	h.client = store.NewClient(h.cs, ns,
+		store.WithMetadata(h.md),
 		// The fake has no SelfSubjectReview; the name is whatever the test says.
-		projsecret.WithUser(func(context.Context) (string, error) { return h.user, nil }),
-		projsecret.WithWarnings(func(m string) { h.warnings = append(h.warnings, m) }),
-		projsecret.WithClock(now),
+		store.WithUser(func(context.Context) (string, error) { return h.user, nil }),
+		store.WithWarnings(func(m string) { h.warnings = append(h.warnings, m) }),
+		store.WithClock(now),
 		// Conflict tests must give up in milliseconds, not the production
 		// backoff's tens of seconds.
-		projsecret.WithRetry(wait.Backoff{Steps: 4, Duration: time.Millisecond, Factor: 1}, 5*time.Second),
+		store.WithRetry(wait.Backoff{Steps: 4, Duration: time.Millisecond, Factor: 1}, 5*time.Second),
 	)
 	return h
 }
@@ -103,7 +104,7 @@ func (h *harness) runOn(t *testing.T, in io.Reader, args ...string) result {
 	t.Helper()
 	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
 	streams.In = in
-	code := run(context.Background(), args, streams, func() (*projsecret.Client, error) {
+	code := run(context.Background(), args, streams, func() (*store.Client, error) {
 		h.clientCalls++
 		return h.client, nil
 	})
@@ -145,7 +146,7 @@ func (h *harness) value(t *testing.T, project, key string) []byte {
 	return v
 }
 
-func (h *harness) entry(t *testing.T, project, key string) projsecret.Entry {
+func (h *harness) entry(t *testing.T, project, key string) store.Entry {
 	t.Helper()
 	entries, err := h.client.List(context.Background(), project, key)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/projsecret/projsecret"
 	"github.com/projsecret/projsecret/internal/entryfile"
+	"github.com/projsecret/projsecret/store"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -28,7 +29,7 @@ type importOptions struct {
 
 	project string
 	format  entryfile.Format
-	meta    projsecret.MetaChange
+	meta    store.MetaChange
 }
 
 func newImportCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {
@@ -113,11 +114,11 @@ func (o *importOptions) Run(ctx context.Context) error {
 	}
 	keys := slices.Sorted(maps.Keys(values))
 	// The expiry flags apply to every entry imported, new or replaced.
-	newMeta, replacedMeta := o.meta, projsecret.MetaChange{}
+	newMeta, replacedMeta := o.meta, store.MetaChange{}
 	o.expiry.apply(&newMeta, client.Now())
 	o.expiry.apply(&replacedMeta, client.Now())
 	var created, updated int
-	err = client.Apply(ctx, o.project, projsecret.ApplyOptions{DryRun: o.DryRun}, o.track(func(b *projsecret.Batch) error {
+	err = client.Apply(ctx, o.project, store.ApplyOptions{DryRun: o.DryRun}, o.track(func(b *store.Batch) error {
 		created, updated = 0, 0
 		var existing []string
 		for _, k := range keys {

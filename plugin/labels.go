@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	"github.com/spf13/cobra"
 )
 
@@ -29,8 +30,8 @@ func (f *metaFlags) given(cmd *cobra.Command) bool {
 // metaChange is the flags as a MetaChange, every part checked by the contract
 // here, so that a typo fails before anything is read or sent. A
 // description is changed only if --description was given ("" clears it).
-func (f *metaFlags) metaChange(cmd *cobra.Command) (projsecret.MetaChange, error) {
-	var m projsecret.MetaChange
+func (f *metaFlags) metaChange(cmd *cobra.Command) (store.MetaChange, error) {
+	var m store.MetaChange
 	if cmd.Flags().Changed("description") {
 		if err := projsecret.ValidateDescription(f.description); err != nil {
 			return m, flagError(cmd, "--description", err)

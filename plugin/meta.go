@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -17,7 +17,7 @@ type metaOptions struct {
 	expiry expiryFlags
 
 	project, key string
-	change       projsecret.MetaChange
+	change       store.MetaChange
 }
 
 func newMetaCmd(streams genericiooptions.IOStreams, newClient ClientFunc) *cobra.Command {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -20,7 +21,7 @@ const (
 )
 
 // entryObject is an entry's metadata and size: never its value.
-func entryObject(namespace, project string, e projsecret.Entry) *unstructured.Unstructured {
+func entryObject(namespace, project string, e store.Entry) *unstructured.Unstructured {
 	obj := map[string]any{
 		"apiVersion": outputAPIVersion,
 		"kind":       kindEntry,
@@ -52,7 +53,7 @@ func entryObject(namespace, project string, e projsecret.Entry) *unstructured.Un
 	return &unstructured.Unstructured{Object: obj}
 }
 
-func projectObject(p projsecret.Project) *unstructured.Unstructured {
+func projectObject(p store.Project) *unstructured.Unstructured {
 	meta := map[string]any{"name": p.Name, "namespace": p.Namespace}
 	if !p.Created.IsZero() {
 		meta["creationTimestamp"] = p.Created.UTC().Format(time.RFC3339)

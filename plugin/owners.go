@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -90,7 +91,7 @@ func (o *ownersOptions) Run(ctx context.Context) error {
 }
 
 // show prints the owners of proj-secrets-PROJECT, read in one GET.
-func (o *ownersOptions) show(ctx context.Context, client *projsecret.Client) error {
+func (o *ownersOptions) show(ctx context.Context, client *store.Client) error {
 	owners, err := client.Owners(ctx, o.project)
 	if err != nil {
 		return err

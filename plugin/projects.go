@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -62,14 +63,14 @@ func (o *projectsOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	projects, err := client.ListProjects(ctx, projsecret.ProjectQuery{AllNamespaces: o.AllNamespaces, Unmanaged: o.Unmanaged})
+	projects, err := client.ListProjects(ctx, store.ProjectQuery{AllNamespaces: o.AllNamespaces, Unmanaged: o.Unmanaged})
 	if err != nil {
 		if o.AllNamespaces {
 			return fmt.Errorf("all namespaces: %w", err)
 		}
 		return fmt.Errorf("namespace %q: %w", client.Namespace(), err)
 	}
-	slices.SortFunc(projects, func(a, b projsecret.Project) int {
+	slices.SortFunc(projects, func(a, b store.Project) int {
 		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 	})
 	if len(projects) == 0 && o.Output.isTable() {
@@ -90,7 +91,7 @@ func (o *projectsOptions) Run(ctx context.Context) error {
 
 // projectsTable adds a STATUS column only with --unmanaged, so the default
 // table stays as scripts know it.
-func projectsTable(projects []projsecret.Project, items []*unstructured.Unstructured, at time.Time, withStatus bool) *metav1.Table {
+func projectsTable(projects []store.Project, items []*unstructured.Unstructured, at time.Time, withStatus bool) *metav1.Table {
 	t := &metav1.Table{ColumnDefinitions: []metav1.TableColumnDefinition{
 		{Name: "Project", Type: "string", Format: "name"},
 		{Name: "Entries", Type: "string"},

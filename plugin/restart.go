@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -101,7 +102,7 @@ func (o *restartOptions) Run(ctx context.Context) error {
 // printRestart prints a restart report: a line per reader, then, on
 // standard error, a summary; it returns an error if a restart failed, so
 // that the command exits 1.
-func printRestart(out, errOut io.Writer, output *outputFlags, report *projsecret.RestartReport) error {
+func printRestart(out, errOut io.Writer, output *outputFlags, report *store.RestartReport) error {
 	for _, res := range report.Unlisted {
 		fmt.Fprintf(errOut, "Warning: you may not list %s in this namespace: readers among them are neither restarted nor listed\n", res)
 	}
@@ -115,14 +116,14 @@ func printRestart(out, errOut io.Writer, output *outputFlags, report *projsecret
 		if err := output.printTo(out, listOf(items), items, func() *metav1.Table { return restartTable(report.Items, items) }, false); err != nil {
 			return err
 		}
-		counts := map[projsecret.RestartAction]int{}
+		counts := map[store.RestartAction]int{}
 		for _, it := range report.Items {
 			counts[it.Action]++
 		}
 		fmt.Fprintf(errOut, "%d restarted, %d would restart, %d skipped, %d failed (%d objects scanned)\n",
-			counts[projsecret.Restarted], counts[projsecret.WouldRestart], counts[projsecret.RestartSkipped], counts[projsecret.RestartFailed], report.Scanned)
-		if n := counts[projsecret.RestartFailed]; n > 0 {
-			return fmt.Errorf("%d of %d restarts failed (see above)", n, n+counts[projsecret.Restarted])
+			counts[store.Restarted], counts[store.WouldRestart], counts[store.RestartSkipped], counts[store.RestartFailed], report.Scanned)
+		if n := counts[store.RestartFailed]; n > 0 {
+			return fmt.Errorf("%d of %d restarts failed (see above)", n, n+counts[store.Restarted])
 		}
 	}
 	if report.Failed() {
@@ -138,7 +139,7 @@ func keysPhrase(keys []string) string {
 	return strings.Join(keys, ", ")
 }
 
-func readsKeysText(r projsecret.Reads) string {
+func readsKeysText(r store.Reads) string {
 	if r.All {
 		return "*"
 	}
@@ -146,7 +147,7 @@ func readsKeysText(r projsecret.Reads) string {
 }
 
 // restartResult is the RESULT cell: the action, with its reason or error.
-func restartResult(it projsecret.RestartItem) string {
+func restartResult(it store.RestartItem) string {
 	switch {
 	case it.Err != nil:
 		return fmt.Sprintf("%s: %s", it.Action, projsecret.Printable(oneLine(it.Err)))
@@ -156,7 +157,7 @@ func restartResult(it projsecret.RestartItem) string {
 	return string(it.Action)
 }
 
-func restartObject(it projsecret.RestartItem) *unstructured.Unstructured {
+func restartObject(it store.RestartItem) *unstructured.Unstructured {
 	keys := []any{"*"}
 	if !it.Reads.All {
 		keys = toAny(it.Reads.Keys)
@@ -179,7 +180,7 @@ func restartObject(it projsecret.RestartItem) *unstructured.Unstructured {
 	return &unstructured.Unstructured{Object: obj}
 }
 
-func restartTable(report []projsecret.RestartItem, items []*unstructured.Unstructured) *metav1.Table {
+func restartTable(report []store.RestartItem, items []*unstructured.Unstructured) *metav1.Table {
 	t := &metav1.Table{ColumnDefinitions: []metav1.TableColumnDefinition{
 		{Name: "Kind", Type: "string"},
 		{Name: "Name", Type: "string", Format: "name"},

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -65,7 +66,7 @@ func restartedAt(t *testing.T, h *harness) map[string]string {
 		t.Fatal(err)
 	}
 	for _, d := range ds.Items {
-		if v, ok := d.Spec.Template.Annotations[projsecret.AnnotationRestartedAt]; ok {
+		if v, ok := d.Spec.Template.Annotations[store.AnnotationRestartedAt]; ok {
 			out["Deployment/"+d.Name] = v
 		}
 	}
@@ -74,7 +75,7 @@ func restartedAt(t *testing.T, h *harness) map[string]string {
 		t.Fatal(err)
 	}
 	for _, s := range ss.Items {
-		if v, ok := s.Spec.Template.Annotations[projsecret.AnnotationRestartedAt]; ok {
+		if v, ok := s.Spec.Template.Annotations[store.AnnotationRestartedAt]; ok {
 			out["StatefulSet/"+s.Name] = v
 		}
 	}
@@ -83,7 +84,7 @@ func restartedAt(t *testing.T, h *harness) map[string]string {
 		t.Fatal(err)
 	}
 	for _, d := range dss.Items {
-		if v, ok := d.Spec.Template.Annotations[projsecret.AnnotationRestartedAt]; ok {
+		if v, ok := d.Spec.Template.Annotations[store.AnnotationRestartedAt]; ok {
 			out["DaemonSet/"+d.Name] = v
 		}
 	}

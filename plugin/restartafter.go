@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	"github.com/spf13/cobra"
 )
 
@@ -23,16 +23,16 @@ func (r *restartAfter) addFlag(cmd *cobra.Command) {
 }
 
 // track wraps the write's Apply function to learn which values it changed.
-func (r *restartAfter) track(fn func(b *projsecret.Batch) error) func(b *projsecret.Batch) error {
+func (r *restartAfter) track(fn func(b *store.Batch) error) func(b *store.Batch) error {
 	if !r.Restart {
 		return fn
 	}
-	return projsecret.TrackValueChanges(&r.changed, fn)
+	return store.TrackValueChanges(&r.changed, fn)
 }
 
 // run restarts, with --restart, the readers of the changed keys and prints
 // restart's report; dryRun lists them only.
-func (r *restartAfter) run(ctx context.Context, client *projsecret.Client, project string, out, errOut io.Writer, dryRun bool) error {
+func (r *restartAfter) run(ctx context.Context, client *store.Client, project string, out, errOut io.Writer, dryRun bool) error {
 	if !r.Restart {
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -69,7 +70,7 @@ func (o *setOptions) Validate(cmd *cobra.Command) error {
 // Run reads the value and replaces the entry's; the entry must exist
 // unless --create. An existing entry keeps its metadata.
 func (o *setOptions) Run(ctx context.Context) error {
-	return o.write(ctx, func(c *projsecret.Client, ctx context.Context, project, key string, value []byte, opts projsecret.PutOptions) (projsecret.PutResult, error) {
+	return o.write(ctx, func(c *store.Client, ctx context.Context, project, key string, value []byte, opts store.PutOptions) (store.PutResult, error) {
 		opts.CreateMissing = o.Create
 		res, err := c.Set(ctx, project, key, value, opts)
 		return res, createHint(err, key)

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -88,7 +88,7 @@ func TestUIRun(t *testing.T) {
 			var opened, pages []string
 			o := &uiOptions{
 				IOStreams: genericiooptions.IOStreams{In: strings.NewReader(""), Out: outW, ErrOut: errOut},
-				NewClient: func() (*projsecret.Client, error) { return h.client, nil },
+				NewClient: func() (*store.Client, error) { return h.client, nil },
 				Address:   tc.address, NoBrowser: tc.noBrowser, SessionTimeout: time.Hour,
 				OpenBrowser: func(u string) error {
 					opened = append(opened, u)
@@ -194,7 +194,7 @@ func startUI(t *testing.T, in io.Reader) *uiRun {
 	r := &uiRun{urls: make(chan string, 8), errOut: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	o := &uiOptions{
 		IOStreams: genericiooptions.IOStreams{In: in, Out: outW, ErrOut: r.errOut},
-		NewClient: func() (*projsecret.Client, error) { return h.client, nil },
+		NewClient: func() (*store.Client, error) { return h.client, nil },
 		Address:   "127.0.0.1", NoBrowser: true, SessionTimeout: time.Hour,
 	}
 	if err := o.Complete(&cobra.Command{}, nil); err != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -160,7 +161,7 @@ func (o *usesOptions) print(uses []use, where string) error {
 
 // runCopies compares each run copy with the project as stored in the
 // copy's namespace now.
-func (o *usesOptions) runCopies(ctx context.Context, client *projsecret.Client, copies []corev1.Secret) ([]use, error) {
+func (o *usesOptions) runCopies(ctx context.Context, client *store.Client, copies []corev1.Secret) ([]use, error) {
 	current := map[string]map[string][]byte{}
 	var out []use
 	for _, s := range copies {
@@ -201,10 +202,10 @@ func (o *usesOptions) runCopies(ctx context.Context, client *projsecret.Client, 
 
 // match returns the workloads of scan that read secret (at least one of
 // keys, if any are given).
-func match(scan *projsecret.WorkloadScan, secret string, keys []string) []use {
+func match(scan *store.WorkloadScan, secret string, keys []string) []use {
 	var out []use
 	for _, wl := range scan.Workloads {
-		r := projsecret.PodSpecReads(wl.Spec, secret)
+		r := store.PodSpecReads(wl.Spec, secret)
 		if !r.ReadsAny(keys) {
 			continue
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/projsecret/projsecret"
 	"github.com/projsecret/projsecret/internal/editdoc"
+	"github.com/projsecret/projsecret/store"
 )
 
 // writes counts the create and update calls of project Secrets the fake
@@ -353,11 +354,11 @@ func TestEditMoved(t *testing.T) {
 	for k, v := range snap.Values {
 		original[k] = editdoc.Entry{Value: v, Description: snap.Entries[k].Description, Labels: snap.Entries[k].Labels}
 	}
-	if _, err := h.client.Set(ctx, "web", "B", []byte("moved"), projsecret.PutOptions{}); err != nil {
+	if _, err := h.client.Set(ctx, "web", "B", []byte("moved"), store.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	touchB := editdoc.Plan(original, map[string]editdoc.Entry{"A": original["A"], "B": {Value: []byte("mine")}})
-	err = h.client.Apply(ctx, "web", projsecret.ApplyOptions{}, func(b *projsecret.Batch) error { return applyEdit(b, touchB, original) })
+	err = h.client.Apply(ctx, "web", store.ApplyOptions{}, func(b *store.Batch) error { return applyEdit(b, touchB, original) })
 	if err == nil || !strings.Contains(err.Error(), `key "B" changed on the server while the editor was open`) {
 		t.Fatalf("error %v, want one naming B", err)
 	}
@@ -365,7 +366,7 @@ func TestEditMoved(t *testing.T) {
 		t.Fatal("the other writer's value was overwritten")
 	}
 	touchA := editdoc.Plan(original, map[string]editdoc.Entry{"A": {Value: []byte("mine")}, "B": original["B"]})
-	if err := h.client.Apply(ctx, "web", projsecret.ApplyOptions{}, func(b *projsecret.Batch) error { return applyEdit(b, touchA, original) }); err != nil {
+	if err := h.client.Apply(ctx, "web", store.ApplyOptions{}, func(b *store.Batch) error { return applyEdit(b, touchA, original) }); err != nil {
 		t.Fatalf("an edit of an entry that did not move failed: %v", err)
 	}
 	if string(h.value(t, "web", "A")) != "mine" || string(h.value(t, "web", "B")) != "moved" {

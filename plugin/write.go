@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -25,7 +26,7 @@ type valueWrite struct {
 	expiry expiryFlags
 
 	project, key string
-	meta         projsecret.MetaChange
+	meta         store.MetaChange
 	owners       projsecret.Owners
 }
 
@@ -53,7 +54,7 @@ func (w *valueWrite) parseOwners(cmd *cobra.Command) error {
 }
 
 // put is the client's Create or Set, as create and set call it.
-type putFunc func(c *projsecret.Client, ctx context.Context, project, key string, value []byte, opts projsecret.PutOptions) (projsecret.PutResult, error)
+type putFunc func(c *store.Client, ctx context.Context, project, key string, value []byte, opts store.PutOptions) (store.PutResult, error)
 
 // write reads the value, writes it with put (one guarded write, which
 // creates the project, owned as --owner says, on its first entry) and
@@ -68,7 +69,7 @@ func (w *valueWrite) write(ctx context.Context, put putFunc, done string) error 
 		return &projsecret.Error{Project: w.project, Key: w.key, Err: err}
 	}
 	w.expiry.apply(&w.meta, client.Now())
-	res, err := put(client, ctx, w.project, w.key, value, projsecret.PutOptions{Meta: w.meta, Owners: w.owners})
+	res, err := put(client, ctx, w.project, w.key, value, store.PutOptions{Meta: w.meta, Owners: w.owners})
 	if err != nil {
 		return err
 	}

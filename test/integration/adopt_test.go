@@ -11,11 +11,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 )
 
 func TestCrossAdopt(t *testing.T) {
 	ns := namespace(t)
-	admin, err := projsecret.WhoAmI(context.Background(), env.Clientset, "")
+	admin, err := store.WhoAmI(context.Background(), env.Clientset, "")
 	if err != nil {
 		t.Fatal(err)
 	}

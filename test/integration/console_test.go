@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/projsecret/projsecret"
+	"github.com/projsecret/projsecret/store"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -208,7 +209,7 @@ func storedEntry(t *testing.T, ns, project, key string) (projsecret.EntryMeta, [
 // before it is revealed.
 func TestConsoleFlow(t *testing.T) {
 	ns := namespace(t)
-	admin, err := projsecret.WhoAmI(context.Background(), env.Clientset, "")
+	admin, err := store.WhoAmI(context.Background(), env.Clientset, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +289,7 @@ func TestConsoleFlow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return d.Spec.Template.Annotations[projsecret.AnnotationRestartedAt]
+		return d.Spec.Template.Annotations[store.AnnotationRestartedAt]
 	}
 
 	// The entry page: set a new (multi-line) value.
@@ -594,11 +595,11 @@ func BenchmarkConsoleProjectPage(b *testing.B) {
 		b.Fatal(err)
 	}
 	ns := nsObj.Name
-	client := projsecret.NewClient(env.Clientset, ns)
-	err = client.Apply(ctx, "big", projsecret.ApplyOptions{}, func(batch *projsecret.Batch) error {
+	client := store.NewClient(env.Clientset, ns)
+	err = client.Apply(ctx, "big", store.ApplyOptions{}, func(batch *store.Batch) error {
 		for i := range 1000 {
 			d := fmt.Sprintf("entry number %d", i)
-			if err := batch.Put(fmt.Sprintf("KEY_%04d", i), []byte("v"), projsecret.MetaChange{Description: &d, SetLabels: map[string]string{"env": "prod"}}); err != nil {
+			if err := batch.Put(fmt.Sprintf("KEY_%04d", i), []byte("v"), store.MetaChange{Description: &d, SetLabels: map[string]string{"env": "prod"}}); err != nil {
 				return err
 			}
 		}

@@ -23,8 +23,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/projsecret/projsecret"
 	"github.com/projsecret/projsecret/internal/testenv"
+	"github.com/projsecret/projsecret/store"
 	"github.com/projsecret/projsecret/webhook"
 )
 
@@ -318,7 +318,7 @@ func TestImage(t *testing.T) {
 		if s := secret(t, ns, "imaged"); string(s.Data["api-token"]) != "s3cr3t-VALUE-image" {
 			t.Error("the allowed write did not store the value")
 		}
-		admin, err := projsecret.WhoAmI(context.Background(), env.Clientset, "")
+		admin, err := store.WhoAmI(context.Background(), env.Clientset, "")
 		if err != nil {
 			t.Fatal(err)
 		}

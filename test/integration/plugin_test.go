@@ -17,6 +17,7 @@ import (
 
 	"github.com/projsecret/projsecret"
 	"github.com/projsecret/projsecret/internal/testenv"
+	"github.com/projsecret/projsecret/store"
 )
 
 // value is deliberately awkward: a trailing newline, a NUL and non-UTF-8
@@ -36,7 +37,7 @@ func TestPluginDiscovery(t *testing.T) {
 
 func TestFlow(t *testing.T) {
 	ns := namespace(t)
-	admin, err := projsecret.WhoAmI(context.Background(), env.Clientset, "")
+	admin, err := store.WhoAmI(context.Background(), env.Clientset, "")
 	if err != nil {
 		t.Fatal(err)
 	}

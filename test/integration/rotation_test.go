@@ -17,6 +17,7 @@ import (
 
 	"github.com/projsecret/projsecret"
 	"github.com/projsecret/projsecret/internal/testenv"
+	"github.com/projsecret/projsecret/store"
 )
 
 // TestRestartReadersOfChangedKeys is issue 19's restart scenario on the
@@ -77,7 +78,7 @@ func TestRestartReadersOfChangedKeys(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, d := range ds.Items {
-			if _, ok := d.Spec.Template.Annotations[projsecret.AnnotationRestartedAt]; ok {
+			if _, ok := d.Spec.Template.Annotations[store.AnnotationRestartedAt]; ok {
 				out = append(out, "Deployment/"+d.Name)
 			}
 		}
@@ -85,7 +86,7 @@ func TestRestartReadersOfChangedKeys(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := s.Spec.Template.Annotations[projsecret.AnnotationRestartedAt]; ok {
+		if _, ok := s.Spec.Template.Annotations[store.AnnotationRestartedAt]; ok {
 			out = append(out, "StatefulSet/db")
 		}
 		c, err := env.Clientset.BatchV1().CronJobs(ns).Get(ctx, "nightly", metav1.GetOptions{})
@@ -125,8 +126,8 @@ func TestRestartReadersOfChangedKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if at, err := time.Parse(time.RFC3339, d.Spec.Template.Annotations[projsecret.AnnotationRestartedAt]); err != nil || time.Since(at).Abs() > time.Minute {
-		t.Errorf("restartedAt %q is not now in RFC 3339", d.Spec.Template.Annotations[projsecret.AnnotationRestartedAt])
+	if at, err := time.Parse(time.RFC3339, d.Spec.Template.Annotations[store.AnnotationRestartedAt]); err != nil || time.Since(at).Abs() > time.Minute {
+		t.Errorf("restartedAt %q is not now in RFC 3339", d.Spec.Template.Annotations[store.AnnotationRestartedAt])
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/projsecret/projsecret"
 	"github.com/projsecret/projsecret/internal/testenv"
+	"github.com/projsecret/projsecret/store"
 	"github.com/projsecret/projsecret/webhook"
 	"github.com/projsecret/projsecret/webhook/certs"
 )
@@ -89,7 +90,7 @@ func TestWebhookClientCertificateAuth(t *testing.T) {
 			t.Errorf("webhook reviews answered %v -> %v: the write was not reviewed", allowed, got)
 		}
 
-		admin, err := projsecret.WhoAmI(ctx, cp.Clientset, "")
+		admin, err := store.WhoAmI(ctx, cp.Clientset, "")
 		if err != nil {
 			t.Fatal(err)
 		}

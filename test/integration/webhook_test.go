@@ -29,6 +29,7 @@ import (
 
 	"github.com/projsecret/projsecret"
 	"github.com/projsecret/projsecret/internal/testenv"
+	"github.com/projsecret/projsecret/store"
 	"github.com/projsecret/projsecret/webhook"
 	"github.com/projsecret/projsecret/webhook/certs"
 )
@@ -357,7 +358,7 @@ func TestWebhookRules(t *testing.T) {
 	w := StartWebhook(t)
 	ns := namespace(t)
 	grant(t, ns, "alice")
-	admin, err := projsecret.WhoAmI(context.Background(), env.Clientset, "")
+	admin, err := store.WhoAmI(context.Background(), env.Clientset, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -537,7 +538,7 @@ func TestWebhookFailClosed(t *testing.T) {
 func TestWebhookCertRotation(t *testing.T) {
 	w := StartWebhook(t)
 	ns := namespace(t)
-	client := projsecret.NewClient(env.Clientset, ns)
+	client := store.NewClient(env.Clientset, ns)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
@@ -552,7 +553,7 @@ func TestWebhookCertRotation(t *testing.T) {
 				for i := 0; ctx.Err() == nil; i++ {
 					// Each writer has its own project, so the writes run side
 					// by side instead of queueing on one resourceVersion.
-					_, err := client.Set(ctx, fmt.Sprintf("rotating-%d", writer), fmt.Sprintf("k%d", i%20), []byte("s3cr3t-VALUE-r"), projsecret.PutOptions{CreateMissing: true})
+					_, err := client.Set(ctx, fmt.Sprintf("rotating-%d", writer), fmt.Sprintf("k%d", i%20), []byte("s3cr3t-VALUE-r"), store.PutOptions{CreateMissing: true})
 					if ctx.Err() != nil {
 						return
 					}
