@@ -73,14 +73,24 @@ lint-workflows: $(BIN)/tools/actionlint
 # Before every commit, a few minutes warm: formatting, vet, staticcheck,
 # go.mod and go.sum tidy, and the unit tests under the race detector (the
 # client, the webhook's limiter and listener and the console are concurrent).
-.PHONY: check tidy-check
-check: vet tidy-check zsh
+.PHONY: check tidy-check contract-deps
+check: vet tidy-check contract-deps zsh
 	$(GO) test -race -count=1 ./...
 
 # go mod tidy -diff exits non-zero and prints the diff when go.mod or
 # go.sum is not tidy; it changes nothing.
 tidy-check:
 	$(GO) mod tidy -diff
+
+# The contract (the root package) must stay importable with k8s.io/api and
+# apimachinery alone, so that a third party can validate project Secrets
+# without client-go; the client lives in store/ (docs/contract.md).
+contract-deps:
+	@n=$$($(GO) list -deps . | grep -c '^k8s.io/client-go' || true); \
+	if [ "$$n" != 0 ]; then \
+		echo "contract-deps: the root package imports $$n k8s.io/client-go package(s), expected none: move the code that needs them to store/ (see go list -deps . and docs/contract.md)" >&2; \
+		exit 1; \
+	fi
 
 # The whole suite: what .ci/run runs and the README names.
 test: check lint-workflows test-fuzz test-integration test-krew
