@@ -116,6 +116,8 @@ test-fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzReview$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./webhook
 	$(GO) test -run '^$$' -fuzz '^FuzzParseEntries$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x .
 	$(GO) test -run '^$$' -fuzz '^FuzzPolicyInvariants$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x .
+	$(GO) test -run '^$$' -fuzz '^FuzzHistoryPolicyInvariants$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x .
+	$(GO) test -run '^$$' -fuzz '^FuzzFastTimestamp$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x .
 	$(GO) test -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./internal/entryfile
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./internal/entryfile
 

@@ -43,18 +43,7 @@ var (
 
 // readEntries reads a JSON object of entries, or null as nil Entries.
 func readEntries(dec *jsontext.Decoder, out *entriesJSON) error {
-	switch k := dec.PeekKind(); k {
-	case 'n':
-		_, err := dec.ReadToken()
-		return err
-	case '{':
-	case 0:
-		_, err := dec.ReadToken()
-		return err
-	default:
-		return wrongKind(dec, k, typeEntries)
-	}
-	if _, err := dec.ReadToken(); err != nil {
+	if done, err := openObject(dec, typeEntries); done || err != nil {
 		return err
 	}
 	// A capacity hint, so the map is not rebuilt as it grows: every entry
@@ -83,6 +72,23 @@ func readEntries(dec *jsontext.Decoder, out *entriesJSON) error {
 	return nil
 }
 
+// openObject reads the start of an object. done is true when there is
+// nothing more to read: the value was null, or the input ended (which
+// ReadToken reports as its error), or it is not an object (the error says
+// what it is instead).
+func openObject(dec *jsontext.Decoder, t reflect.Type) (done bool, err error) {
+	switch k := dec.PeekKind(); k {
+	case 'n', 0:
+		_, err := dec.ReadToken()
+		return true, err
+	case '{':
+		_, err := dec.ReadToken()
+		return false, err
+	default:
+		return true, wrongKind(dec, k, t)
+	}
+}
+
 // export is what the decoder has not read yet, which is the rest of the
 // annotation: Unmarshal decodes from the whole input at once.
 func export(dec *jsontext.Decoder) []byte { return dec.UnreadBuffer() }
@@ -90,18 +96,7 @@ func export(dec *jsontext.Decoder) []byte { return dec.UnreadBuffer() }
 // readEntry reads one entry's metadata; null is an entry with nothing set,
 // which ValidateEntryMeta refuses. Timestamps must be in timestampLayout.
 func readEntry(dec *jsontext.Decoder, key string, m *EntryMeta, invalid *error) error {
-	switch k := dec.PeekKind(); k {
-	case 'n':
-		_, err := dec.ReadToken()
-		return err
-	case '{':
-	case 0:
-		_, err := dec.ReadToken()
-		return err
-	default:
-		return wrongKind(dec, k, typeEntry)
-	}
-	if _, err := dec.ReadToken(); err != nil {
+	if done, err := openObject(dec, typeEntry); done || err != nil {
 		return err
 	}
 	var seen [len(entryFields)]bool
@@ -175,19 +170,10 @@ func readString(dec *jsontext.Decoder) (string, error) {
 }
 
 func readLabels(dec *jsontext.Decoder, labels *map[string]string) error {
-	switch k := dec.PeekKind(); k {
-	case 'n':
-		_, err := dec.ReadToken()
+	if dec.PeekKind() == 'n' {
 		*labels = nil
-		return err
-	case '{':
-	case 0:
-		_, err := dec.ReadToken()
-		return err
-	default:
-		return wrongKind(dec, k, typeLabels)
 	}
-	if _, err := dec.ReadToken(); err != nil {
+	if done, err := openObject(dec, typeLabels); done || err != nil {
 		return err
 	}
 	if *labels == nil {
