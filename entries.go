@@ -47,7 +47,13 @@ func (e Entries) Keys() []string {
 // fields, fields in the wrong case and trailing data are errors, and every
 // entry must pass ValidateEntryMeta. An empty annotation is no entries.
 func ParseEntries(annotation string) (Entries, error) {
-	entries, err := decodeEntries(annotation)
+	return parseEntries(annotation, nil)
+}
+
+// parseEntries is ParseEntries whose entries may share label maps
+// (see labelSets).
+func parseEntries(annotation string, shared *labelSets) (Entries, error) {
+	entries, err := decodeEntries(annotation, shared)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +66,7 @@ func ParseEntries(annotation string) (Entries, error) {
 // decodeEntries is ParseEntries without ValidateEntryMeta. Timestamps are
 // decoded as the strings they were written as, because time.Time accepts
 // offsets and fractions that the contract refuses (see parseTimestamp).
-func decodeEntries(annotation string) (Entries, error) {
+func decodeEntries(annotation string, shared *labelSets) (Entries, error) {
 	if len(annotation) > MaxAnnotationBytes {
 		return nil, violation(RuleMetadata, "annotation %s is %d bytes: at most %d are allowed", AnnotationEntries, len(annotation), MaxAnnotationBytes)
 	}
@@ -73,7 +79,7 @@ func decodeEntries(annotation string) (Entries, error) {
 	// decoder mutates only buffers it filled from a reader), so the
 	// annotation, up to 256 KiB read twice per UPDATE, is not copied.
 	text := unsafe.Slice(unsafe.StringData(annotation), len(annotation))
-	var read entriesJSON
+	read := entriesJSON{text: text, shared: shared}
 	if err := jsonv2.Unmarshal(text, &read, entriesOptions); err != nil {
 		// Text that is not JSON is reported as such, though the decoder
 		// may have stopped on a field before the syntax error.

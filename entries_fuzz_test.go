@@ -2,7 +2,9 @@ package projsecret
 
 import (
 	"errors"
+	"fmt"
 	"maps"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -25,11 +27,19 @@ func FuzzParseEntries(f *testing.F) {
 		`{"a":{}} trailing`,
 		`{"a":{"labels":{"bad key":"v"}}}`,
 		`{"a":{"createdAt":"yesterday"}}`,
+		`{"a":{"labels":{"t":"d"}},"b":{"labels":{"t":"d"}},"c":{"labels" : {"t":"d","u":"e"}},"d":{"labels":{"t":"d"}`,
+		`{"a":{"labels":{"t":"d","t":"e"}},"b":{"labels":{"t":"d","t":"e"}}}`,
+		`{"a":{"labels":null},"b":{"labels":{}},"c":{"labels":{}},"d":{"labels":{"t":5}}}`,
 	} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, annotation string) {
 		entries, err := ParseEntries(annotation)
+		// Shared label maps (Policy.Review's reading) change nothing read.
+		shared, sharedErr := parseEntries(annotation, &labelSets{})
+		if fmt.Sprint(err) != fmt.Sprint(sharedErr) || !reflect.DeepEqual(entries, shared) {
+			t.Fatalf("with shared label maps: %v %#v, without: %v %#v", sharedErr, shared, err, entries)
+		}
 		if err != nil {
 			var v *Violation
 			if !errors.As(err, &v) || v.Rule != RuleMetadata {

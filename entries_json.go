@@ -32,6 +32,12 @@ var entriesOptions = jsonv2.JoinOptions(
 type entriesJSON struct {
 	entries Entries
 	invalid error
+	// text is the annotation being read; shared, when not nil, lets its
+	// entries share label maps (see labelSets).
+	text   []byte
+	shared *labelSets
+	// lastAuthor is the createdBy or updatedBy read last (see author).
+	lastAuthor string
 }
 
 var (
@@ -60,7 +66,7 @@ func readEntries(dec *jsontext.Decoder, out *entriesJSON) error {
 			return duplicate(dec)
 		}
 		var m EntryMeta
-		if err := readEntry(dec, key, &m, &out.invalid); err != nil {
+		if err := readEntry(dec, key, &m, out); err != nil {
 			return err
 		}
 		entries[key] = m
@@ -95,7 +101,7 @@ func export(dec *jsontext.Decoder) []byte { return dec.UnreadBuffer() }
 
 // readEntry reads one entry's metadata; null is an entry with nothing set,
 // which ValidateEntryMeta refuses. Timestamps must be in timestampLayout.
-func readEntry(dec *jsontext.Decoder, key string, m *EntryMeta, invalid *error) error {
+func readEntry(dec *jsontext.Decoder, key string, m *EntryMeta, out *entriesJSON) error {
 	if done, err := openObject(dec, typeEntry); done || err != nil {
 		return err
 	}
@@ -113,17 +119,21 @@ func readEntry(dec *jsontext.Decoder, key string, m *EntryMeta, invalid *error) 
 		}
 		switch string(name) {
 		case "labels":
-			err = readLabels(dec, &m.Labels)
+			if out.shared != nil {
+				err = out.shared.read(dec, out.text, &m.Labels)
+			} else {
+				err = readLabels(dec, &m.Labels)
+			}
 		case "description":
 			m.Description, err = readString(dec)
 		case "createdBy":
-			m.CreatedBy, err = readString(dec)
+			m.CreatedBy, err = out.author(dec)
 		case "updatedBy":
-			m.UpdatedBy, err = readString(dec)
+			m.UpdatedBy, err = out.author(dec)
 		case "createdAt", "updatedAt", "expiresAt", "rotateEvery":
 			var bad error
-			if bad, err = readTime(dec, key, string(name), m); *invalid == nil {
-				*invalid = bad
+			if bad, err = readTime(dec, key, string(name), m); out.invalid == nil {
+				out.invalid = bad
 			}
 		default:
 			// The decoder's position is after the name: its pointer ends
@@ -196,6 +206,65 @@ func readLabels(dec *jsontext.Decoder, labels *map[string]string) error {
 	}
 	_, err := dec.ReadToken()
 	return err
+}
+
+// author reads createdBy or updatedBy. A project has few authors, so the
+// string read last is reused when the next one is the same, rather than
+// allocated again for every entry.
+func (out *entriesJSON) author(dec *jsontext.Decoder) (string, error) {
+	if dec.PeekKind() != '"' {
+		return readString(dec)
+	}
+	name, err := readName(dec)
+	if err != nil {
+		return "", err
+	}
+	if string(name) != out.lastAuthor {
+		out.lastAuthor = string(name)
+	}
+	return out.lastAuthor, nil
+}
+
+// labelSets lets the entries of one review share their label maps: the
+// entries of a project mostly carry one of a few label sets, and a map per
+// entry was the largest allocation of a review. An entry shares a map only
+// when its labels are the very text that was decoded into that map, so
+// sharing never changes what is read. The maps must then never be written,
+// which is why only Policy.Review, which only reads them, asks for it;
+// ParseEntries gives every entry its own map, for callers that edit them.
+type labelSets struct {
+	text [maxLabelSets][]byte
+	maps [maxLabelSets]map[string]string
+	next int
+}
+
+// maxLabelSets bounds the work per entry: each is one prefix comparison,
+// which stops within the entry's own labels (a JSON object cannot be the
+// prefix of another), so a review's cost stays linear in its size.
+const maxLabelSets = 8
+
+// read is readLabels for an annotation text being decoded whole by
+// Unmarshal, whose offsets are positions in text.
+func (l *labelSets) read(dec *jsontext.Decoder, text []byte, labels *map[string]string) error {
+	if dec.PeekKind() != '{' {
+		return readLabels(dec, labels)
+	}
+	// Between the name just read and the object there is only whitespace
+	// and the colon.
+	start := int(dec.InputOffset())
+	start += bytes.IndexByte(text[start:], '{')
+	for i, t := range l.text {
+		if t != nil && bytes.HasPrefix(text[start:], t) {
+			*labels = l.maps[i]
+			return dec.SkipValue()
+		}
+	}
+	if err := readLabels(dec, labels); err != nil {
+		return err
+	}
+	l.text[l.next], l.maps[l.next] = text[start:dec.InputOffset()], *labels
+	l.next = (l.next + 1) % maxLabelSets
+	return nil
 }
 
 // readTime reads createdAt and updatedAt (where "" or null is unset, which

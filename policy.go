@@ -90,7 +90,10 @@ func (p Policy) Review(w Write) (warnings []string, err error) {
 	if w.New == nil {
 		return nil, Violations{violation(RuleMetadata, "%s request carries no object", w.Operation)}
 	}
-	entries, vs := validateSecret(w.New, p.KeyRule)
+	// Review only reads the entries, so both objects' entries may share
+	// label maps.
+	shared := &labelSets{}
+	entries, vs := validateSecret(w.New, p.KeyRule, shared)
 	var old *corev1.Secret
 	if w.Operation == OpUpdate && IsProjectSecret(w.Old) {
 		old = w.Old
@@ -100,7 +103,7 @@ func (p Policy) Review(w Write) (warnings []string, err error) {
 	}
 	vs = append(vs, p.checkOwners(w, old)...)
 	if entries != nil {
-		vs = append(vs, checkAuthorship(w, old, entries, p.clock())...)
+		vs = append(vs, checkAuthorship(w, old, entries, shared, p.clock())...)
 	}
 	if len(vs) > 0 {
 		return nil, vs
@@ -210,10 +213,10 @@ func (c clock) check(key, field string, t time.Time) *Violation {
 // checkAuthorship keeps the audit trail honest: creation facts never change,
 // and every entry this write touches names the requesting user as its author.
 // entries passed ValidateEntryMeta already.
-func checkAuthorship(w Write, old *corev1.Secret, entries Entries, c clock) Violations {
+func checkAuthorship(w Write, old *corev1.Secret, entries Entries, shared *labelSets, c clock) Violations {
 	var oldEntries Entries
 	if old != nil {
-		oldEntries = storedEntries(old, entries)
+		oldEntries = storedEntries(old, entries, shared)
 	}
 	// Keys are visited in map order and only violations sorted, so that an
 	// allowed write sorts nothing.
@@ -239,8 +242,8 @@ func checkAuthorship(w Write, old *corev1.Secret, entries Entries, c clock) Viol
 // annotation that no longer parses, or holds an invalid entry, cannot vouch
 // for anything: every entry is then judged as new (nil). Stored entries
 // equal to new ones, which passed validation, are not validated again.
-func storedEntries(old *corev1.Secret, entries Entries) Entries {
-	oldEntries, err := decodeEntries(old.Annotations[AnnotationEntries])
+func storedEntries(old *corev1.Secret, entries Entries, shared *labelSets) Entries {
+	oldEntries, err := decodeEntries(old.Annotations[AnnotationEntries], shared)
 	if err != nil || oldEntries.validate(entries) != nil {
 		return nil
 	}

@@ -20,13 +20,14 @@ func IsProjectSecret(s *corev1.Secret) bool {
 // the entries annotation and its match with the data, owners and size. It
 // returns the parsed entries for callers that go on to compare them.
 func ValidateSecret(s *corev1.Secret, rule KeyRule) (Entries, error) {
-	entries, vs := validateSecret(s, rule)
+	entries, vs := validateSecret(s, rule, nil)
 	return entries, vs.err()
 }
 
 // validateSecret is ValidateSecret with its answer typed, so that Review
-// needs no type assertion (one that failed would be a panic, a 500 denial).
-func validateSecret(s *corev1.Secret, rule KeyRule) (Entries, Violations) {
+// needs no type assertion (one that failed would be a panic, a 500 denial),
+// and with the entries' label maps shared when shared is not nil.
+func validateSecret(s *corev1.Secret, rule KeyRule, shared *labelSets) (Entries, Violations) {
 	var vs Violations
 	project := s.Labels[LabelProject]
 	if err := ValidateProjectName(project); err != nil {
@@ -54,7 +55,7 @@ func validateSecret(s *corev1.Secret, rule KeyRule) (Entries, Violations) {
 	case annotation == "":
 		vs = append(vs, violation(RuleMetadata, "annotation %s is empty: expected a JSON object of entries ({} when there are none)", AnnotationEntries))
 	}
-	entries, err := ParseEntries(annotation)
+	entries, err := parseEntries(annotation, shared)
 	if err != nil {
 		vs = append(vs, asViolation(RuleMetadata, err))
 	} else {

@@ -99,6 +99,7 @@ var decodeOptions = jsonv2.JoinOptions(
 			return dec.SkipValue()
 		}),
 		jsonv2.UnmarshalFromFunc(readStringMap),
+		jsonv2.UnmarshalFromFunc(readBytesMap),
 	)),
 	jsontext.AllowDuplicateNames(true),
 )

@@ -1,0 +1,103 @@
+package webhook
+
+import (
+	"fmt"
+	"maps"
+	"reflect"
+	"testing"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/projsecret/projsecret/internal/jsonerr"
+)
+
+// readStringMap is JSON v2's own map decoding, less a copy: for labels and
+// annotations of every shape, valid or not, the envelope decodes as v2
+// decodes it without readStringMap, the same maps or an error both times.
+func TestReadStringMapIsJSONv2sMapDecoding(t *testing.T) {
+	plain := jsontext.AllowDuplicateNames(true)
+	for _, m := range []string{
+		`null`, `{}`, `{"a":"b"}`, `{"a":null}`, `{"a":"b","c":"d"}`, `{"a":"b","a":"c"}`,
+		`{"e":"tab\there \"quoted\" \u00e9 \\ slash"}`, `{"e":"\ud800"}`,
+		`5`, `"text"`, `[]`, `true`, `{"a":5}`, `{"a":{}}`, `{"a":[]}`, `{"a":true}`,
+		`{"a":"b"`, `{"a":`, `{"a"`, `{`, `{"a":"b",}`, `{"a":"\x"}`,
+	} {
+		for _, field := range []string{"labels", "annotations"} {
+			body := []byte(fmt.Sprintf(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"object":{"metadata":{%q:%s}},"oldObject":{"metadata":{%q:{"x":"y"}}}}}`, field, m, field))
+			got, gotErr := decodeEnvelope(body)
+			want := &envelope{}
+			wantErr := jsonv2.Unmarshal(body, want, plain)
+			if (gotErr == nil) != (wantErr == nil) {
+				t.Errorf("%s %s: error %v, JSON v2 alone: %v", field, m, gotErr, wantErr)
+				continue
+			}
+			if gotErr != nil {
+				// The envelope's error names the object; v2's own, as
+				// the webhook describes it, is compared on the object.
+				raw := []byte(fmt.Sprintf(`{"metadata":{%q:%s}}`, field, m))
+				var s corev1.Secret
+				g, w := jsonv2.Unmarshal(raw, &s, decodeOptions), jsonv2.Unmarshal(raw, &s, plain)
+				if g == nil || w == nil || jsonerr.Describe(g) != jsonerr.Describe(w) {
+					t.Errorf("%s %s: error %v, JSON v2 alone %v", field, m, g, w)
+				}
+				continue
+			}
+			g, w := got.Request.Object.Labels, want.Request.Object.Labels
+			og, ow := got.Request.OldObject.Labels, want.Request.OldObject.Labels
+			if field == "annotations" {
+				g, w = got.Request.Object.Annotations, want.Request.Object.Annotations
+				og, ow = got.Request.OldObject.Annotations, want.Request.OldObject.Annotations
+			}
+			if !maps.Equal(g, w) || (g == nil) != (w == nil) || !maps.Equal(og, ow) {
+				t.Errorf("%s %s: decoded %#v (old %#v), JSON v2 alone %#v (old %#v)", field, m, g, og, w, ow)
+			}
+		}
+	}
+}
+
+// readBytesMap is JSON v2's own decoding of a Secret's data, less the
+// map's growth: for data of every shape, valid or not, a Secret decodes
+// as v2 decodes it alone, the same map (nil, empty and null values alike)
+// or the same error, as the webhook describes it.
+func TestReadBytesMapIsJSONv2sMapDecoding(t *testing.T) {
+	plain := jsontext.AllowDuplicateNames(true)
+	for _, m := range []string{
+		`null`, `{}`, `{"a":"YQ=="}`, `{"a":""}`, `{"a":null}`, `{"a":"YQ==","b":"Yg=="}`, `{"a":"YQ==","a":"Yg=="}`,
+		`{"a":"YQ"}`, `{"a":"Y Q=="}`, `{"a":"YQ==\n"}`, `{"a":"YQ\r\n=="}`, `{"a":"%%%"}`, `{"a":"YQ=\u003d"}`, `{"a\u00e9":"YQ=="}`,
+		`{"a":"\ud800"}`, `5`, `"text"`, `[]`, `true`, `{"a":5}`, `{"a":{}}`, `{"a":[]}`, `{"a":true}`, `{"a":[1]}`,
+		`{"a":"YQ=="`, `{"a":`, `{"a"`, `{`, `{"a":"YQ==",}`, `{"a":"\x"}`,
+	} {
+		raw := []byte(fmt.Sprintf(`{"data":%s,"metadata":{"name":"n"}}`, m))
+		var got, want corev1.Secret
+		gotErr := jsonv2.Unmarshal(raw, &got, decodeOptions)
+		wantErr := jsonv2.Unmarshal(raw, &want, plain)
+		if (gotErr == nil) != (wantErr == nil) {
+			t.Errorf("data %s: error %v, JSON v2 alone: %v", m, gotErr, wantErr)
+			continue
+		}
+		if gotErr != nil {
+			if g, w := jsonerr.Describe(gotErr), jsonerr.Describe(wantErr); g != w {
+				t.Errorf("data %s: error %q, JSON v2 alone %q", m, g, w)
+			}
+			continue
+		}
+		if !reflect.DeepEqual(got.Data, want.Data) {
+			t.Errorf("data %s: decoded %#v, JSON v2 alone %#v", m, got.Data, want.Data)
+		}
+	}
+}
+
+// A second data member adds to the first, as v2 merges into a map.
+func TestReadBytesMapMergesDuplicateMembers(t *testing.T) {
+	var s corev1.Secret
+	raw := []byte(`{"data":{"a":"YQ==","b":"Yg=="},"data":{"b":"Yw==","c":null}}`)
+	if err := jsonv2.Unmarshal(raw, &s, decodeOptions); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]byte{"a": []byte("a"), "b": []byte("c"), "c": nil}
+	if !reflect.DeepEqual(s.Data, want) {
+		t.Errorf("decoded %#v, want %#v", s.Data, want)
+	}
+}
