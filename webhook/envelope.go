@@ -117,34 +117,45 @@ func syntaxOf(raw []byte) error {
 
 // rawReview is an AdmissionReview with its objects left undecoded.
 type rawReview struct {
-	Request *struct {
-		Kind        metav1.GroupVersionKind `json:"kind"`
-		SubResource string                  `json:"subResource"`
-		Operation   admissionv1.Operation   `json:"operation"`
-		UserInfo    authnv1.UserInfo        `json:"userInfo"`
-		Object      jsontext.Value          `json:"object"`
-		OldObject   jsontext.Value          `json:"oldObject"`
-	} `json:"request"`
+	Request *rawRequest `json:"request"`
+}
+
+type rawRequest struct {
+	Kind        metav1.GroupVersionKind `json:"kind"`
+	SubResource string                  `json:"subResource"`
+	Operation   admissionv1.Operation   `json:"operation"`
+	UserInfo    authnv1.UserInfo        `json:"userInfo"`
+	Object      jsontext.Value          `json:"object"`
+	OldObject   jsontext.Value          `json:"oldObject"`
 }
 
 // explain says why a body did not decode. It is the slow path, for what the
 // API server never sends: it decodes the objects one by one to name the
 // one at fault and what is wrong with it.
 func explain(body []byte, err error) error {
-	var ar rawReview
 	if offset, isSyntax := jsonerr.SyntaxOffset(syntaxOf(body)); isSyntax {
 		// The text around a syntax error may be part of a value.
 		return fmt.Errorf("the body is not valid JSON (syntax error at byte %d)", offset)
 	}
-	if jsonv2.Unmarshal(body, &ar, lenientOptions) != nil || ar.Request == nil {
-		if offset, isSyntax := jsonerr.SyntaxOffset(err); isSyntax {
-			// The text around a syntax error may be part of a value.
-			return fmt.Errorf("the body is not valid JSON (syntax error at byte %d)", offset)
+	var ar rawReview
+	if jsonv2.Unmarshal(body, &ar, lenientOptions) == nil && ar.Request != nil {
+		if err := explainRequest(ar.Request); err != nil {
+			return err
 		}
-		return fmt.Errorf("the body is not an AdmissionReview: %s", jsonerr.Describe(err))
 	}
-	r := ar.Request
-	req := &admissionRequest{Kind: r.Kind, SubResource: r.SubResource, Operation: r.Operation, UserInfo: r.UserInfo}
+	if offset, isSyntax := jsonerr.SyntaxOffset(err); isSyntax {
+		// JSON text only in the lenient reading: invalid UTF-8, which
+		// JSON is not.
+		return fmt.Errorf("the body is not valid JSON (syntax error at byte %d)", offset)
+	}
+	return fmt.Errorf("the body is not an AdmissionReview: %s", jsonerr.Describe(err))
+}
+
+// explainRequest names what is wrong with a request that the lenient
+// reading decoded: what checkRequest refuses, or the object at fault.
+func explainRequest(r *rawRequest) error {
+	op := r.Operation
+	req := &admissionRequest{Kind: r.Kind, SubResource: r.SubResource, Operation: op, UserInfo: r.UserInfo}
 	if err := checkRequest(req); err != nil {
 		return err
 	}
@@ -152,13 +163,14 @@ func explain(body []byte, err error) error {
 		field string
 		raw   []byte
 	}{{"object", r.Object}, {"oldObject", r.OldObject}} {
-		if len(o.raw) > 0 && string(o.raw) != "null" {
+		// A null object decodes as an empty Secret, which is not at fault.
+		if len(o.raw) > 0 {
 			if _, err := decodeSecret(o.field, o.raw); err != nil {
-				return fmt.Errorf("%s request: %w", r.Operation, err)
+				return fmt.Errorf("%s request: %w", op, err)
 			}
 		}
 	}
-	return fmt.Errorf("the body is not an AdmissionReview: %s", jsonerr.Describe(err))
+	return nil
 }
 
 // checkRequest checks what the API server always sends, so a request built

@@ -119,6 +119,16 @@ func TestMalformedEachHalf(t *testing.T) {
 		// envelope failed on the first.
 		{name: "a bad request, then request null", body: `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"object":"x"},"request":null}`,
 			want: "the body is not an AdmissionReview: "},
+		// Invalid UTF-8 is JSON text only to the lenient reading that
+		// explain uses to find the request: it is called what it is,
+		// with or without a request that reads.
+		{name: "invalid UTF-8 outside a request", body: `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","note":"` + "\xff" + `"}`,
+			want: "the body is not valid JSON (syntax error at byte 69)"},
+		{name: "invalid UTF-8 in a request", body: request(`"operation":"CREATE","name":"` + "\xff" + `","object":` + secretJSON),
+			want: "the body is not valid JSON (syntax error at byte 194)"},
+		// A null object is no object, not one at fault: the oldObject is.
+		{name: "update with a null object and an undecodable oldObject", body: request(`"operation":"UPDATE","object":null,"oldObject":` + badData),
+			want: "UPDATE request: oldObject is not a v1 Secret: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
