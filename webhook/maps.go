@@ -64,7 +64,7 @@ func unquote(v jsontext.Value) (string, error) {
 		return string(v[1 : len(v)-1]), nil
 	}
 	b, err := jsontext.AppendUnquote(make([]byte, 0, len(v)), v)
-	if err != nil || len(b) == 0 {
+	if err != nil {
 		return "", err
 	}
 	// b is new and goes nowhere else, so it is never written again.
@@ -91,8 +91,11 @@ func readBytesMap(dec *jsontext.Decoder, m *map[string][]byte) error {
 		return err
 	}
 	scratch := bytesPairs.Get().(*[]bytesPair)
-	defer putBytesPairs(scratch)
 	pairs := (*scratch)[:0]
+	defer func() {
+		*scratch = pairs
+		putBytesPairs(scratch)
+	}()
 	for dec.PeekKind() != '}' {
 		tok, err := dec.ReadToken()
 		if err != nil {
@@ -112,7 +115,6 @@ func readBytesMap(dec *jsontext.Decoder, m *map[string][]byte) error {
 		}
 		pairs = append(pairs, bytesPair{key, b})
 	}
-	*scratch = pairs
 	if _, err := dec.ReadToken(); err != nil {
 		return err
 	}
@@ -152,11 +154,14 @@ var bytesPairs = sync.Pool{New: func() any { return new([]bytesPair) }}
 // on to: beyond it, the space is left to the garbage collector.
 const maxPooledPairs = 1024
 
+// putBytesPairs returns p, which holds the pairs of the last read, to the
+// pool, without them: the keys and values belong to the decoded map, and
+// the pool would otherwise keep them alive.
 func putBytesPairs(p *[]bytesPair) {
 	if cap(*p) > maxPooledPairs {
 		return
 	}
-	clear((*p)[:cap(*p)])
+	clear(*p)
 	*p = (*p)[:0]
 	bytesPairs.Put(p)
 }

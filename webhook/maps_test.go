@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"runtime"
+	"slices"
+	"strings"
 	"testing"
 
 	jsonv2 "github.com/go-json-experiment/json"
@@ -25,7 +28,9 @@ func TestReadStringMapIsJSONv2sMapDecoding(t *testing.T) {
 		`{"a":"b"`, `{"a":`, `{"a"`, `{`, `{"a":"b",}`, `{"a":"\x"}`,
 	} {
 		for _, field := range []string{"labels", "annotations"} {
-			body := []byte(fmt.Sprintf(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"object":{"metadata":{%q:%s}},"oldObject":{"metadata":{%q:{"x":"y"}}}}}`, field, m, field))
+			// The old object's map comes after a first member, which v2
+			// merges into or, for null, drops.
+			body := []byte(fmt.Sprintf(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"object":{"metadata":{%q:%s}},"oldObject":{"metadata":{%q:{"x":"y"},%q:%s}}}}`, field, m, field, field, m))
 			got, gotErr := decodeEnvelope(body)
 			want := &envelope{}
 			wantErr := jsonv2.Unmarshal(body, want, plain)
@@ -50,7 +55,7 @@ func TestReadStringMapIsJSONv2sMapDecoding(t *testing.T) {
 				g, w = got.Request.Object.Annotations, want.Request.Object.Annotations
 				og, ow = got.Request.OldObject.Annotations, want.Request.OldObject.Annotations
 			}
-			if !maps.Equal(g, w) || (g == nil) != (w == nil) || !maps.Equal(og, ow) {
+			if !maps.Equal(g, w) || (g == nil) != (w == nil) || !maps.Equal(og, ow) || (og == nil) != (ow == nil) {
 				t.Errorf("%s %s: decoded %#v (old %#v), JSON v2 alone %#v (old %#v)", field, m, g, og, w, ow)
 			}
 		}
@@ -69,22 +74,26 @@ func TestReadBytesMapIsJSONv2sMapDecoding(t *testing.T) {
 		`{"a":"\ud800"}`, `5`, `"text"`, `[]`, `true`, `{"a":5}`, `{"a":{}}`, `{"a":[]}`, `{"a":true}`, `{"a":[1]}`,
 		`{"a":"YQ=="`, `{"a":`, `{"a"`, `{`, `{"a":"YQ==",}`, `{"a":"\x"}`,
 	} {
-		raw := []byte(fmt.Sprintf(`{"data":%s,"metadata":{"name":"n"}}`, m))
-		var got, want corev1.Secret
-		gotErr := jsonv2.Unmarshal(raw, &got, decodeOptions)
-		wantErr := jsonv2.Unmarshal(raw, &want, plain)
-		if (gotErr == nil) != (wantErr == nil) {
-			t.Errorf("data %s: error %v, JSON v2 alone: %v", m, gotErr, wantErr)
-			continue
-		}
-		if gotErr != nil {
-			if g, w := jsonerr.Describe(gotErr), jsonerr.Describe(wantErr); g != w {
-				t.Errorf("data %s: error %q, JSON v2 alone %q", m, g, w)
+		// Alone, and after a first data member, which v2 merges into
+		// or, for null, drops.
+		for _, format := range []string{`{"data":%s,"metadata":{"name":"n"}}`, `{"data":{"a":"eA==","z":"eQ=="},"data":%s}`} {
+			raw := []byte(fmt.Sprintf(format, m))
+			var got, want corev1.Secret
+			gotErr := jsonv2.Unmarshal(raw, &got, decodeOptions)
+			wantErr := jsonv2.Unmarshal(raw, &want, plain)
+			if (gotErr == nil) != (wantErr == nil) {
+				t.Errorf("%s: error %v, JSON v2 alone: %v", raw, gotErr, wantErr)
+				continue
 			}
-			continue
-		}
-		if !reflect.DeepEqual(got.Data, want.Data) {
-			t.Errorf("data %s: decoded %#v, JSON v2 alone %#v", m, got.Data, want.Data)
+			if gotErr != nil {
+				if g, w := jsonerr.Describe(gotErr), jsonerr.Describe(wantErr); g != w {
+					t.Errorf("%s: error %q, JSON v2 alone %q", raw, g, w)
+				}
+				continue
+			}
+			if !reflect.DeepEqual(got.Data, want.Data) {
+				t.Errorf("%s: decoded %#v, JSON v2 alone %#v", raw, got.Data, want.Data)
+			}
 		}
 	}
 }
@@ -99,5 +108,46 @@ func TestReadBytesMapMergesDuplicateMembers(t *testing.T) {
 	want := map[string][]byte{"a": []byte("a"), "b": []byte("c"), "c": nil}
 	if !reflect.DeepEqual(s.Data, want) {
 		t.Errorf("decoded %#v, want %#v", s.Data, want)
+	}
+}
+
+// readBytesMap keeps its scratch space for the next review, holding none of
+// the decoded keys and values, and lets a huge one go.
+func TestReadBytesMapScratchSpace(t *testing.T) {
+	// One P, so that what is put in the pool is what the next Get returns.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	data := func(n int) []byte {
+		var b strings.Builder
+		b.WriteString(`{"data":{`)
+		for i := range n {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, `"k%d":"eA=="`, i)
+		}
+		b.WriteString(`}}`)
+		return []byte(b.String())
+	}
+	for _, tc := range []struct {
+		n       int
+		invalid bool
+		kept    bool
+	}{{100, false, true}, {100, true, true}, {maxPooledPairs + 1, false, false}} {
+		raw := data(tc.n)
+		if tc.invalid {
+			raw = raw[:len(raw)-2] // the last pair read, then the text ends
+		}
+		var s corev1.Secret
+		if err := jsonv2.Unmarshal(raw, &s, decodeOptions); (err != nil) != tc.invalid {
+			t.Fatalf("%d pairs: %v", tc.n, err)
+		}
+		p := bytesPairs.Get().(*[]bytesPair)
+		if got := cap(*p) >= tc.n; got != tc.kept {
+			t.Errorf("%d pairs (invalid %v): scratch space of %d kept: %v, want %v", tc.n, tc.invalid, cap(*p), got, tc.kept)
+		}
+		if len(*p) != 0 || slices.ContainsFunc((*p)[:cap(*p)], func(p bytesPair) bool { return p.key != "" || p.value != nil }) {
+			t.Errorf("%d pairs (invalid %v): the pooled scratch space holds decoded pairs", tc.n, tc.invalid)
+		}
+		bytesPairs.Put(new([]bytesPair)) // the next case starts empty
 	}
 }
