@@ -99,6 +99,7 @@ func TestParseEntriesStrictness(t *testing.T) {
 		{"timestamp not RFC 3339", `{"a":{"createdAt":"2025-01-02 03:04:05","updatedAt":"2025-01-02T03:04:05Z","createdBy":"a","updatedBy":"a"}}`, "is not a timestamp in RFC 3339"},
 		{"too big", `{"a":"` + strings.Repeat("x", MaxAnnotationBytes) + `"}`, "at most 262144 are allowed"},
 		// Each row below is a mutant of entries_json.go that lived before it (issue 23).
+		{"bad escape in a field name", `{"a":{"\x":1}}`, "is not a JSON object of entries: syntax error"},
 		{"duplicate label", `{"a":{"labels":{"x":"1","x":"2"},` + valid + `}}`, `duplicate field "a.labels.x"`},
 		{"label value not a string", `{"a":{"labels":{"x":1,"y":"2"},` + valid + `}}`, `field "a.labels.x" is a JSON number: expected a string`},
 		{"createdBy null", `{"a":{"createdAt":"2025-01-02T03:04:05Z","updatedAt":"2025-01-02T03:04:05Z","createdBy":null,"updatedBy":"a"}}`, "createdBy and updatedBy must name a user"},
