@@ -30,6 +30,8 @@ func FuzzParseEntries(f *testing.F) {
 		`{"a":{"labels":{"t":"d"}},"b":{"labels":{"t":"d"}},"c":{"labels" : {"t":"d","u":"e"}},"d":{"labels":{"t":"d"}`,
 		`{"a":{"labels":{"t":"d","t":"e"}},"b":{"labels":{"t":"d","t":"e"}}}`,
 		`{"a":{"labels":null},"b":{"labels":{}},"c":{"labels":{}},"d":{"labels":{"t":5}}}`,
+		`{"a":{"labels":null,"description":null,"expiresAt":null,"rotateEvery":null,"des\u0063ription":"d","createdAt":"2025-01-02T03:04:05Z","updatedAt":"2025-02-30T00:00:00Z","createdBy":null,"updatedBy":"\u0061"}}`,
+		`{"a":{"createdAt":1,"rotateEvery":"2025-01-02T03:04:05Z","expiresAt":"","labels" : {"t":"d"}},"b":{"labels":  {"t":"e"}},"c":{"createdAt":"2025-01-0:T03:04:05Z","updatedAt":"2025-01-01T24:00:00Z"}}`,
 	} {
 		f.Add(seed)
 	}
