@@ -30,6 +30,8 @@ func FuzzParseEntries(f *testing.F) {
 		`{"a":{"labels":{"t":"d"}},"b":{"labels":{"t":"d"}},"c":{"labels" : {"t":"d","u":"e"}},"d":{"labels":{"t":"d"}`,
 		`{"a":{"labels":{"t":"d","t":"e"}},"b":{"labels":{"t":"d","t":"e"}}}`,
 		`{"a":{"labels":null},"b":{"labels":{}},"c":{"labels":{}},"d":{"labels":{"t":5}}}`,
+		`{"a":{"labels":null,"description":null,"expiresAt":null,"rotateEvery":null,"des\u0063ription":"d","createdAt":"2025-01-02T03:04:05Z","updatedAt":"2025-02-30T00:00:00Z","createdBy":null,"updatedBy":"\u0061"}}`,
+		`{"a":{"createdAt":1,"rotateEvery":"2025-01-02T03:04:05Z","expiresAt":"","labels" : {"t":"d"}},"b":{"labels":  {"t":"e"}},"c":{"createdAt":"2025-01-0:T03:04:05Z","updatedAt":"2025-01-01T24:00:00Z"}}`,
 	} {
 		f.Add(seed)
 	}
@@ -98,6 +100,21 @@ func TestParseEntriesStrictness(t *testing.T) {
 		{"missing author", `{"a":{"createdAt":"2025-01-02T03:04:05Z","updatedAt":"2025-01-02T03:04:05Z"}}`, "createdBy and updatedBy must name a user"},
 		{"timestamp not RFC 3339", `{"a":{"createdAt":"2025-01-02 03:04:05","updatedAt":"2025-01-02T03:04:05Z","createdBy":"a","updatedBy":"a"}}`, "is not a timestamp in RFC 3339"},
 		{"too big", `{"a":"` + strings.Repeat("x", MaxAnnotationBytes) + `"}`, "at most 262144 are allowed"},
+		// Each row below is a mutant of entries_json.go that lived before it (issue 23).
+		{"bad escape in a field name", `{"a":{"\x":1}}`, "is not a JSON object of entries: syntax error"},
+		{"duplicate label", `{"a":{"labels":{"x":"1","x":"2"},` + valid + `}}`, `duplicate field "a.labels.x"`},
+		{"label value not a string", `{"a":{"labels":{"x":1,"y":"2"},` + valid + `}}`, `field "a.labels.x" is a JSON number: expected a string`},
+		{"createdBy null", `{"a":{"createdAt":"2025-01-02T03:04:05Z","updatedAt":"2025-01-02T03:04:05Z","createdBy":null,"updatedBy":"a"}}`, "createdBy and updatedBy must name a user"},
+		{"createdAt not a string", `{"a":{"createdAt":1,"updatedAt":"2025-01-02T03:04:05Z","createdBy":"a","updatedBy":"a"}}`, `field "a.createdAt" is a JSON number: expected a string`},
+		{"createdAt null", `{"a":{"createdAt":null,"updatedAt":"2025-01-02T03:04:05Z","createdBy":"a","updatedBy":"a"}}`, "createdAt and updatedAt must be set"},
+		{"timestamp digit above 9", `{"a":{"createdAt":"2025-01-0:T03:04:05Z","updatedAt":"2025-01-02T03:04:05Z","createdBy":"a","updatedBy":"a"}}`, `createdAt "2025-01-0:T03:04:05Z" is not a timestamp in RFC 3339`},
+		{"timestamp digit below 0", `{"a":{"createdAt":"2025-01-0/T03:04:05Z","updatedAt":"2025-01-02T03:04:05Z","createdBy":"a","updatedBy":"a"}}`, `createdAt "2025-01-0/T03:04:05Z" is not a timestamp in RFC 3339`},
+		{"February 30", `{"a":{"createdAt":"2025-02-30T00:00:00Z","updatedAt":"2025-01-02T03:04:05Z","createdBy":"a","updatedBy":"a"}}`, `createdAt "2025-02-30T00:00:00Z" is not a timestamp in RFC 3339`},
+		{"hour 24", `{"a":{"createdAt":"2025-01-01T24:00:00Z","updatedAt":"2025-01-02T03:04:05Z","createdBy":"a","updatedBy":"a"}}`, `createdAt "2025-01-01T24:00:00Z" is not a timestamp in RFC 3339`},
+		{"expiresAt empty", `{"a":{"expiresAt":"",` + valid + `}}`, `entry "a": expiresAt "" is not a timestamp in RFC 3339`},
+		{"rotateEvery a timestamp", `{"a":{"rotateEvery":"2025-01-02T03:04:05Z",` + valid + `}}`, `entry "a": rotateEvery "2025-01-02T03:04:05Z" is not a Go duration`},
+		{"rotateEvery empty", `{"a":{"rotateEvery":"",` + valid + `}}`, `entry "a": rotateEvery "" is not a Go duration`},
+		{"rotateEvery 0", `{"a":{"rotateEvery":"0s",` + valid + `}}`, `annotation projsecret.io/entries: entry "a": rotateEvery is 0: leave it out instead`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

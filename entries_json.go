@@ -179,10 +179,10 @@ func readString(dec *jsontext.Decoder) (string, error) {
 	return tok.String(), err
 }
 
+// readLabels reads an entry's labels; null leaves them nil. labels is
+// always nil here: each entry starts empty and a second "labels" is refused
+// as a duplicate before it is read.
 func readLabels(dec *jsontext.Decoder, labels *map[string]string) error {
-	if dec.PeekKind() == 'n' {
-		*labels = nil
-	}
 	if done, err := openObject(dec, typeLabels); done || err != nil {
 		return err
 	}
