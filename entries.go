@@ -200,10 +200,16 @@ func ValidateEntryMeta(key string, m EntryMeta) error {
 	if err := ValidateDescription(m.Description); err != nil {
 		return violation(RuleMetadata, "entry %s: %v", Quote(key), err)
 	}
+	// The smallest invalid label is named, so that the message does not
+	// change with map order from one run to the next.
+	bad, found := "", false
 	for lk, lv := range m.Labels {
-		if err := ValidateLabel(lk, lv); err != nil {
-			return violation(RuleMetadata, "entry %s: %v", Quote(key), err)
+		if (!found || lk < bad) && ValidateLabel(lk, lv) != nil {
+			bad, found = lk, true
 		}
+	}
+	if found {
+		return violation(RuleMetadata, "entry %s: %v", Quote(key), ValidateLabel(bad, m.Labels[bad]))
 	}
 	switch {
 	case m.CreatedAt.IsZero() || m.UpdatedAt.IsZero():

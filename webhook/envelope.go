@@ -79,6 +79,9 @@ func decodeEnvelope(body []byte) (*envelope, error) {
 		env.Request = &admissionRequest{}
 	}
 	if err != nil {
+		// What was decoded before the error is of no use, and explain
+		// decodes the objects again: the two must not be held at once.
+		env.Request.Object, env.Request.OldObject = nil, nil
 		return env, explain(body, err)
 	}
 	if env.Kind != "AdmissionReview" || (env.APIVersion != admissionv1.SchemeGroupVersion.String() && env.APIVersion != v1beta1) {
@@ -236,6 +239,10 @@ func decodeSecret(field string, raw []byte) (*corev1.Secret, error) {
 	s := &corev1.Secret{}
 	if err := jsonv2.Unmarshal(raw, s, decodeOptions); err != nil {
 		if offset, isSyntax := jsonerr.SyntaxOffset(syntaxOf(raw)); isSyntax {
+			return nil, fmt.Errorf("%s is not valid JSON (syntax error at byte %d)", field, offset)
+		}
+		if offset, isSyntax := jsonerr.SyntaxOffset(err); isSyntax {
+			// JSON text only to the lenient reading: invalid UTF-8.
 			return nil, fmt.Errorf("%s is not valid JSON (syntax error at byte %d)", field, offset)
 		}
 		// Another kind fails on its own fields first; name the kind instead.

@@ -113,18 +113,30 @@ func readBytesMap(dec *jsontext.Decoder, m *map[string][]byte) error {
 		if err != nil {
 			return &jsonv2.SemanticError{JSONPointer: dec.StackPointer(), JSONKind: '"', GoType: typeBytes, Err: err}
 		}
-		pairs = append(pairs, bytesPair{key, b})
+		if pairs = append(pairs, bytesPair{key, b}); len(pairs) == maxPooledPairs {
+			// The map's size is not the pairs': names may repeat, and an
+			// object of many tiny or repeated names must cost no more
+			// than v2's own decoding. Beyond this many, the map grows.
+			flushPairs(m, pairs)
+			clear(pairs)
+			pairs = pairs[:0]
+		}
 	}
 	if _, err := dec.ReadToken(); err != nil {
 		return err
 	}
+	flushPairs(m, pairs)
+	return nil
+}
+
+// flushPairs adds pairs to *m, making it at their number if there is none.
+func flushPairs(m *map[string][]byte, pairs []bytesPair) {
 	if *m == nil {
 		*m = make(map[string][]byte, len(pairs))
 	}
 	for _, p := range pairs {
 		(*m)[p.key] = p.value
 	}
-	return nil
 }
 
 var typeString, typeBytes = reflect.TypeFor[string](), reflect.TypeFor[[]byte]()
@@ -150,8 +162,8 @@ type bytesPair struct {
 // bytesPairs holds readBytesMap's scratch space between reviews.
 var bytesPairs = sync.Pool{New: func() any { return new([]bytesPair) }}
 
-// maxPooledPairs keeps a rare huge object's scratch space from being held
-// on to: beyond it, the space is left to the garbage collector.
+// maxPooledPairs bounds the scratch space, and so the map's first size:
+// beyond it, pairs go to the map in batches.
 const maxPooledPairs = 1024
 
 // putBytesPairs returns p, which holds the pairs of the last read, to the

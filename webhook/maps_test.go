@@ -132,7 +132,7 @@ func TestReadBytesMapScratchSpace(t *testing.T) {
 		n       int
 		invalid bool
 		kept    bool
-	}{{100, false, true}, {100, true, true}, {maxPooledPairs + 1, false, false}} {
+	}{{100, false, true}, {100, true, true}, {3 * maxPooledPairs, false, true}} {
 		raw := data(tc.n)
 		if tc.invalid {
 			raw = raw[:len(raw)-2] // the last pair read, then the text ends
@@ -142,12 +142,51 @@ func TestReadBytesMapScratchSpace(t *testing.T) {
 			t.Fatalf("%d pairs: %v", tc.n, err)
 		}
 		p := bytesPairs.Get().(*[]bytesPair)
-		if got := cap(*p) >= tc.n; got != tc.kept {
+		if cap(*p) > maxPooledPairs {
+			t.Errorf("%d pairs: scratch space of %d pairs, more than %d", tc.n, cap(*p), maxPooledPairs)
+		}
+		if got := cap(*p) >= min(tc.n, maxPooledPairs); got != tc.kept {
 			t.Errorf("%d pairs (invalid %v): scratch space of %d kept: %v, want %v", tc.n, tc.invalid, cap(*p), got, tc.kept)
 		}
 		if len(*p) != 0 || slices.ContainsFunc((*p)[:cap(*p)], func(p bytesPair) bool { return p.key != "" || p.value != nil }) {
 			t.Errorf("%d pairs (invalid %v): the pooled scratch space holds decoded pairs", tc.n, tc.invalid)
 		}
 		bytesPairs.Put(new([]bytesPair)) // the next case starts empty
+	}
+}
+
+// Data of many repeated or tiny names, which an unauthenticated client may
+// send, costs no more than v2's own decoding: neither the scratch space nor
+// the map is sized by the number of names. (Many distinct names make a big
+// map either way; the body limit bounds them.)
+func TestReadBytesMapOfManyNames(t *testing.T) {
+	allocated := func(raw []byte, opts jsonv2.Options) uint64 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		var s corev1.Secret
+		if err := jsonv2.Unmarshal(raw, &s, opts); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	for _, name := range []func(int) string{
+		func(int) string { return `""` },
+		func(i int) string { return fmt.Sprintf(`"%x"`, i) },
+	} {
+		var b strings.Builder
+		b.WriteString(`{"data":{`)
+		for i := range 200_000 {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString(name(i) + `:null`)
+		}
+		b.WriteString(`}}`)
+		raw := []byte(b.String())
+		ours, v2 := allocated(raw, decodeOptions), allocated(raw, jsontext.AllowDuplicateNames(true))
+		if ours > v2+v2/4+64<<10 {
+			t.Errorf("names like %s: decoding %d bytes of data allocated %d bytes, JSON v2 alone %d", name(1), len(raw), ours, v2)
+		}
 	}
 }
