@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -282,6 +283,13 @@ func (c *Client) restoreWith(ctx context.Context, project string, states map[str
 			st := states[key]
 			if _, ok := b.secret.Data[key]; ok && absent {
 				return &projsecret.Error{Project: project, Key: key, Err: fmt.Errorf("%w: it was re-created meanwhile", projsecret.ErrExists)}
+			}
+			// An entry already as the state has it is left alone: stamping
+			// it again would make a write, and a revision, of nothing
+			// whenever the clock had moved on a second.
+			if cur, ok := b.entries[key]; ok && bytes.Equal(b.secret.Data[key], st.Value) &&
+				cur.Description == st.Meta.Description && maps.Equal(cur.Labels, st.Meta.Labels) {
+				continue
 			}
 			desc := st.Meta.Description
 			change := MetaChange{Description: &desc, SetLabels: maps.Clone(st.Meta.Labels)}
