@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -370,4 +371,30 @@ func buildHistoryWrite(op, who uint8, edits []byte) projsecret.Write {
 
 func fuzzOwnerRef(name string, block bool) metav1.OwnerReference {
 	return metav1.OwnerReference{APIVersion: "v1", Kind: "ConfigMap", Name: name, UID: types.UID("uid-" + name), BlockOwnerDeletion: &block}
+}
+
+// A stored list the contract cannot read (here one entry's createdAt is out
+// of the layout) vouches for nothing: the writer repairs every entry as new,
+// in their own name and time, which the policy allows and the invariant
+// oracle accepts. FuzzReview found the oracle still vouching for the
+// unreadable entry's authorship; the two now agree.
+func TestRepairOfAnUnreadableStoredListAgreesWithTheOracle(t *testing.T) {
+	now := time.Now().UTC().Truncate(time.Second)
+	meta := projsecret.EntryMeta{CreatedAt: now, UpdatedAt: now, CreatedBy: "alice", UpdatedBy: "alice"}
+	newer := fixtures.Secret("", "demo", map[string]string{"A": "S3CR3T#A!", "B": "S3CR3T#B!"}, meta)
+	old := newer.DeepCopy()
+	old.Annotations[projsecret.AnnotationEntries] = strings.Replace(old.Annotations[projsecret.AnnotationEntries],
+		`"createdAt":"`+now.Format("2006-01-02T15:04:05Z"), `"createdAt":"`+now.Format("2006-01-02T15:04:05Z")[:16]+"x", 1)
+	if _, err := projsecret.ParseEntries(old.Annotations[projsecret.AnnotationEntries]); err == nil {
+		t.Fatal("the stored list should be unreadable")
+	}
+	w := projsecret.Write{Operation: projsecret.OpUpdate, User: "alice", Groups: []string{"system:authenticated"}, Old: old, New: newer}
+	_, err := projsecret.DefaultPolicy().Review(w)
+	if err != nil {
+		t.Fatalf("the repair was denied: %v", err)
+	}
+	v := invariant.Verdict{Op: w.Operation, User: w.User, Groups: w.Groups, Old: old, New: newer, Allowed: true}
+	if broken := invariant.Check(v, invariant.TrustOf(projsecret.DefaultPolicy()), nil); broken != nil {
+		t.Fatalf("the oracle disagrees: %v", broken)
+	}
 }

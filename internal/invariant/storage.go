@@ -96,6 +96,12 @@ func expiryForm(e entry) error {
 var expiresAtPattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$`)
 
 func entriesOf(s *corev1.Secret) map[string]entry {
+	// A list the contract cannot read (a timestamp out of its one layout,
+	// say) vouches for nothing as a whole: the policy judges every entry
+	// of it as new, to be repaired in the writer's own name and time.
+	if _, err := projsecret.ParseEntries(s.Annotations[projsecret.AnnotationEntries]); err != nil {
+		return nil
+	}
 	var out map[string]entry
 	dec := json.NewDecoder(strings.NewReader(s.Annotations[projsecret.AnnotationEntries]))
 	dec.DisallowUnknownFields()
