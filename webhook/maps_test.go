@@ -145,7 +145,8 @@ func TestReadBytesMapScratchSpace(t *testing.T) {
 		if cap(*p) > maxPooledPairs {
 			t.Errorf("%d pairs: scratch space of %d pairs, more than %d", tc.n, cap(*p), maxPooledPairs)
 		}
-		if got := cap(*p) >= min(tc.n, maxPooledPairs); got != tc.kept {
+		// Under the race detector the pool may have dropped it.
+		if got := cap(*p) >= min(tc.n, maxPooledPairs); got != tc.kept && !(raceEnabled && cap(*p) == 0) {
 			t.Errorf("%d pairs (invalid %v): scratch space of %d kept: %v, want %v", tc.n, tc.invalid, cap(*p), got, tc.kept)
 		}
 		if len(*p) != 0 || slices.ContainsFunc((*p)[:cap(*p)], func(p bytesPair) bool { return p.key != "" || p.value != nil }) {
