@@ -69,8 +69,14 @@ func parseYAML(data []byte) (map[string][]byte, error) {
 func writeYAML(buf *bytes.Buffer, keys []string, values map[string][]byte) error {
 	root := &yaml.Node{Kind: yaml.MappingNode}
 	for _, k := range keys {
-		root.Content = append(root.Content,
-			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k},
+		key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}
+		if projsecret.ValidateKey(k) != nil {
+			// yaml.v3 writes a plain key with tabs and line breaks that it
+			// cannot read back (the fuzzer found one); a key outside the
+			// contract is quoted, so that reading it names the key.
+			key.Style = yaml.DoubleQuotedStyle
+		}
+		root.Content = append(root.Content, key,
 			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: string(values[k]), Style: yaml.DoubleQuotedStyle})
 	}
 	// No style or indentation is set: yaml.v3 writes an empty mapping as
