@@ -287,13 +287,14 @@ func (c *Client) restoreWith(ctx context.Context, project string, states map[str
 			// An entry already as the state has it is left alone: stamping
 			// it again would make a write, and a revision, of nothing
 			// whenever the clock had moved on a second.
-			if cur, ok := b.entries[key]; ok && bytes.Equal(b.secret.Data[key], st.Value) &&
+			cur, exists := b.entries[key]
+			if exists && bytes.Equal(b.secret.Data[key], st.Value) &&
 				cur.Description == st.Meta.Description && maps.Equal(cur.Labels, st.Meta.Labels) {
 				continue
 			}
 			desc := st.Meta.Description
 			change := MetaChange{Description: &desc, SetLabels: maps.Clone(st.Meta.Labels)}
-			if cur, ok := b.entries[key]; ok {
+			if exists {
 				for l := range cur.Labels {
 					if _, keep := st.Meta.Labels[l]; !keep {
 						change.RemoveLabels = append(change.RemoveLabels, l)

@@ -185,7 +185,7 @@ func decodeBase64(v jsontext.Value) ([]byte, error) {
 	if v.Kind() == 'n' {
 		return nil, nil
 	}
-	text := []byte(v[1 : len(v)-1])
+	text := v[1 : len(v)-1]
 	if bytes.IndexByte(v, '\\') >= 0 {
 		var err error
 		if text, err = jsontext.AppendUnquote(nil, v); err != nil {
